@@ -1,0 +1,58 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { toValidationError } from '@/common/errors/validation-errors';
+import { MetricsService } from '@/common/metrics/metrics.service';
+import { EnvSchema } from '@/config/env.schema';
+import { AppModule } from './app.module';
+
+/** Largest request body accepted; base64 media rides in JSON bodies. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
+export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: toValidationError,
+    }),
+  );
+
+  const metrics = app.get(MetricsService);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', async (request, reply) => {
+      metrics.httpRequestDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+  setupOpenApi(app);
+  await app.init();
+  return app;
+}
+
+function setupOpenApi(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('NextMavens WhatsApp Gateway')
+    .setDescription(
+      'Multi-tenant WhatsApp API gateway in front of Evolution API. Errors always have the shape ' +
+        '`{"statusCode":400,"error":"Bad Request","message":"number: not a valid phone number"}`.',
+    )
+    .setVersion('1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'apikey', description: 'Client, instance or master API key' }, 'apikey')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Reseller JWT from POST /api/v1/auth/token' }, 'reseller-jwt')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin JWT from POST /api/login' }, 'admin-jwt')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

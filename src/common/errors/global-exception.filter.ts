@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { fromPrismaError } from '@/database/prisma-error';
+import { AppError } from './app-error';
+import { errorBody, ErrorBody } from './http-status';
+
+interface Rendered {
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+/** Fastify's own request errors (bad JSON, body too large, wrong content type) carry a 4xx statusCode and a code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'body: is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'body: must not be empty when Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body: is larger than the allowed size',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type: is not supported; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length: does not match the body',
+};
+
+/**
+ * The one place errors become HTTP answers: `{statusCode, error, message}`, never a stack trace or an upstream body.
+ */
+@Catch()
+export class GlobalExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const { body, headers } = this.render(exception, request);
+    void reply.status(body.statusCode).headers(headers).send(body);
+  }
+
+  render(exception: unknown, request?: FastifyRequest): Rendered {
+    if (exception instanceof AppError) {
+      if (exception.status >= 500) this.logger.warn({ code: exception.code, msg: exception.message }, 'Request failed');
+      return { body: errorBody(exception.status, exception.message), headers: exception.headers };
+    }
+    const prisma = fromPrismaError(exception);
+    if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
+    if (exception instanceof HttpException) return { body: fromHttpException(exception, request), headers: {} };
+
+    const fastify = exception as FastifyLikeError;
+    if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      const message = (fastify.code && FASTIFY_MESSAGES[fastify.code]) ?? 'the request is malformed';
+      return { body: errorBody(fastify.statusCode, message), headers: {} };
+    }
+
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId }, 'Unhandled error');
+    return { body: errorBody(500, `Internal server error (error id ${errorId})`), headers: {} };
+  }
+}
+
+function fromHttpException(exception: HttpException, request?: FastifyRequest): ErrorBody {
+  const status = exception.getStatus();
+  if (status === 404 && request && /^Cannot /.test(exception.message)) {
+    return errorBody(404, `Route ${request.method} ${request.url.split('?')[0]} does not exist`);
+  }
+  const response = exception.getResponse();
+  const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+  const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
+  return errorBody(status, message);
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Params } from 'nestjs-pino';
+import type { LogLevel } from '@/config/env.schema';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * Paths pino blanks out. Credentials, message content and phone numbers never reach the logs.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.apikey',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.apikey',
+  '*.api_key',
+  '*.apiKey',
+  '*.token',
+  '*.password',
+  '*.hash',
+  '*.webhook_secret',
+  '*.number',
+  '*.numbers',
+  '*.recipients',
+  '*.text',
+  '*.caption',
+  '*.media',
+];
+
+/** Query values may carry phone numbers (`?number=`); the path is enough to read a log line. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  const [path, query] = url.split('?', 2);
+  if (!query) return path;
+  const keys = query.split('&').map((pair) => `${pair.split('=')[0]}=[Redacted]`);
+  return `${path}?${keys.join('&')}`;
+}
+
+/** Honours a caller's X-Request-Id when it looks sane; otherwise a new UUID. Echoed on the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+export function loggerParams(level: LogLevel, pretty: boolean): Params {
+  return {
+    pinoHttp: {
+      level,
+      genReqId: requestId,
+      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      customProps: () => ({}),
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      // Liveness and metrics scrapes would drown everything else.
+      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+      transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { EnvSchema } from './env.schema';
+
+/** Typed, validated configuration. Built once at boot from `validateEnv()`; injected everywhere else. */
+@Injectable()
+export class AppConfig {
+  constructor(private readonly env: EnvSchema) {}
+
+  get<K extends keyof EnvSchema>(key: K): EnvSchema[K] {
+    return this.env[key];
+  }
+
+  get encryptionKey(): Buffer {
+    return Buffer.from(this.env.ENCRYPTION_KEY, 'hex');
+  }
+
+  get publicUrl(): string {
+    return this.env.PUBLIC_URL.replace(/\/+$/, '');
+  }
+
+  get evolutionUrl(): string {
+    return this.env.EVOLUTION_API_URL.replace(/\/+$/, '');
+  }
+
+  get runsApi(): boolean {
+    return this.env.APP_ROLE !== 'worker';
+  }
+
+  get runsWorker(): boolean {
+    return this.env.APP_ROLE !== 'api';
+  }
+}

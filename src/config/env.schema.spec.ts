@@ -1,0 +1,45 @@
+import { rawTestEnv } from '../../test/setup/test-env';
+import { ConfigError, validateEnv } from './env.schema';
+
+describe(validateEnv.name, () => {
+  it('applies the documented defaults', () => {
+    const env = validateEnv(rawTestEnv({ PORT: undefined, APP_ROLE: undefined, DEFAULT_COUNTRY: undefined, LOG_LEVEL: '', REDIS_URL: undefined }));
+    expect(env.PORT).toBe(3000);
+    expect(env.APP_ROLE).toBe('all');
+    expect(env.DEFAULT_COUNTRY).toBe('KE');
+    expect(env.LOG_LEVEL).toBe('info');
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('converts numbers and upper-cases the country', () => {
+    const env = validateEnv(rawTestEnv({ PORT: '8080', EVOLUTION_TIMEOUT_MS: '1500', DEFAULT_COUNTRY: 'ug' }));
+    expect(env.PORT).toBe(8080);
+    expect(env.EVOLUTION_TIMEOUT_MS).toBe(1500);
+    expect(env.DEFAULT_COUNTRY).toBe('UG');
+  });
+
+  it('names every bad or missing variable with its reason in one error', () => {
+    let error: unknown;
+    try {
+      validateEnv(
+        rawTestEnv({ DATABASE_URL: undefined, ENCRYPTION_KEY: 'abc', APP_ROLE: 'both', PORT: 'eighty', DEFAULT_COUNTRY: 'XX', JWT_SECRET: 'short' }),
+      );
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/^DATABASE_URL: is required; must be a postgresql:\/\/ connection URL$/m);
+    expect(problems).toMatch(/^ENCRYPTION_KEY: must be 32 bytes written as 64 hex characters$/m);
+    expect(problems).toMatch(/^APP_ROLE: must be one of api, worker, all$/m);
+    expect(problems).toMatch(/^PORT: /m);
+    expect(problems).toMatch(/^DEFAULT_COUNTRY: XX is not a country/m);
+    expect(problems).toMatch(/^JWT_SECRET: must be at least 32 characters$/m);
+    expect((error as ConfigError).problems).toHaveLength(6);
+  });
+
+  it('treats MASTER_API_KEY as optional but checks it when set', () => {
+    expect(validateEnv(rawTestEnv({ MASTER_API_KEY: undefined })).MASTER_API_KEY).toBeUndefined();
+    expect(() => validateEnv(rawTestEnv({ MASTER_API_KEY: 'too-short' }))).toThrow(/MASTER_API_KEY: must be at least 32 characters/);
+  });
+});

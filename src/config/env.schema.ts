@@ -1,0 +1,115 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { isSupportedCountry } from 'libphonenumber-js';
+
+export const APP_ROLES = ['api', 'worker', 'all'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+/**
+ * Every environment variable the gateway reads, with its default. This file and `app-config.ts` are the only
+ * places that know variable names; `.env.example` and `docker-compose.yml` list the same names (a test checks it).
+ */
+export class EnvSchema {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @IsOptional() @IsString()
+  HOST: string = '0.0.0.0';
+
+  @IsOptional() @IsIn(APP_ROLES, { message: `must be one of ${APP_ROLES.join(', ')}` })
+  APP_ROLE: AppRole = 'all';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgresql:// connection URL' })
+  DATABASE_URL!: string;
+
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key this install writes (queues, limits), so installs can share a Redis. */
+  @IsOptional() @Matches(/^[A-Za-z0-9:_-]{1,32}$/, { message: 'must be 1-32 letters, digits, ":", "_" or "-"' })
+  REDIS_KEY_PREFIX: string = 'nm';
+
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL of the Evolution API server' })
+  EVOLUTION_API_URL!: string;
+
+  @IsString() @MinLength(1, { message: 'must be the upstream global API key' })
+  EVOLUTION_API_KEY!: string;
+
+  /** Per-call upstream timeout; a send's own `delay` is added to it, since the upstream answers after the delay. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(300000)
+  EVOLUTION_TIMEOUT_MS: number = 30000;
+
+  @Matches(/^https?:\/\/[^/]+/, { message: 'must be the http(s) URL where the upstream reaches this gateway' })
+  PUBLIC_URL!: string;
+
+  @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 32 bytes written as 64 hex characters' })
+  ENCRYPTION_KEY!: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9._@-]{3,64}$/, { message: 'must be 3-64 letters, digits, ".", "_", "@" or "-"' })
+  ADMIN_USERNAME: string = 'admin';
+
+  @IsString() @MinLength(12, { message: 'must be at least 12 characters' })
+  ADMIN_PASSWORD!: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters when set' })
+  MASTER_API_KEY?: string;
+
+  @IsOptional() @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code such as KE' })
+  DEFAULT_COUNTRY: string = 'KE';
+
+  @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)
+  SHUTDOWN_TIMEOUT_MS: number = 25000;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((e) => {
+    const reasons = Object.values(e.constraints ?? {});
+    const missing = e.value === undefined || e.value === '';
+    return `${e.property}: ${missing ? 'is required; ' : ''}${reasons.join('; ')}`;
+  });
+}
+
+/** Validates the raw environment once; throws a ConfigError naming every bad variable and why. */
+export function validateEnv(raw: Record<string, string | undefined>): EnvSchema {
+  // Empty strings count as unset, so `FOO=` in an env file falls back to the default.
+  const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(EnvSchema, present, { exposeDefaultValues: true });
+  const problems = describe(validateSync(env, { whitelist: false }));
+  if (!problems.some((p) => p.startsWith('DEFAULT_COUNTRY')) && !isSupportedCountry(env.DEFAULT_COUNTRY as never)) {
+    problems.push(`DEFAULT_COUNTRY: ${env.DEFAULT_COUNTRY} is not a country libphonenumber-js knows`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return env;
+}

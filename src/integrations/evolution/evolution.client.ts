@@ -1,0 +1,213 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import axios, { AxiosInstance, Method } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import { AppConfig } from '@/config/app-config';
+import { MetricsService } from '@/common/metrics/metrics.service';
+import { embeddedError, FailureContext, mapTransportFailure, mapUpstreamResponse } from './evolution.error-mapper';
+import {
+  ConnectionStateResponse,
+  CreateInstanceRequest,
+  CreateInstanceResponse,
+  FetchedInstance,
+  QrCode,
+  SendResponse,
+  UpstreamWebhookConfig,
+} from './evolution.types';
+
+/** Which key a call carries: the upstream's global key, or one instance's token. */
+export type UpstreamAuth = { kind: 'global' } | { kind: 'instance'; token: string };
+export const GLOBAL_AUTH: UpstreamAuth = { kind: 'global' };
+
+export interface UpstreamCall {
+  method: Method;
+  path: string;
+  auth: UpstreamAuth;
+  body?: unknown;
+  query?: Record<string, string>;
+  /** Added to the base timeout: the upstream holds the request open for a send's `delay` (contract §6). */
+  extraTimeoutMs?: number;
+  context: FailureContext;
+}
+
+export interface RawUpstreamResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The only code that talks to Evolution API: URLs, headers, timeouts, keep-alive and error mapping live here.
+ */
+@Injectable()
+export class EvolutionClient implements OnModuleDestroy {
+  private readonly http: AxiosInstance;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128 });
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.http = axios.create({
+      baseURL: config.evolutionUrl,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Every status is inspected and mapped here, never thrown by axios.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  /** Reachability and global-key check for readiness: an unknown name answers 404 only after the key passed. */
+  async ping(timeoutMs: number): Promise<void> {
+    const res = await this.raw({
+      method: 'GET',
+      path: '/instance/fetchInstances',
+      query: { instanceName: '__nextmavens_health_probe__' },
+      auth: GLOBAL_AUTH,
+      context: { operation: 'answer the readiness probe' },
+      extraTimeoutMs: timeoutMs - this.config.get('EVOLUTION_TIMEOUT_MS'),
+    });
+    if (res.status === 200 || res.status === 404) return;
+    throw mapUpstreamResponse(res.status, res.body, { operation: 'answer the readiness probe' });
+  }
+
+  createInstance(req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
+    return this.call({
+      method: 'POST',
+      path: '/instance/create',
+      auth: GLOBAL_AUTH,
+      body: req,
+      context: { operation: 'create the instance', instanceName: req.instanceName },
+    });
+  }
+
+  /** The instance row with its current token; undefined when the upstream does not know the name. */
+  async fetchInstance(name: string): Promise<FetchedInstance | undefined> {
+    const res = await this.raw({
+      method: 'GET',
+      path: '/instance/fetchInstances',
+      query: { instanceName: name },
+      auth: GLOBAL_AUTH,
+      context: { operation: 'look up the instance', instanceName: name },
+    });
+    if (res.status === 404) return undefined;
+    const rows = this.unwrap<FetchedInstance[]>(res, { operation: 'look up the instance', instanceName: name });
+    return rows.find((r) => r.name === name);
+  }
+
+  connect(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
+    return this.call({ method: 'GET', path: `/instance/connect/${enc(name)}`, auth, context: { operation: 'fetch a QR code', instanceName: name } });
+  }
+
+  connectionState(name: string, auth: UpstreamAuth): Promise<ConnectionStateResponse> {
+    return this.call({
+      method: 'GET',
+      path: `/instance/connectionState/${enc(name)}`,
+      auth,
+      context: { operation: 'read the connection state', instanceName: name },
+    });
+  }
+
+  logout(name: string, auth: UpstreamAuth): Promise<unknown> {
+    return this.call({ method: 'DELETE', path: `/instance/logout/${enc(name)}`, auth, context: { operation: 'log out', instanceName: name } });
+  }
+
+  deleteInstance(name: string, auth: UpstreamAuth): Promise<unknown> {
+    return this.call({
+      method: 'DELETE',
+      path: `/instance/delete/${enc(name)}`,
+      auth,
+      context: { operation: 'delete the instance', instanceName: name },
+    });
+  }
+
+  setWebhook(name: string, auth: UpstreamAuth, webhook: UpstreamWebhookConfig): Promise<unknown> {
+    return this.call({
+      method: 'POST',
+      path: `/webhook/set/${enc(name)}`,
+      auth,
+      body: { webhook: { enabled: true, ...webhook } },
+      context: { operation: 'configure the webhook', instanceName: name },
+    });
+  }
+
+  sendText(name: string, auth: UpstreamAuth, body: { number: string; text: string; delay?: number }): Promise<SendResponse> {
+    return this.call({
+      method: 'POST',
+      path: `/message/sendText/${enc(name)}`,
+      auth,
+      body,
+      extraTimeoutMs: body.delay ?? 0,
+      context: { operation: 'send the text message', instanceName: name },
+    });
+  }
+
+  sendMedia(name: string, auth: UpstreamAuth, body: Record<string, unknown> & { number: string; delay?: number }): Promise<SendResponse> {
+    return this.call({
+      method: 'POST',
+      path: `/message/sendMedia/${enc(name)}`,
+      auth,
+      body,
+      extraTimeoutMs: body.delay ?? 0,
+      context: { operation: 'send the media message', instanceName: name },
+    });
+  }
+
+  /** A call whose non-2xx answers become typed errors, including HTTP 200 `{error:true}`. */
+  async call<T>(call: UpstreamCall): Promise<T> {
+    return this.unwrap<T>(await this.raw(call), call.context);
+  }
+
+  /**
+   * A call whose answer comes back as it is, for the pass-through surface that returns the upstream's own body.
+   * Transport failures still throw typed errors.
+   */
+  async raw(call: UpstreamCall): Promise<RawUpstreamResponse> {
+    const timeoutMs = this.config.get('EVOLUTION_TIMEOUT_MS') + Math.max(0, call.extraTimeoutMs ?? 0);
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    try {
+      const res = await this.http.request({
+        method: call.method,
+        url: call.path,
+        params: call.query,
+        data: call.body,
+        headers: { apikey: call.auth.kind === 'global' ? this.config.get('EVOLUTION_API_KEY') : call.auth.token },
+        timeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      outcome = String(res.status);
+      return { status: res.status, body: res.data };
+    } catch (err) {
+      const mapped = mapTransportFailure(err, call.context);
+      outcome = mapped.kind;
+      throw mapped;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.upstreamRequestDuration.observe({ operation: operationLabel(call.path), outcome }, seconds);
+    }
+  }
+
+  private unwrap<T>(res: RawUpstreamResponse, ctx: FailureContext): T {
+    if (res.status < 200 || res.status >= 300) throw mapUpstreamResponse(res.status, res.body, ctx);
+    const embedded = embeddedError(res.body, ctx);
+    if (embedded) throw embedded;
+    return res.body as T;
+  }
+}
+
+function enc(name: string): string {
+  return encodeURIComponent(name);
+}
+
+/** `/message/sendText/shop-1` → `message/sendText`: a bounded label set for metrics. */
+function operationLabel(path: string): string {
+  return path.split('/').filter(Boolean).slice(0, 2).join('/');
+}

@@ -1,0 +1,118 @@
+import { EvolutionError } from './evolution.errors';
+import { UpstreamErrorEnvelope } from './evolution.types';
+
+/** The upstream's catch blocks stringify exception objects into this (contract §0). */
+const OBJECT_OBJECT = '[object Object]';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The upstream nests messages in arrays of arrays and sometimes objects; flatten to the useful strings and objects. */
+function flattenMessages(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(flattenMessages);
+  if (value === undefined || value === null || value === '') return [];
+  return [value];
+}
+
+/** Message items of an error body: `response.message` in the global envelope, `message` in the un-enveloped shapes. */
+export function upstreamMessages(body: unknown): unknown[] {
+  if (!isRecord(body)) return typeof body === 'string' && body !== '' ? [body] : [];
+  const envelope = body as UpstreamErrorEnvelope;
+  return flattenMessages(envelope.response?.message ?? envelope.message);
+}
+
+/** Human-readable text of an upstream error, without the raw body and without "[object Object]". */
+export function upstreamText(body: unknown): string | undefined {
+  const parts = upstreamMessages(body)
+    .map((m) => {
+      if (typeof m === 'string') return m;
+      if (isRecord(m) && typeof m.message === 'string') {
+        return typeof m.property === 'string' ? `${m.property}: ${m.message}` : m.message;
+      }
+      return undefined;
+    })
+    .filter((m): m is string => m !== undefined && m.trim() !== '' && m.trim() !== OBJECT_OBJECT)
+    .map((m) => m.replace(/^Error:\s*/, '').slice(0, 300));
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** Numbers the upstream said are not on WhatsApp: 400 `[{jid, exists:false, number}]` (contract §3). */
+function notOnWhatsApp(body: unknown): string[] {
+  return upstreamMessages(body)
+    .filter((m): m is Record<string, unknown> => isRecord(m) && m.exists === false)
+    .map((m) => String(m.number ?? m.jid ?? '').replace(/@.*$/, ''));
+}
+
+export interface FailureContext {
+  /** What the gateway was doing, for the message: "send a text", "create the instance". */
+  operation: string;
+  instanceName?: string;
+}
+
+/** Maps an upstream HTTP answer that is not a success to a typed error (contract §3 table). */
+export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureContext): EvolutionError {
+  const name = ctx.instanceName ? `"${ctx.instanceName}"` : 'the instance';
+  const text = upstreamText(body);
+  const closed = /connection closed/i.test(text ?? '');
+
+  if (status === 404) {
+    return new EvolutionError('instance_not_found', `Instance ${name} does not exist on the WhatsApp server`, status, false);
+  }
+  if (status === 403 && /already in use/i.test(text ?? '')) {
+    return new EvolutionError('name_taken', `Instance name ${name} is already in use`, status, false);
+  }
+  if (status === 401 || status === 403) {
+    return new EvolutionError('unauthorized', `The WhatsApp server rejected the gateway's credentials for ${name}`, status, false);
+  }
+  const missing = notOnWhatsApp(body);
+  if (status === 400 && missing.length > 0) {
+    return new EvolutionError('not_on_whatsapp', `number: ${missing.join(', ')} is not on WhatsApp`, status, false);
+  }
+  if (closed) {
+    return new EvolutionError(
+      'connection_closed',
+      `Instance ${name} is not connected to WhatsApp; reconnect it by scanning a new QR code`,
+      status,
+      true,
+    );
+  }
+  if (status >= 400 && status < 500) {
+    const reason = text ?? 'the request was rejected';
+    return new EvolutionError('bad_request', `The WhatsApp server could not ${ctx.operation}: ${reason}`, status, false);
+  }
+  return new EvolutionError(
+    'upstream_error',
+    `The WhatsApp server failed to ${ctx.operation}${text ? `: ${text}` : ''}`,
+    status,
+    true,
+  );
+}
+
+/** Maps a call that got no HTTP answer (network error, timeout). */
+export function mapTransportFailure(err: unknown, ctx: FailureContext): EvolutionError {
+  const code = isRecord(err) ? String(err.code ?? '') : '';
+  const name = isRecord(err) ? String(err.name ?? '') : '';
+  const timedOut =
+    code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || name === 'TimeoutError' || name === 'AbortError';
+  if (timedOut) {
+    return new EvolutionError('timeout', `The WhatsApp server did not answer in time while trying to ${ctx.operation}`, 0, true);
+  }
+  return new EvolutionError('unreachable', `The WhatsApp server is unreachable (${code || 'network error'})`, 0, true);
+}
+
+/**
+ * connect/restart answer HTTP 200 `{error: true, message}` on failure (contract §2.1); treat that as the failure it is.
+ */
+export function embeddedError(body: unknown, ctx: FailureContext): EvolutionError | undefined {
+  if (!isRecord(body) || body.error !== true) return undefined;
+  const text = upstreamText(body);
+  if (/connection closed/i.test(text ?? '')) return mapUpstreamResponse(500, body, ctx);
+  const name = ctx.instanceName ? `"${ctx.instanceName}"` : 'the instance';
+  return new EvolutionError(
+    'upstream_error',
+    `The WhatsApp server failed to ${ctx.operation} for ${name}${text ? `: ${text}` : '; check that the instance is connected'}`,
+    200,
+    true,
+  );
+}

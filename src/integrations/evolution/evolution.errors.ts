@@ -1,0 +1,43 @@
+import { AppError } from '@/common/errors/app-error';
+
+/** What went wrong upstream, independent of how the upstream happened to say it (contract §3). */
+export type EvolutionErrorKind =
+  | 'instance_not_found'
+  | 'name_taken'
+  | 'not_on_whatsapp'
+  | 'connection_closed'
+  | 'unauthorized'
+  | 'bad_request'
+  | 'upstream_error'
+  | 'timeout'
+  | 'unreachable';
+
+const GATEWAY_STATUS: Record<EvolutionErrorKind, number> = {
+  instance_not_found: 404,
+  name_taken: 409,
+  not_on_whatsapp: 400,
+  connection_closed: 409,
+  // A rejected token is the gateway's problem, not the caller's: after auto-heal fails it is a bad gateway.
+  unauthorized: 502,
+  bad_request: 400,
+  upstream_error: 502,
+  timeout: 504,
+  unreachable: 502,
+};
+
+/**
+ * A failed upstream call, already mapped to the gateway's status and a message safe to show a tenant
+ * (never the upstream's raw body).
+ */
+export class EvolutionError extends AppError {
+  constructor(
+    readonly kind: EvolutionErrorKind,
+    message: string,
+    /** The upstream's HTTP status; 0 when no answer came. */
+    readonly upstreamStatus: number,
+    /** Whether the same call may succeed later (timeouts, 5xx, an unreachable upstream). */
+    readonly retryable: boolean,
+  ) {
+    super(GATEWAY_STATUS[kind], `UPSTREAM_${kind.toUpperCase()}`, message);
+  }
+}

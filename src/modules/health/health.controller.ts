@@ -1,0 +1,32 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { errorBody } from '@/common/errors/http-status';
+import { HealthService } from './health.service';
+
+@ApiTags('Operations')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: Postgres, Redis and the upstream answer' })
+  @ApiOkResponse({ description: 'Every dependency answered' })
+  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the message names it' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
+    const { ready, checks } = await this.health.readiness();
+    if (ready) return { status: 'ok', checks };
+    const down = Object.entries(checks)
+      .filter(([, c]) => c.status === 'down')
+      .map(([name, c]) => `${name} (${c.error})`);
+    void reply.status(503);
+    return { ...errorBody(503, `Not ready: ${down.join(', ')}`), checks };
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from '@/common/redis/redis.service';
+import { PrismaService } from '@/database/prisma.service';
+import { EvolutionClient } from '@/integrations/evolution/evolution.client';
+
+/** Each dependency gets this long; readiness answers within about a second even when one hangs. */
+export const READY_CHECK_TIMEOUT_MS = 800;
+
+export interface CheckResult {
+  status: 'up' | 'down';
+  latency_ms: number;
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: { database: CheckResult; redis: CheckResult; upstream: CheckResult };
+}
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly redis: RedisService,
+    private readonly evolution: EvolutionClient,
+  ) {}
+
+  async readiness(): Promise<Readiness> {
+    const [database, redis, upstream] = await Promise.all([
+      check(() => this.prisma.$queryRaw`SELECT 1`),
+      check(() => this.redis.ping()),
+      check(() => this.evolution.ping(READY_CHECK_TIMEOUT_MS)),
+    ]);
+    return { ready: [database, redis, upstream].every((c) => c.status === 'up'), checks: { database, redis, upstream } };
+  }
+}
+
+async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probe(), deadline]);
+    return { status: 'up', latency_ms: Date.now() - started };
+  } catch (err) {
+    return { status: 'down', latency_ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,9 @@
+/** BullMQ queue and job names. Producers and processors import these, never string literals. */
+export const QueueName = {
+  Maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  PurgeExpired: 'purge-expired',
+} as const;

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app/create-app';
 import { ConfigError, validateEnv } from './config/env.schema';
 
 async function main(): Promise<void> {
@@ -13,6 +12,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // Loaded after validation so a configuration error is reported at once, before the framework loads.
+  const { createApp } = await import('./app/create-app');
   const app = await createApp(env);
   const logger = new Logger('Main');
   await app.listen({ port: env.PORT, host: env.HOST });

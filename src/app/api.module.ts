@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from '@/modules/admin/admin.module';
+import { AuthModule } from '@/modules/auth/auth.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [] })
+@Module({ imports: [AuthModule, AdminModule] })
 export class ApiModule {}

@@ -7,6 +7,7 @@ import { RedisModule } from '@/common/redis/redis.module';
 import { AppConfig } from '@/config/app-config';
 import { PrismaModule } from '@/database/prisma.module';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { AuditModule } from '@/modules/audit/audit.module';
 import { HealthModule } from '@/modules/health/health.module';
 import { MetricsModule } from '@/modules/metrics/metrics.module';
 import { QueueModule } from '@/queue/queue.module';
@@ -24,6 +25,7 @@ import { QueueModule } from '@/queue/queue.module';
     EvolutionModule,
     QueueModule,
     HealthModule,
+    AuditModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }],
 })

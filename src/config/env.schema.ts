@@ -95,9 +95,12 @@ export class ConfigError extends Error {
 
 function describe(errors: ValidationError[]): string[] {
   return errors.map((e) => {
-    const reasons = Object.values(e.constraints ?? {});
     const missing = e.value === undefined || e.value === '';
-    return `${e.property}: ${missing ? 'is required; ' : ''}${reasons.join('; ')}`;
+    // For a missing variable the type check only repeats "is required"; keep the reasons that say what to set.
+    const reasons = Object.entries(e.constraints ?? {})
+      .filter(([name]) => !(missing && name === 'isString'))
+      .map(([, reason]) => reason);
+    return `${e.property}: ${[...(missing ? ['is required'] : []), ...reasons].join('; ')}`;
   });
 }
 

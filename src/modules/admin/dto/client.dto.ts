@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Client } from '@/generated/prisma/client';
+
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+export class CreateClientDto {
+  @ApiProperty({ example: 'Acme Shops' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'Requests per minute across the client’s keys', default: 60, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  rate_limit?: number;
+
+  @ApiPropertyOptional({ description: 'Messages per instance per day', default: 250, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  daily_cap?: number;
+
+  @ApiPropertyOptional({ description: 'How many WhatsApp instances the client may own', default: 10, minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  max_instances?: number;
+
+  @ApiPropertyOptional({ description: 'Default webhook URL for instances without their own', example: 'https://example.com/wa' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
+  @MaxLength(2000)
+  webhook_url?: string;
+}
+
+export class UpdateClientDto extends PartialType(CreateClientDto) {
+  @ApiPropertyOptional({ description: 'false deactivates the client: its keys and tokens get 403' })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class RotateKeyDto {
+  @ApiPropertyOptional({ description: 'Keep the old key valid this long (0 to 7 days); default 0 revokes it at once', default: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600)
+  grace_seconds?: number;
+}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit: number = 50;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset: number = 0;
+}
+
+export class ClientResponseDto {
+  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ example: 60 }) rate_limit!: number;
+  @ApiProperty({ example: 250 }) daily_cap!: number;
+  @ApiProperty({ example: 10 }) max_instances!: number;
+  @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
+  @ApiProperty({ description: 'First characters of the current key, to tell keys apart', nullable: true, type: String })
+  api_key_prefix!: string | null;
+  @ApiProperty() created_at!: string;
+  @ApiProperty() updated_at!: string;
+}
+
+export class CreatedClientResponseDto extends ClientResponseDto {
+  @ApiProperty({ description: 'The client API key. Shown once; only its hash is stored.', example: 'nmk_live_…' })
+  api_key!: string;
+}
+
+export class RotatedKeyResponseDto {
+  @ApiProperty({ description: 'The new client API key. Shown once.' }) api_key!: string;
+  @ApiProperty({ description: 'When the previous key stops working', nullable: true, type: String })
+  previous_key_expires_at!: string | null;
+}
+
+export function toClientResponse(client: Client, keyPrefix: string | null): ClientResponseDto {
+  return {
+    id: client.id,
+    name: client.name,
+    active: client.active,
+    rate_limit: client.rateLimit,
+    daily_cap: client.dailyCap,
+    max_instances: client.maxInstances,
+    webhook_url: client.webhookUrl,
+    api_key_prefix: keyPrefix,
+    created_at: client.createdAt.toISOString(),
+    updated_at: client.updatedAt.toISOString(),
+  };
+}

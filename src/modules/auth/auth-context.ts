@@ -1,0 +1,30 @@
+/** Who a request acts for, set by the guards on `request.auth`. */
+export type Credential = 'client-key' | 'instance-key' | 'reseller-jwt' | 'master-key';
+
+export interface ClientAuth {
+  clientId: number;
+  via: Credential;
+  /** Set when an instance key authenticated the request: it may touch that instance only. */
+  instanceId?: string;
+}
+
+export interface AdminAuth {
+  adminId: number;
+  username: string;
+}
+
+export const RESELLER_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const ADMIN_TOKEN_TTL_SECONDS = 12 * 3600;
+
+/** JWT claims. `typ` keeps an admin token from passing as a reseller token and back. */
+export interface ResellerClaims {
+  typ: 'reseller';
+  sub: string;
+  client_id: number;
+}
+
+export interface AdminClaims {
+  typ: 'admin';
+  sub: string;
+  username: string;
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ClientAuth } from './auth-context';
+import { ClientAuthenticated, CurrentClient } from './auth.guards';
+import { AuthService } from './auth.service';
+import { LoginDto, LoginResponseDto, ResellerTokenResponseDto } from './dto/login.dto';
+
+@Controller('api')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @ApiTags('Admin')
+  @ApiOperation({ summary: 'Admin login', description: 'Returns an admin JWT for the /api/admin routes.' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this username or address' })
+  @ApiSecurity({})
+  login(@Body() body: LoginDto, @Ip() address: string): Promise<LoginResponseDto> {
+    return this.auth.login(body.username, body.password, address);
+  }
+
+  @Post('v1/auth/token')
+  @HttpCode(200)
+  @ApiTags('Auth')
+  @ClientAuthenticated()
+  @ApiOperation({ summary: 'Exchange a client API key for a 30-day reseller JWT' })
+  @ApiOkResponse({ type: ResellerTokenResponseDto })
+  token(@CurrentClient() client: ClientAuth): Promise<ResellerTokenResponseDto> {
+    return this.auth.issueResellerToken(client);
+  }
+}

@@ -1,0 +1,93 @@
+import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { UnauthorizedError } from '@/common/errors/app-error';
+import { AdminAuth, ClientAuth } from './auth-context';
+import { AuthService } from './auth.service';
+
+type AuthedRequest = FastifyRequest & { clientAuth?: ClientAuth; adminAuth?: AdminAuth };
+
+const JWT_ONLY = 'nm:jwt-only';
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}
+
+function apiKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.apikey;
+  return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
+}
+
+/** v1 routes: a client (or instance) `apikey` header, or a reseller JWT as `Authorization: Bearer`. */
+@Injectable()
+export class ClientAuthGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const jwtOnly = this.reflector.getAllAndOverride<boolean>(JWT_ONLY, [context.getHandler(), context.getClass()]) === true;
+    const token = bearer(request);
+    if (token) {
+      request.clientAuth = await this.auth.authenticateResellerToken(token);
+      return true;
+    }
+    if (jwtOnly) {
+      throw new UnauthorizedError(
+        'This route needs Authorization: Bearer <reseller token>; exchange your API key at POST /api/v1/auth/token',
+        'RESELLER_TOKEN_REQUIRED',
+      );
+    }
+    const key = apiKey(request);
+    if (!key) throw new UnauthorizedError();
+    request.clientAuth = await this.auth.authenticateApiKey(key);
+    return true;
+  }
+}
+
+/** Admin API: `Authorization: Bearer <admin token>` from POST /api/login. */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const token = bearer(request);
+    if (!token) throw new UnauthorizedError('Missing credentials: send Authorization: Bearer <admin token> from POST /api/login');
+    request.adminAuth = await this.auth.authenticateAdminToken(token);
+    return true;
+  }
+}
+
+const authErrors = [
+  ApiUnauthorizedResponse({ description: 'No credentials, or an invalid or expired token' }),
+  ApiForbiddenResponse({ description: 'Unknown, revoked or deactivated API key' }),
+];
+
+/** API key or reseller JWT. */
+export const ClientAuthenticated = () =>
+  applyDecorators(UseGuards(ClientAuthGuard), ApiSecurity('apikey'), ApiBearerAuth('reseller-jwt'), ...authErrors);
+
+/** Reseller JWT only (the reference's sub-instance routes). */
+export const ResellerJwtOnly = () =>
+  applyDecorators(SetMetadata(JWT_ONLY, true), UseGuards(ClientAuthGuard), ApiBearerAuth('reseller-jwt'), ...authErrors);
+
+export const AdminAuthenticated = () => applyDecorators(UseGuards(AdminAuthGuard), ApiBearerAuth('admin-jwt'), ...authErrors);
+
+export const CurrentClient = createParamDecorator((_: unknown, context: ExecutionContext): ClientAuth => {
+  const auth = context.switchToHttp().getRequest<AuthedRequest>().clientAuth;
+  if (!auth) throw new Error('CurrentClient used on a route without ClientAuthGuard');
+  return auth;
+});
+
+export const CurrentAdmin = createParamDecorator((_: unknown, context: ExecutionContext): AdminAuth => {
+  const auth = context.switchToHttp().getRequest<AuthedRequest>().adminAuth;
+  if (!auth) throw new Error('CurrentAdmin used on a route without AdminAuthGuard');
+  return auth;
+});

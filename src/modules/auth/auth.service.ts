@@ -1,0 +1,120 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { hashApiKey, sameHash } from '@/common/crypto/api-keys';
+import { hashPassword, verifyPassword } from '@/common/crypto/password';
+import { ForbiddenError, UnauthorizedError } from '@/common/errors/app-error';
+import { AppConfig } from '@/config/app-config';
+import { AuditService } from '@/modules/audit/audit.service';
+import { AdminUserRepository } from './admin-user.repository';
+import { ApiKeyRepository } from './api-key.repository';
+import {
+  ADMIN_TOKEN_TTL_SECONDS,
+  AdminAuth,
+  AdminClaims,
+  ClientAuth,
+  RESELLER_TOKEN_TTL_SECONDS,
+  ResellerClaims,
+} from './auth-context';
+import { LoginThrottleService } from './login-throttle.service';
+
+/** HS256 only: a token signed with another algorithm, or with `none`, is refused. */
+const JWT_ALGORITHMS: ['HS256'] = ['HS256'];
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    private readonly admins: AdminUserRepository,
+    private readonly apiKeys: ApiKeyRepository,
+    private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The first admin comes from ADMIN_USERNAME / ADMIN_PASSWORD; an existing admin keeps its password. */
+  async onApplicationBootstrap(): Promise<void> {
+    const username = this.config.get('ADMIN_USERNAME');
+    const created = await this.admins.createIfMissing(username, await hashPassword(this.config.get('ADMIN_PASSWORD')));
+    if (created) this.logger.log({ username }, 'Created the first admin user');
+  }
+
+  async login(username: string, password: string, address: string): Promise<{ token: string }> {
+    await this.throttle.assertAllowed(username, address);
+    const admin = await this.admins.findByUsername(username);
+    // Hash even for unknown users so response time does not reveal which usernames exist.
+    const valid = await verifyPassword(password, admin?.passwordHash ?? DUMMY_HASH);
+    if (!admin || !valid) {
+      await this.throttle.recordFailure(username, address);
+      throw new UnauthorizedError('Invalid username or password', 'INVALID_CREDENTIALS');
+    }
+    await this.throttle.recordSuccess(username, address);
+    await this.admins.markLogin(admin.id);
+    const claims: AdminClaims = { typ: 'admin', sub: String(admin.id), username: admin.username };
+    const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_SECONDS });
+    await this.audit.record({ actorType: 'admin', actorId: String(admin.id), action: 'admin.login', targetType: 'admin', targetId: String(admin.id) });
+    return { token };
+  }
+
+  /** Exchanges a client API key for a 30-day reseller JWT. Instance keys cannot mint tokens. */
+  async issueResellerToken(auth: ClientAuth): Promise<{ token: string; expires_in: number; client_id: number }> {
+    if (auth.via !== 'client-key') {
+      throw new ForbiddenError('Only a client API key can be exchanged for a reseller token', 'CLIENT_KEY_REQUIRED');
+    }
+    const claims: ResellerClaims = { typ: 'reseller', sub: String(auth.clientId), client_id: auth.clientId };
+    const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: RESELLER_TOKEN_TTL_SECONDS });
+    return { token, expires_in: RESELLER_TOKEN_TTL_SECONDS, client_id: auth.clientId };
+  }
+
+  /** Resolves an `apikey` header: unknown, revoked, expired or deactivated → 403 (the reference's error table). */
+  async authenticateApiKey(key: string): Promise<ClientAuth> {
+    const hash = hashApiKey(key);
+    const row = await this.apiKeys.findByHash(hash);
+    if (!row || !sameHash(row.keyHash, hash)) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
+    const now = new Date();
+    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
+      throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
+    }
+    this.assertClientActive(row.client);
+    return row.kind === 'instance' && row.instanceId
+      ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId }
+      : { clientId: row.clientId, via: 'client-key' };
+  }
+
+  /** Verifies a reseller JWT (HS256, not expired, typ reseller) and that its client is still active. */
+  async authenticateResellerToken(token: string): Promise<ClientAuth> {
+    const claims = await this.verify<ResellerClaims>(token);
+    if (claims.typ !== 'reseller' || !Number.isInteger(claims.client_id)) {
+      throw new UnauthorizedError('Bearer token is not a reseller token', 'INVALID_TOKEN');
+    }
+    const client = await this.apiKeys.findClient(claims.client_id);
+    this.assertClientActive(client);
+    return { clientId: claims.client_id, via: 'reseller-jwt' };
+  }
+
+  async authenticateAdminToken(token: string): Promise<AdminAuth> {
+    const claims = await this.verify<AdminClaims>(token);
+    if (claims.typ !== 'admin') throw new UnauthorizedError('Bearer token is not an admin token', 'INVALID_TOKEN');
+    const admin = await this.admins.findById(Number(claims.sub));
+    if (!admin) throw new UnauthorizedError('Admin user no longer exists', 'INVALID_TOKEN');
+    return { adminId: admin.id, username: admin.username };
+  }
+
+  private async verify<T extends object>(token: string): Promise<T> {
+    try {
+      return await this.jwt.verifyAsync<T>(token, { algorithms: JWT_ALGORITHMS });
+    } catch (err) {
+      const expired = err instanceof Error && err.name === 'TokenExpiredError';
+      throw new UnauthorizedError(expired ? 'Bearer token has expired' : 'Bearer token is not valid', expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN');
+    }
+  }
+
+  private assertClientActive(client: { active: boolean; deletedAt: Date | null } | null): void {
+    if (!client || client.deletedAt) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
+    if (!client.active) throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
+  }
+}
+
+/** A valid hash of a random password, verified against when the username does not exist. */
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

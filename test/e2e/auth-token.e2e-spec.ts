@@ -1,0 +1,80 @@
+import { AxiosInstance } from 'axios';
+import { createHmac } from 'node:crypto';
+import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
+import { startTestApp, TestApp } from '../setup/test-app';
+
+function b64(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Builds a JWT by hand so tests can forge the cases a library would refuse to produce. */
+function jwt(header: object, payload: object, secret: string, algorithm = 'sha256'): string {
+  const unsigned = `${b64(header)}.${b64(payload)}`;
+  return `${unsigned}.${createHmac(algorithm, secret).update(unsigned).digest('base64url')}`;
+}
+
+describe('POST /api/v1/auth/token and reseller JWTs', () => {
+  let t: TestApp;
+  let http: AxiosInstance;
+  let client: TestClient;
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (clientId: number, exp = now() + 3600) => ({ typ: 'reseller', sub: String(clientId), client_id: clientId, iat: now(), exp });
+  /** The token endpoint accepts a reseller JWT as Bearer but refuses to mint from one: 403 proves the JWT itself passed. */
+  const withBearer = (token: string) => http.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    http = httpClient(t.url);
+    client = await createClient(http, await adminToken(http));
+  });
+  afterAll(() => t.close());
+
+  it('exchanges a client API key for a 30-day HS256 reseller token', async () => {
+    const res = await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } });
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ token: expect.any(String), expires_in: 2592000, client_id: client.id });
+    const [header, payload] = res.data.token.split('.').slice(0, 2).map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    expect(header.alg).toBe('HS256');
+    expect(payload.exp - payload.iat).toBe(2592000);
+    expect(payload.client_id).toBe(client.id);
+  });
+
+  it('answers 401 without credentials and 403 for an unknown key', async () => {
+    const none = await http.post('/api/v1/auth/token');
+    expect(none.status).toBe(401);
+    expect(none.data).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    const unknown = await http.post('/api/v1/auth/token', null, { headers: { apikey: 'nmk_live_not-a-real-key' } });
+    expect(unknown.status).toBe(403);
+    expect(unknown.data).toEqual({ statusCode: 403, error: 'Forbidden', message: 'API key is not valid' });
+  });
+
+  it('accepts a valid reseller token as Bearer', async () => {
+    const res = await withBearer(jwt({ alg: 'HS256', typ: 'JWT' }, claims(client.id), t.env.JWT_SECRET));
+    expect(res.status).toBe(403);
+    expect(res.data.message).toBe('Only a client API key can be exchanged for a reseller token');
+  });
+
+  it.each([
+    ['expired', () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1, now() - 10), t.env.JWT_SECRET), 'Bearer token has expired'],
+    ['signed with another secret', () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), 'some-other-secret-of-sufficient-length'), 'Bearer token is not valid'],
+    ['tampered payload', () => {
+      const [h, , s] = jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), t.env.JWT_SECRET).split('.');
+      return `${h}.${b64(claims(2))}.${s}`;
+    }, 'Bearer token is not valid'],
+    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims(1))}.`, 'Bearer token is not valid'],
+    ['HS512 with the right secret', () => jwt({ alg: 'HS512', typ: 'JWT' }, claims(1), t.env.JWT_SECRET, 'sha512'), 'Bearer token is not valid'],
+    ['an admin token', () => jwt({ alg: 'HS256', typ: 'JWT' }, { typ: 'admin', sub: '1', username: 'admin', exp: now() + 60 }, t.env.JWT_SECRET), 'Bearer token is not a reseller token'],
+    ['garbage', () => 'not.a.jwt', 'Bearer token is not valid'],
+  ])('refuses a token that is %s with 401', async (_, make, message) => {
+    const res = await withBearer(make());
+    expect(res.status).toBe(401);
+    expect(res.data).toEqual({ statusCode: 401, error: 'Unauthorized', message });
+  });
+
+  it('refuses a reseller token on the admin API', async () => {
+    const reseller = (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data.token;
+    const res = await http.get('/api/admin/clients', { headers: { authorization: `Bearer ${reseller}` } });
+    expect(res.status).toBe(401);
+    expect(res.data.message).toBe('Bearer token is not an admin token');
+  });
+});

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
 import { freePort } from '../setup/test-app';
 import { createTestDatabase } from '../setup/test-database';
-import { deleteRedisPrefix, rawTestEnv, TEST_GLOBAL_KEY } from '../setup/test-env';
+import { createClient, httpClient } from '../factories/client.factory';
+import { deleteRedisPrefix, rawTestEnv, redisUrl, TEST_ADMIN, TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -34,6 +35,34 @@ function startRedis(port: number): ChildProcess {
   return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 }
 
+interface RunningGateway {
+  gateway: Spawned;
+  base: string;
+  db: { url: string; drop: () => Promise<void> };
+  prefix: string;
+}
+
+async function bootGateway(simUrl: string, redisUrl: string, prefix: string, logLevel = 'warn'): Promise<RunningGateway> {
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const gateway = spawnGateway(
+    rawTestEnv({ PORT: String(port), PUBLIC_URL: base, DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, EVOLUTION_API_URL: simUrl, LOG_LEVEL: logLevel }),
+  );
+  await waitFor(async () => (await http.get(`${base}/health`)).status === 200, 60000, 'the gateway to listen');
+  return { gateway, base, db, prefix };
+}
+
+async function stopGateway(running: RunningGateway | undefined): Promise<void> {
+  if (!running) return;
+  if (running.gateway.child.exitCode === null) {
+    running.gateway.child.kill('SIGKILL');
+    await running.gateway.exited;
+  }
+  await running.db.drop();
+  await deleteRedisPrefix(running.prefix);
+}
+
 describe('the gateway process', () => {
   it('refuses to start without DATABASE_URL, naming it in one clear message', async () => {
     const gateway = spawnGateway(rawTestEnv({ DATABASE_URL: undefined, JWT_SECRET: 'short' }));
@@ -49,41 +78,21 @@ describe('the gateway process', () => {
     let sim: EvolutionSimulator;
     let redis: ChildProcess;
     let redisPort: number;
-    let db: { url: string; drop: () => Promise<void> };
-    let gateway: Spawned;
+    let running: RunningGateway;
     let base: string;
-    const prefix = `tproc${process.pid}`;
 
     beforeAll(async () => {
       sim = await startEvolutionSimulator({ port: 0, globalKey: TEST_GLOBAL_KEY });
       redisPort = await freePort();
       redis = startRedis(redisPort);
-      db = await createTestDatabase();
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      gateway = spawnGateway(
-        rawTestEnv({
-          PORT: String(port),
-          PUBLIC_URL: base,
-          DATABASE_URL: db.url,
-          REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-          REDIS_KEY_PREFIX: prefix,
-          EVOLUTION_API_URL: sim.url,
-          LOG_LEVEL: 'warn',
-        }),
-      );
-      await waitFor(async () => (await http.get(`${base}/health`)).status === 200, 60000, 'the gateway to listen');
+      running = await bootGateway(sim.url, `redis://127.0.0.1:${redisPort}`, `tproc${process.pid}`);
+      base = running.base;
     }, 90000);
 
     afterAll(async () => {
-      if (gateway?.child.exitCode === null) {
-        gateway.child.kill('SIGKILL');
-        await gateway.exited;
-      }
+      await stopGateway(running);
       redis?.kill('SIGKILL');
       await sim?.close();
-      await db?.drop();
-      await deleteRedisPrefix(prefix);
     });
 
     it('is ready when Postgres, Redis and the upstream answer', async () => {
@@ -115,15 +124,72 @@ describe('the gateway process', () => {
       expect(down.data.message).toMatch(/^Not ready: redis \(/);
 
       expect((await http.get(`${base}/health`)).status).toBe(200);
-      expect(gateway.child.exitCode).toBeNull();
+      expect(running.gateway.child.exitCode).toBeNull();
 
       redis = startRedis(redisPort);
       await waitFor(async () => (await http.get(`${base}/health/ready`)).status === 200, 20000, 'readiness after Redis restarts');
     }, 40000);
+  });
 
-    it('exits cleanly on SIGTERM', async () => {
-      gateway.child.kill('SIGTERM');
-      expect(await gateway.exited).toBe(0);
+  describe('graceful shutdown', () => {
+    let sim: EvolutionSimulator;
+    let running: RunningGateway;
+
+    beforeAll(async () => {
+      sim = await startEvolutionSimulator({ port: 0, globalKey: TEST_GLOBAL_KEY });
+      running = await bootGateway(sim.url, redisUrl(), `tstop${process.pid}`);
+    }, 90000);
+
+    afterAll(async () => {
+      await stopGateway(running);
+      await sim?.close();
+    });
+
+    it('finishes the request in flight on SIGTERM, then exits 0', async () => {
+      // The upstream holds the readiness probe for 600 ms, so the request is still in flight when SIGTERM arrives.
+      sim.addFault({ route: 'GET /instance/fetchInstances', count: 1, timeoutMs: 600 });
+      const inFlight = http.get(`${running.base}/health/ready`);
+      await waitFor(() => sim.requests().some((r) => r.path.startsWith('/instance/fetchInstances')), 5000, 'the probe to reach the upstream');
+      running.gateway.child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(503);
+      expect(res.data.message).toMatch(/^Not ready: upstream/);
+      expect(await running.gateway.exited).toBe(0);
     }, 30000);
+  });
+
+  describe('logs', () => {
+    let sim: EvolutionSimulator;
+    let running: RunningGateway;
+
+    beforeAll(async () => {
+      sim = await startEvolutionSimulator({ port: 0, globalKey: TEST_GLOBAL_KEY });
+      running = await bootGateway(sim.url, redisUrl(), `tlogs${process.pid}`, 'trace');
+    }, 90000);
+
+    afterAll(async () => {
+      await stopGateway(running);
+      await sim?.close();
+    });
+
+    it('are JSON lines with request ids, and carry no password, key, token or phone number', async () => {
+      const api = httpClient(running.base);
+      const login = await api.post('/api/login', TEST_ADMIN, { headers: { 'x-request-id': 'trace-me-123' } });
+      expect(login.headers['x-request-id']).toBe('trace-me-123');
+      const token = login.data.token as string;
+      const client = await createClient(api, token);
+      const reseller = (await api.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data.token as string;
+      await api.get('/api/admin/clients?number=254712345678', { headers: { authorization: `Bearer ${token}` } });
+      await api.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${reseller}` } });
+      await api.post('/api/login', { username: 'admin', password: 'a-wrong-password-guess' });
+
+      const output = await waitFor(() => (running.gateway.output().includes('trace-me-123') ? running.gateway.output() : undefined), 5000, 'log lines');
+      const lines = output.split('\n').filter((l) => l.trim() !== '');
+      expect(lines.every((l) => l.startsWith('{'))).toBe(true);
+      expect(lines.some((l) => JSON.parse(l).reqId === 'trace-me-123')).toBe(true);
+      for (const secret of [TEST_ADMIN.password, 'a-wrong-password-guess', client.apiKey, token, reseller, '254712345678', TEST_GLOBAL_KEY]) {
+        expect(output).not.toContain(secret);
+      }
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AppConfig } from '@/config/app-config';
 import { PrismaService } from '@/database/prisma.service';
 import { MaintenanceRepository } from '@/modules/maintenance/maintenance.repository';
@@ -10,6 +11,7 @@ describe(MaintenanceService.name, () => {
   let sut: MaintenanceService;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false);
     isolated = await isolatedEnv();
     prisma = new PrismaService(new AppConfig(isolated.env));
     sut = new MaintenanceService(new MaintenanceRepository(prisma));

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
 import type { LogLevel } from '@/config/env.schema';
@@ -37,19 +37,16 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${path}?${keys.join('&')}`;
 }
 
-/** Honours a caller's X-Request-Id when it looks sane; otherwise a new UUID. Echoed on the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/** Honours a caller's X-Request-Id when it looks sane; otherwise a new UUID. Fastify assigns it; responses echo it. */
+export function requestId(req: IncomingMessage): string {
   const given = req.headers[REQUEST_ID_HEADER];
-  const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
 export function loggerParams(level: LogLevel, pretty: boolean): Params {
   return {
     pinoHttp: {
       level,
-      genReqId: requestId,
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
       customProps: () => ({}),
       quietReqLogger: true,

@@ -1,0 +1,391 @@
+import { reasonPhrase } from './simulator-http';
+import { ALL_EVENTS } from './simulator-schemas';
+import { Scheduler } from './simulator-scheduler';
+import {
+  ConnectionState,
+  createJid,
+  DEFAULT_ACK_SEQUENCE,
+  DEFAULT_SETTINGS,
+  ids,
+  InstanceSettings,
+  jidUser,
+  MessageKey,
+  MessageStatus,
+  newQrCode,
+  QrCode,
+  SimInstance,
+  StoredMessage,
+  unixSeconds,
+  WebhookRow,
+} from './simulator-state';
+import { prepareDelivery, WebhookDispatcher, webhookAccepts } from './simulator-webhooks';
+
+export interface EngineOptions {
+  globalKey: string;
+  createDelayMs: number;
+  ackDelayMs: number;
+  maxSendDelayMs: number;
+  exposeTokenInWebhooks: boolean;
+  serverUrl: () => string;
+}
+
+export interface NewInstance {
+  name: string;
+  token: string;
+  integration: string;
+  number: string | null;
+  businessId: string | null;
+  settings: InstanceSettings;
+  webhook: WebhookInput | null;
+}
+
+/** The `webhook` object of `/webhook/set` (and of `/instance/create`), already validated. */
+export interface WebhookInput {
+  enabled?: boolean;
+  url?: string;
+  headers?: Record<string, unknown>;
+  byEvents?: boolean;
+  base64?: boolean;
+  events?: string[];
+}
+
+export interface OutgoingContent {
+  message: Record<string, unknown>;
+  messageType: string;
+}
+
+export interface InboundMessage {
+  from: string;
+  text: string;
+  pushName?: string;
+}
+
+/** The `prepareMessage()` object (contract §2.2): the send response and the `send.message` data. */
+export function renderMessage(m: StoredMessage): Record<string, unknown> {
+  return {
+    key: { ...m.key },
+    pushName: m.pushName,
+    status: m.status,
+    message: m.message,
+    messageType: m.messageType,
+    messageTimestamp: m.messageTimestamp,
+    instanceId: m.instanceId,
+    source: m.source,
+  };
+}
+
+/** The Baileys disconnect error as the upstream stringifies it into `disconnectionObject` (shape inferred). */
+function boomLike(statusCode: number): Record<string, unknown> {
+  const payload = { statusCode, error: reasonPhrase(statusCode), message: 'Connection Failure' };
+  return { output: { statusCode, payload } };
+}
+
+/**
+ * The simulated upstream: instances, their WhatsApp connection and the webhooks state changes
+ * produce. HTTP routes and the programmatic fault switches both drive this class, so they behave
+ * identically.
+ */
+export class SimulatorEngine {
+  readonly instances = new Map<string, SimInstance>();
+  readonly notOnWhatsapp = new Set<string>();
+  ackSequence: MessageStatus[] = [...DEFAULT_ACK_SEQUENCE];
+
+  constructor(
+    readonly options: EngineOptions,
+    readonly scheduler: Scheduler,
+    readonly webhooks: WebhookDispatcher,
+  ) {}
+
+  get(name: string): SimInstance | undefined {
+    return this.instances.get(name);
+  }
+
+  /** For programmatic callers: an unknown name is a bug in the test, not an HTTP answer. */
+  require(name: string): SimInstance {
+    const inst = this.instances.get(name);
+    if (!inst) throw new Error(`evolution simulator: unknown instance "${name}"`);
+    return inst;
+  }
+
+  create(input: NewInstance): SimInstance {
+    const now = new Date();
+    const inst: SimInstance = {
+      id: ids.uuid(),
+      name: input.name,
+      token: input.token,
+      integration: input.integration,
+      number: input.number,
+      businessId: input.businessId,
+      state: 'close',
+      ownerJid: null,
+      profileName: null,
+      qr: null,
+      disconnectionReasonCode: null,
+      disconnectionAt: null,
+      webhook: null,
+      settings: { ...input.settings },
+      settingsRowId: ids.rowId(),
+      settingsCreatedAt: now,
+      settingsUpdatedAt: now,
+      messages: [],
+      groups: [],
+      createdAt: now,
+      updatedAt: now,
+      deleted: false,
+    };
+    this.instances.set(inst.name, inst);
+    if (input.webhook) this.setWebhook(inst, input.webhook);
+    this.emit(inst, 'instance.create', { instanceName: inst.name, instanceId: inst.id });
+    return inst;
+  }
+
+  /**
+   * contract §2.5: a partial upsert — omitted `headers`/`byEvents`/`base64` keep their values;
+   * `enabled:false` forces `events=[]`; `enabled:true` with `[]` stores every event.
+   * Callers have already rejected `enabled:true` without `events` (the upstream's 500).
+   */
+  setWebhook(inst: SimInstance, input: WebhookInput): WebhookRow {
+    const now = new Date();
+    const enabled = input.enabled ?? true;
+    const requested = input.events ?? [];
+    const events = !enabled ? [] : requested.length === 0 ? [...ALL_EVENTS] : [...requested];
+    const previous = inst.webhook;
+    const row: WebhookRow = {
+      id: previous?.id ?? ids.rowId(),
+      url: input.url ?? previous?.url ?? '',
+      headers: input.headers ?? previous?.headers ?? null,
+      enabled,
+      events,
+      webhookByEvents: input.byEvents ?? previous?.webhookByEvents ?? false,
+      webhookBase64: input.base64 ?? previous?.webhookBase64 ?? false,
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+      instanceId: inst.id,
+    };
+    inst.webhook = row;
+    return row;
+  }
+
+  updateSettings(inst: SimInstance, settings: Partial<InstanceSettings>): void {
+    inst.settings = { ...DEFAULT_SETTINGS, ...inst.settings, ...settings };
+    inst.settingsUpdatedAt = new Date();
+  }
+
+  /** Queues one event on the instance's chain (connection events keep their order). */
+  emit(inst: SimInstance, event: string, data: unknown): void {
+    this.webhooks.enqueue(`instance:${inst.id}`, 0, () => this.deliverNow(inst, event, data));
+  }
+
+  deliverNow(inst: SimInstance, event: string, data: unknown): Promise<void> {
+    const row = inst.webhook;
+    if (!webhookAccepts(row, event)) return Promise.resolve();
+    const prepared = prepareDelivery(row, event, data, {
+      instanceName: inst.name,
+      sender: inst.ownerJid,
+      serverUrl: this.options.serverUrl(),
+      // contract §4.1: the instance token only with AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES=true.
+      apikey: this.options.exposeTokenInWebhooks ? inst.token : null,
+    });
+    return this.webhooks.deliver(event, inst.name, prepared);
+  }
+
+  // --- connection lifecycle (contract §2.1, §4.4) ---------------------------------------------
+
+  /** close/refused → connecting: a fresh QR, `connection.update` then `qrcode.updated`. */
+  startConnecting(inst: SimInstance, number: string | null = inst.number): QrCode {
+    const qr = newQrCode((inst.qr?.count ?? 0) + 1, number);
+    inst.qr = qr;
+    this.changeState(inst, 'connecting');
+    this.emit(inst, 'connection.update', { instance: inst.name, state: 'connecting', statusReason: 200 });
+    this.emit(inst, 'qrcode.updated', {
+      qrcode: { instance: inst.name, pairingCode: qr.pairingCode, code: qr.code, base64: qr.base64 },
+    });
+    return qr;
+  }
+
+  /** "The user scanned the QR": the session opens with an owner number. */
+  open(inst: SimInstance, ownerNumber?: string): void {
+    const owner = ownerNumber ?? (inst.ownerJid ? jidUser(inst.ownerJid) : (inst.number ?? ids.ownerNumber()));
+    inst.ownerJid = createJid(owner);
+    inst.profileName = inst.profileName ?? inst.name;
+    inst.qr = null;
+    inst.disconnectionReasonCode = null;
+    inst.disconnectionAt = null;
+    this.changeState(inst, 'open');
+    this.emit(inst, 'connection.update', this.openData(inst, 'open', 200));
+  }
+
+  /** contract §4.4: a non-reconnectable close (401 loggedOut by default) is preceded by `status.instance`. */
+  close(inst: SimInstance, reasonCode = 401): void {
+    const at = new Date();
+    inst.qr = null;
+    inst.disconnectionReasonCode = reasonCode;
+    inst.disconnectionAt = at;
+    this.changeState(inst, 'close');
+    this.emit(inst, 'status.instance', {
+      instance: inst.name,
+      status: 'closed',
+      disconnectionAt: at.toISOString(),
+      disconnectionReasonCode: reasonCode,
+      disconnectionObject: JSON.stringify({ error: boomLike(reasonCode), date: at.toISOString() }),
+    });
+    this.emit(inst, 'connection.update', { instance: inst.name, state: 'close', statusReason: reasonCode });
+  }
+
+  /** contract §4.4: QR limit reached → `qrcode.updated` error, then `connection.update` refused/428. */
+  refuse(inst: SimInstance): void {
+    inst.qr = null;
+    this.changeState(inst, 'refused');
+    this.emit(inst, 'qrcode.updated', { message: 'QR code limit reached, please login again', statusCode: 500 });
+    this.emit(inst, 'connection.update', this.openData(inst, 'refused', 428));
+  }
+
+  setState(inst: SimInstance, state: ConnectionState, ownerNumber?: string): void {
+    switch (state) {
+      case 'open':
+        return this.open(inst, ownerNumber);
+      case 'connecting':
+        this.startConnecting(inst);
+        return;
+      case 'close':
+        return this.close(inst);
+      case 'refused':
+        return this.refuse(inst);
+    }
+  }
+
+  /** Scan shortcut: whatever the state, pass through `connecting` (as a phone would) and open. */
+  scan(inst: SimInstance, ownerNumber?: string): void {
+    if (inst.state === 'open') return;
+    if (inst.state !== 'connecting') this.startConnecting(inst);
+    this.open(inst, ownerNumber);
+  }
+
+  logout(inst: SimInstance): void {
+    this.emit(inst, 'logout.instance', null);
+    this.close(inst, 401);
+  }
+
+  /** contract §11: delete of a live instance emits instance.delete, remove.instance, then the logout trail. */
+  remove(inst: SimInstance): void {
+    const wasLive = inst.state === 'open' || inst.state === 'connecting';
+    this.instances.delete(inst.name);
+    inst.deleted = true;
+    this.emit(inst, 'instance.delete', { instanceName: inst.name, instanceId: inst.id });
+    this.emit(inst, 'remove.instance', null);
+    if (wasLive) this.logout(inst);
+  }
+
+  /** Simulates an expired/rotated instance token: the old one now gets 401. */
+  rotateToken(inst: SimInstance): string {
+    inst.token = ids.token();
+    inst.updatedAt = new Date();
+    return inst.token;
+  }
+
+  /** Default rule: numbers ending in 0000 are not on WhatsApp, plus the configured set. */
+  isOnWhatsapp(jid: string): boolean {
+    const user = jidUser(jid);
+    return !(this.notOnWhatsapp.has(user) || user.endsWith('0000'));
+  }
+
+  // --- messages (contract §2.2, §4.4, §5) -------------------------------------------------------
+
+  recordOutgoing(inst: SimInstance, remoteJid: string, content: OutgoingContent): StoredMessage {
+    const message = this.store(inst, { remoteJid, fromMe: true, id: ids.messageId() }, content, {
+      pushName: 'Você', // contract §2.2: hard-coded for own messages
+      status: 'PENDING',
+      source: 'web',
+    });
+    this.scheduleStatusTrail(inst, message, renderMessage(message));
+    return message;
+  }
+
+  /** Inbound message from a contact (contract §4.4 messages.upsert; received messages are DELIVERY_ACK). */
+  receive(inst: SimInstance, inbound: InboundMessage): StoredMessage {
+    const remoteJid = createJid(inbound.from);
+    const message = this.store(
+      inst,
+      { remoteJid, fromMe: false, id: ids.messageId() },
+      { message: { conversation: inbound.text }, messageType: 'conversation' },
+      { pushName: inbound.pushName ?? jidUser(remoteJid), status: 'DELIVERY_ACK', source: 'android' },
+    );
+    this.emit(inst, 'messages.upsert', renderMessage(message));
+    return message;
+  }
+
+  markDeleted(inst: SimInstance, key: MessageKey): void {
+    const stored = inst.messages.find((m) => m.key.id === key.id && m.key.remoteJid === key.remoteJid);
+    if (stored) stored.status = 'DELETED';
+    this.emit(inst, 'messages.delete', key);
+  }
+
+  reset(): void {
+    this.instances.clear();
+    this.notOnWhatsapp.clear();
+    this.ackSequence = [...DEFAULT_ACK_SEQUENCE];
+  }
+
+  private store(
+    inst: SimInstance,
+    key: MessageKey,
+    content: OutgoingContent,
+    meta: { pushName: string; status: MessageStatus; source: string },
+  ): StoredMessage {
+    const message: StoredMessage = {
+      dbId: ids.rowId(),
+      key,
+      pushName: meta.pushName,
+      status: meta.status,
+      message: content.message,
+      messageType: content.messageType,
+      messageTimestamp: unixSeconds(),
+      instanceId: inst.id,
+      source: meta.source,
+      statusHistory: [],
+    };
+    inst.messages.push(message);
+    return message;
+  }
+
+  /**
+   * contract §4.4: `send.message` carries the send response; `messages.update` then reports each
+   * ack. The trail has its own chain so concurrent sends do not wait for each other.
+   */
+  private scheduleStatusTrail(inst: SimInstance, message: StoredMessage, sent: Record<string, unknown>): void {
+    const chain = `message:${message.key.id}`;
+    this.webhooks.enqueue(chain, 0, () => this.deliverNow(inst, 'send.message', sent));
+    for (const status of this.ackSequence) {
+      this.webhooks.enqueue(chain, this.options.ackDelayMs, () => {
+        if (inst.deleted) return Promise.resolve();
+        message.status = status;
+        message.statusHistory.push(status);
+        return this.deliverNow(inst, 'messages.update', {
+          keyId: message.key.id,
+          remoteJid: message.key.remoteJid,
+          fromMe: true,
+          status,
+          instanceId: inst.id,
+          // contract §4.4: the DB row id, present because the simulator "saves" messages.
+          messageId: message.dbId,
+        });
+      });
+    }
+  }
+
+  private changeState(inst: SimInstance, state: ConnectionState): void {
+    inst.state = state;
+    inst.updatedAt = new Date();
+  }
+
+  private openData(inst: SimInstance, state: ConnectionState, statusReason: number): Record<string, unknown> {
+    return {
+      instance: inst.name,
+      wuid: inst.ownerJid,
+      profileName: inst.profileName,
+      profilePictureUrl: null,
+      state,
+      statusReason,
+    };
+  }
+}

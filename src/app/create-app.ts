@@ -22,6 +22,8 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      // One problem per field is clearer than every constraint that a wrong type also breaks.
+      stopAtFirstError: true,
       exceptionFactory: toValidationError,
     }),
   );

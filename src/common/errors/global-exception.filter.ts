@@ -10,21 +10,6 @@ interface Rendered {
   headers: Record<string, string>;
 }
 
-/** Fastify's own request errors (bad JSON, body too large, wrong content type) carry a 4xx statusCode and a code. */
-interface FastifyLikeError {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-}
-
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'body: is not valid JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'body: must not be empty when Content-Type is application/json',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'body: is larger than the allowed size',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type: is not supported; send application/json',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length: does not match the body',
-};
-
 /**
  * The one place errors become HTTP answers: `{statusCode, error, message}`, never a stack trace or an upstream body.
  */
@@ -48,12 +33,6 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const prisma = fromPrismaError(exception);
     if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
     if (exception instanceof HttpException) return { body: fromHttpException(exception, request), headers: {} };
-
-    const fastify = exception as FastifyLikeError;
-    if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
-      const message = (fastify.code && FASTIFY_MESSAGES[fastify.code]) ?? 'the request is malformed';
-      return { body: errorBody(fastify.statusCode, message), headers: {} };
-    }
 
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'Unhandled error');

@@ -6,22 +6,22 @@ export class AuditQueryDto {
   @ApiPropertyOptional({ description: 'Only events about this client' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   client_id?: number;
 
   @ApiPropertyOptional({ example: 'client.key_rotated' })
   @IsOptional()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   action?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(1)
   @Max(200)
+  @IsInt()
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })

@@ -7,36 +7,36 @@ const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, requ
 
 export class CreateClientDto {
   @ApiProperty({ example: 'Acme Shops' })
-  @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @IsString()
   name!: string;
 
   @ApiPropertyOptional({ description: 'Requests per minute across the client’s keys', default: 60, minimum: 1 })
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(100000)
+  @IsInt()
   rate_limit?: number;
 
   @ApiPropertyOptional({ description: 'Messages per instance per day', default: 250, minimum: 1 })
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(100000)
+  @IsInt()
   daily_cap?: number;
 
   @ApiPropertyOptional({ description: 'How many WhatsApp instances the client may own', default: 10, minimum: 0 })
   @IsOptional()
-  @IsInt()
   @Min(0)
   @Max(10000)
+  @IsInt()
   max_instances?: number;
 
   @ApiPropertyOptional({ description: 'Default webhook URL for instances without their own', example: 'https://example.com/wa' })
   @IsOptional()
-  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
   @MaxLength(2000)
+  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
   webhook_url?: string;
 }
 
@@ -50,9 +50,9 @@ export class UpdateClientDto extends PartialType(CreateClientDto) {
 export class RotateKeyDto {
   @ApiPropertyOptional({ description: 'Keep the old key valid this long (0 to 7 days); default 0 revokes it at once', default: 0 })
   @IsOptional()
-  @IsInt()
   @Min(0)
   @Max(7 * 24 * 3600)
+  @IsInt()
   grace_seconds?: number;
 }
 
@@ -60,16 +60,16 @@ export class ListQueryDto {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(1)
   @Max(200)
+  @IsInt()
   limit: number = 50;
 
   @ApiPropertyOptional({ default: 0, minimum: 0 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(0)
+  @IsInt()
   offset: number = 0;
 }
 

@@ -3,15 +3,15 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })
-  @IsString()
   @MinLength(1)
   @MaxLength(64)
+  @IsString()
   username!: string;
 
   @ApiProperty({ example: 'your_password' })
-  @IsString()
   @MinLength(1)
   @MaxLength(256)
+  @IsString()
   password!: string;
 }
 

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
       '',
       'Try:',
       `  curl -s ${gatewayUrl}/health/ready`,
+      `  curl -s -X POST ${gatewayUrl}/api/login -H 'content-type: application/json' \\`,
+      `       -d '{"username":"${ADMIN.username}","password":"${ADMIN.password}"}'`,
       '',
     ].join('\n'),
   );

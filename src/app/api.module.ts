@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from '@/modules/admin/admin.module';
 import { AuthModule } from '@/modules/auth/auth.module';
+import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [AuthModule, AdminModule] })
+@Module({ imports: [AuthModule, AdminModule, InstancesApiModule] })
 export class ApiModule {}

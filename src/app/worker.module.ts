@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { MaintenanceModule } from '@/modules/maintenance/maintenance.module';
+import { InstanceTokensProcessor } from '@/modules/instances/instance-tokens.processor';
 import { MaintenanceProcessor } from '@/modules/maintenance/maintenance.processor';
+import { DomainModule } from './domain.module';
 
-/** Feature modules plus every BullMQ processor: importing this is what makes a process a worker. */
-@Module({ imports: [MaintenanceModule], providers: [MaintenanceProcessor] })
+/** Every BullMQ processor: importing this is what makes a process a worker. */
+@Module({ imports: [DomainModule], providers: [MaintenanceProcessor, InstanceTokensProcessor] })
 export class WorkerModule {}

@@ -22,6 +22,16 @@ export class AppConfig {
     return this.env.EVOLUTION_API_URL.replace(/\/+$/, '');
   }
 
+  /** BullMQ keys live under the install's prefix too. */
+  get queuePrefix(): string {
+    return `${this.env.REDIS_KEY_PREFIX}:bull`;
+  }
+
+  /** Connection options for BullMQ (workers need maxRetriesPerRequest: null). */
+  get queueConnection(): { url: string; maxRetriesPerRequest: null } {
+    return { url: this.env.REDIS_URL, maxRetriesPerRequest: null };
+  }
+
   get runsApi(): boolean {
     return this.env.APP_ROLE !== 'worker';
   }

@@ -1,9 +1,12 @@
 /** BullMQ queue and job names. Producers and processors import these, never string literals. */
 export const QueueName = {
   Maintenance: 'maintenance',
+  InstanceTokens: 'instance-tokens',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   PurgeExpired: 'purge-expired',
+  RefreshToken: 'refresh-token',
+  CheckDrift: 'check-drift',
 } as const;

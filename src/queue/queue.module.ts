@@ -10,8 +10,8 @@ import { QueueName } from './queue-names';
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.get('REDIS_URL'), maxRetriesPerRequest: null },
-        prefix: `${config.get('REDIS_KEY_PREFIX')}:bull`,
+        connection: config.queueConnection,
+        prefix: config.queuePrefix,
         defaultJobOptions: {
           attempts: 5,
           backoff: { type: 'exponential', delay: 2000 },

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import axios, { AxiosInstance, Method } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
@@ -14,10 +14,15 @@ import {
   SendResponse,
   UpstreamWebhookConfig,
 } from './evolution.types';
+import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from './instance-token.store';
 
-/** Which key a call carries: the upstream's global key, or one instance's token. */
-export type UpstreamAuth = { kind: 'global' } | { kind: 'instance'; token: string };
+/** Which key a call carries: the upstream's global key, or the stored token of one instance. */
+export type UpstreamAuth = { kind: 'global' } | { kind: 'instance'; instanceId: string };
 export const GLOBAL_AUTH: UpstreamAuth = { kind: 'global' };
+
+export function instanceAuth(instanceId: string): UpstreamAuth {
+  return { kind: 'instance', instanceId };
+}
 
 export interface UpstreamCall {
   method: Method;
@@ -27,6 +32,8 @@ export interface UpstreamCall {
   query?: Record<string, string>;
   /** Added to the base timeout: the upstream holds the request open for a send's `delay` (contract §6). */
   extraTimeoutMs?: number;
+  /** Replaces the whole timeout, for probes that must answer quickly. */
+  timeoutMs?: number;
   context: FailureContext;
 }
 
@@ -47,6 +54,7 @@ export class EvolutionClient implements OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    @Optional() @Inject(INSTANCE_TOKEN_STORE) private readonly tokens?: InstanceTokenStore,
   ) {
     this.http = axios.create({
       baseURL: config.evolutionUrl,
@@ -72,7 +80,7 @@ export class EvolutionClient implements OnModuleDestroy {
       query: { instanceName: '__nextmavens_health_probe__' },
       auth: GLOBAL_AUTH,
       context: { operation: 'answer the readiness probe' },
-      extraTimeoutMs: timeoutMs - this.config.get('EVOLUTION_TIMEOUT_MS'),
+      timeoutMs,
     });
     if (res.status === 200 || res.status === 404) return;
     throw mapUpstreamResponse(res.status, res.body, { operation: 'answer the readiness probe' });
@@ -100,6 +108,11 @@ export class EvolutionClient implements OnModuleDestroy {
     if (res.status === 404) return undefined;
     const rows = this.unwrap<FetchedInstance[]>(res, { operation: 'look up the instance', instanceName: name });
     return rows.find((r) => r.name === name);
+  }
+
+  /** Every instance the upstream holds, with tokens and states, for drift checks. */
+  fetchAllInstances(): Promise<FetchedInstance[]> {
+    return this.call({ method: 'GET', path: '/instance/fetchInstances', auth: GLOBAL_AUTH, context: { operation: 'list instances' } });
   }
 
   connect(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
@@ -167,10 +180,20 @@ export class EvolutionClient implements OnModuleDestroy {
 
   /**
    * A call whose answer comes back as it is, for the pass-through surface that returns the upstream's own body.
-   * Transport failures still throw typed errors.
+   * Transport failures still throw typed errors. An instance call whose token is rejected (401) gets a fresh token
+   * and is retried once: the auto-heal the reference promises, invisible to callers.
    */
   async raw(call: UpstreamCall): Promise<RawUpstreamResponse> {
-    const timeoutMs = this.config.get('EVOLUTION_TIMEOUT_MS') + Math.max(0, call.extraTimeoutMs ?? 0);
+    if (call.auth.kind === 'global') return this.send(call, this.config.get('EVOLUTION_API_KEY'));
+    const tokens = this.tokenStore();
+    const token = await tokens.current(call.auth.instanceId);
+    const first = await this.send(call, token);
+    if (first.status !== 401) return first;
+    return this.send(call, await tokens.refreshAfterRejection(call.auth.instanceId, token));
+  }
+
+  private async send(call: UpstreamCall, apikey: string): Promise<RawUpstreamResponse> {
+    const timeoutMs = call.timeoutMs ?? this.config.get('EVOLUTION_TIMEOUT_MS') + Math.max(0, call.extraTimeoutMs ?? 0);
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
@@ -179,7 +202,7 @@ export class EvolutionClient implements OnModuleDestroy {
         url: call.path,
         params: call.query,
         data: call.body,
-        headers: { apikey: call.auth.kind === 'global' ? this.config.get('EVOLUTION_API_KEY') : call.auth.token },
+        headers: { apikey },
         timeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -193,6 +216,11 @@ export class EvolutionClient implements OnModuleDestroy {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.metrics.upstreamRequestDuration.observe({ operation: operationLabel(call.path), outcome }, seconds);
     }
+  }
+
+  private tokenStore(): InstanceTokenStore {
+    if (!this.tokens) throw new Error('Instance calls need an InstanceTokenStore provider');
+    return this.tokens;
   }
 
   private unwrap<T>(res: RawUpstreamResponse, ctx: FailureContext): T {

@@ -1,0 +1,56 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '@/config/app-config';
+import { UpstreamWebhookConfig } from './evolution.types';
+
+/** The header carrying the gateway's proof that a webhook came from the upstream it configured. */
+export const UPSTREAM_WEBHOOK_TOKEN_HEADER = 'x-nextmavens-upstream-token';
+
+/** Upstream events the gateway consumes and forwards (the reference's event list, contract §4.1 names). */
+export const UPSTREAM_WEBHOOK_EVENTS = [
+  'APPLICATION_STARTUP',
+  'QRCODE_UPDATED',
+  'CONNECTION_UPDATE',
+  'MESSAGES_UPSERT',
+  'MESSAGES_UPDATE',
+  'MESSAGES_DELETE',
+  'SEND_MESSAGE',
+  'CONTACTS_UPSERT',
+  'CONTACTS_UPDATE',
+  'PRESENCE_UPDATE',
+  'CHATS_UPSERT',
+  'CHATS_UPDATE',
+  'CHATS_DELETE',
+  'GROUPS_UPSERT',
+  'GROUP_UPDATE',
+  'GROUP_PARTICIPANTS_UPDATE',
+  'CALL',
+  'LOGOUT_INSTANCE',
+  'REMOVE_INSTANCE',
+];
+
+/**
+ * The upstream's webhook never carries a signature (contract §4.1), so the gateway registers a per-instance secret
+ * header derived from ENCRYPTION_KEY: nothing to store, and one instance's token is useless for another.
+ */
+export function upstreamWebhookToken(config: AppConfig, instanceName: string): string {
+  return createHmac('sha256', config.encryptionKey).update(`upstream-webhook:${instanceName}`).digest('hex');
+}
+
+export function isUpstreamWebhookToken(config: AppConfig, instanceName: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = Buffer.from(upstreamWebhookToken(config, instanceName));
+  const actual = Buffer.from(given);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Always the gateway's own receiver; a tenant's URL is stored by the gateway and never given to the upstream. */
+export function upstreamWebhookFor(config: AppConfig, instanceName: string): UpstreamWebhookConfig {
+  return {
+    url: `${config.publicUrl}/webhooks/evolution/${encodeURIComponent(instanceName)}`,
+    enabled: true,
+    byEvents: false,
+    base64: false,
+    headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(config, instanceName) },
+    events: UPSTREAM_WEBHOOK_EVENTS,
+  };
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
+import { InstanceNamePipe } from './instance-name.pipe';
+import { InstancesService } from './instances.service';
+
+const instanceName = new InstanceNamePipe();
+
+@ApiTags('Instances')
+@ClientAuthenticated()
+@Controller('api/v1/whatsapp')
+export class ConnectionController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Get('qrcode/:instanceName')
+  @ApiOperation({ summary: 'QR code to link the WhatsApp account, or the state when already connected' })
+  @ApiOkResponse({ type: QrCodeResponseDto })
+  @ApiNotFoundResponse()
+  qrCode(@CurrentClient() auth: ClientAuth, @Param('instanceName', instanceName) name: string): Promise<QrCodeResponseDto> {
+    return this.instances.qrCode(auth, name);
+  }
+
+  @Get('status/:instanceName')
+  @ApiOperation({ summary: 'Connection state: open, connecting, close or refused' })
+  @ApiOkResponse({ type: StateResponseDto })
+  @ApiNotFoundResponse()
+  status(@CurrentClient() auth: ClientAuth, @Param('instanceName', instanceName) name: string): Promise<StateResponseDto> {
+    return this.instances.status(auth, name);
+  }
+}

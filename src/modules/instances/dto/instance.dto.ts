@@ -1,0 +1,102 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsUrl, Matches, MaxLength, Min } from 'class-validator';
+import { Instance } from '@/generated/prisma/client';
+
+/** What the upstream accepts in a URL path without surprises: letters, digits, "-" and "_", 2 to 64 characters. */
+export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$/;
+export const INSTANCE_NAME_RULE = 'must be 2-64 letters, digits, "-" or "_", starting with a letter or digit';
+
+export const INTEGRATIONS = ['WHATSAPP-BAILEYS', 'EVOLUTION'] as const;
+
+export class CreateSubInstanceDto {
+  @ApiProperty({ example: 'shop-branch-kilimani', description: INSTANCE_NAME_RULE })
+  @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
+  instanceName!: string;
+
+  @ApiPropertyOptional({ enum: INTEGRATIONS, default: 'WHATSAPP-BAILEYS' })
+  @IsOptional()
+  @IsIn(INTEGRATIONS, { message: `must be one of ${INTEGRATIONS.join(', ')}` })
+  integration?: (typeof INTEGRATIONS)[number];
+
+  @ApiPropertyOptional({ description: 'Where this instance’s events are delivered, signed with webhook_secret' })
+  @IsOptional()
+  @MaxLength(2000)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'must be an http(s) URL' })
+  webhook_url?: string;
+}
+
+export class AdminCreateInstanceDto extends CreateSubInstanceDto {
+  @ApiProperty({ description: 'The client that will own the instance' })
+  @Min(1)
+  @IsInt()
+  client_id!: number;
+}
+
+export class InstanceListQueryDto {
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  limit: number = 100;
+
+  @ApiPropertyOptional({ default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(0)
+  @IsInt()
+  offset: number = 0;
+
+  @ApiPropertyOptional({ description: 'Admin only: instances of this client' })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  client_id?: number;
+}
+
+export class CreatedSubInstanceDto {
+  @ApiProperty() instance_id!: string;
+  @ApiProperty({ example: 'shop-branch-kilimani' }) instance_name!: string;
+  @ApiProperty({ description: 'Instance API key (64 hex characters): works for this instance only. Shown once.' }) api_key!: string;
+  @ApiProperty({ description: 'Secret that signs this instance’s webhooks (Standard Webhooks). Shown once.' }) webhook_secret!: string;
+  @ApiProperty({ example: 'WHATSAPP-BAILEYS' }) integration!: string;
+  @ApiProperty({ example: 'pending' }) status!: string;
+}
+
+export class InstanceResponseDto {
+  @ApiProperty() instance_id!: string;
+  @ApiProperty() instance_name!: string;
+  @ApiProperty() integration!: string;
+  @ApiProperty({ enum: ['pending', 'connecting', 'open', 'close', 'refused'] }) status!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The connected WhatsApp account' }) owner_jid!: string | null;
+  @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
+  @ApiProperty() created_at!: string;
+  @ApiProperty() updated_at!: string;
+}
+
+export class StateResponseDto {
+  @ApiProperty({ example: 'shop-branch-kilimani' }) instance!: string;
+  @ApiProperty({ enum: ['open', 'connecting', 'close', 'refused'] }) state!: string;
+}
+
+export class QrCodeResponseDto extends StateResponseDto {
+  @ApiProperty({ nullable: true, type: String, description: 'PNG data URI of the QR code' }) base64!: string | null;
+  @ApiProperty({ nullable: true, type: String }) code!: string | null;
+  @ApiProperty({ nullable: true, type: String }) pairingCode!: string | null;
+  @ApiProperty({ description: 'How many QR codes the upstream produced; 0 means none yet' }) count!: number;
+}
+
+export function toInstanceResponse(instance: Instance): InstanceResponseDto {
+  return {
+    instance_id: instance.id,
+    instance_name: instance.name,
+    integration: instance.integration,
+    status: instance.status,
+    owner_jid: instance.ownerJid,
+    webhook_url: instance.webhookUrl,
+    created_at: instance.createdAt.toISOString(),
+    updated_at: instance.updatedAt.toISOString(),
+  };
+}

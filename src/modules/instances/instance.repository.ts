@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { IssuedKey } from '@/common/crypto/api-keys';
+import { PrismaService } from '@/database/prisma.service';
+import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
+
+export interface NewInstance {
+  clientId: number;
+  name: string;
+  integration: string;
+  tokenEncrypted: string;
+  webhookSecretEncrypted: string;
+  webhookUrl: string | null;
+}
+
+export type InstanceWithClient = Instance & { client: { id: number; name: string } };
+
+const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
+
+/**
+ * Instances. Tenant-facing methods take `clientId` first and put it in the `where`; the few methods without it
+ * serve the operator and the system (webhook receiver, token refresh, drift checks) and say so in their names.
+ */
+@Injectable()
+export class InstanceRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Inserts the instance unless the client already owns `maxInstances` live ones. A per-client advisory lock makes
+   * the count and the insert one step, so concurrent creates cannot pass the limit together.
+   */
+  createWithinLimit(data: NewInstance): Promise<Instance | 'limit-reached' | 'client-gone'> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BigInt(data.clientId)})`;
+      const client = await tx.client.findFirst({ where: { id: data.clientId, deletedAt: null }, select: { maxInstances: true } });
+      if (!client) return 'client-gone';
+      const live = await tx.instance.count({ where: { clientId: data.clientId, ...LIVE } });
+      if (live >= client.maxInstances) return 'limit-reached';
+      return tx.instance.create({ data });
+    });
+  }
+
+  async maxInstancesOfClient(clientId: number): Promise<number> {
+    const client = await this.prisma.client.findUnique({ where: { id: clientId }, select: { maxInstances: true } });
+    return client?.maxInstances ?? 0;
+  }
+
+  findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
+    return this.prisma.instance.findFirst({ where: { clientId, name, ...LIVE } });
+  }
+
+  findByIdForClient(clientId: number, id: string): Promise<Instance | null> {
+    return this.prisma.instance.findFirst({ where: { clientId, id, ...LIVE } });
+  }
+
+  listForClient(clientId: number, limit: number, offset: number): Promise<[Instance[], number]> {
+    const where = { clientId, ...LIVE };
+    return this.prisma.$transaction([
+      this.prisma.instance.findMany({ where, orderBy: { createdAt: 'asc' }, take: limit, skip: offset }),
+      this.prisma.instance.count({ where }),
+    ]);
+  }
+
+  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<void> {
+    await this.prisma.instance.updateMany({
+      where: { clientId, id, ...LIVE, NOT: { status } },
+      data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
+    });
+  }
+
+  /** Issues the instance-scoped gateway key. */
+  async addInstanceKey(clientId: number, instanceId: string, key: IssuedKey): Promise<void> {
+    await this.prisma.apiKey.create({ data: { clientId, instanceId, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+  }
+
+  /** Soft delete: the row stays for message logs, the name becomes free, the instance keys stop working. */
+  async softDeleteForClient(clientId: number, id: string, now: Date): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletedAt: now } });
+      if (count === 0) return false;
+      await tx.apiKey.updateMany({ where: { clientId, instanceId: id, revokedAt: null }, data: { revokedAt: now } });
+      return true;
+    });
+  }
+
+  /** Undoes a create that failed midway: nothing may refer to the row yet. */
+  async removeUnfinishedForClient(clientId: number, id: string): Promise<void> {
+    await this.prisma.instance.deleteMany({ where: { clientId, id } });
+  }
+
+  // ---- system and operator access (not tenant-scoped by design) ----
+
+  /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
+  findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'tokenEncrypted'> | null> {
+    return this.prisma.instance.findUnique({ where: { id }, select: { id: true, clientId: true, name: true, tokenEncrypted: true } });
+  }
+
+  async storeTokenForSystem(id: string, tokenEncrypted: string, now: Date): Promise<void> {
+    await this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } });
+  }
+
+  listLiveForSystem(): Promise<Instance[]> {
+    return this.prisma.instance.findMany({ where: LIVE, orderBy: { createdAt: 'asc' } });
+  }
+
+  async recordDriftForSystem(id: string, note: string, changes: Prisma.InstanceUpdateInput, now: Date): Promise<void> {
+    await this.prisma.instance.update({ where: { id }, data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now } });
+  }
+
+  async markCheckedForSystem(ids: string[], now: Date): Promise<void> {
+    await this.prisma.instance.updateMany({ where: { id: { in: ids } }, data: { tokenCheckedAt: now } });
+  }
+
+  listAllForOperator(clientId: number | undefined, limit: number, offset: number): Promise<[InstanceWithClient[], number]> {
+    const where = { ...LIVE, clientId };
+    return this.prisma.$transaction([
+      this.prisma.instance.findMany({
+        where,
+        include: { client: { select: { id: true, name: true } } },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+        skip: offset,
+      }),
+      this.prisma.instance.count({ where }),
+    ]);
+  }
+}

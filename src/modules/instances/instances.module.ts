@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { INSTANCE_TOKEN_STORE } from '@/integrations/evolution/instance-token.store';
+import { InstanceTokenService } from './instance-token.service';
+import { InstanceUpkeepService } from './instance-upkeep.service';
+import { InstanceRepository } from './instance.repository';
+import { InstancesService } from './instances.service';
+
+/** Instance services for every role; controllers live in InstancesApiModule, the processor in WorkerModule. */
+@Global()
+@Module({
+  providers: [
+    InstanceRepository,
+    InstanceTokenService,
+    InstancesService,
+    InstanceUpkeepService,
+    { provide: INSTANCE_TOKEN_STORE, useExisting: InstanceTokenService },
+  ],
+  exports: [InstancesService, InstanceUpkeepService, INSTANCE_TOKEN_STORE],
+})
+export class InstancesModule {}

@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { issueInstanceKey } from '@/common/crypto/api-keys';
+import { encryptSecret } from '@/common/crypto/secret-box';
+import { ConflictError, NotFoundError } from '@/common/errors/app-error';
+import { AppConfig } from '@/config/app-config';
+import { fromPrismaError } from '@/database/prisma-error';
+import { Instance, InstanceStatus } from '@/generated/prisma/client';
+import { EvolutionClient, GLOBAL_AUTH, instanceAuth } from '@/integrations/evolution/evolution.client';
+import { EvolutionError } from '@/integrations/evolution/evolution.errors';
+import { ConnectionStateResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
+import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
+import { AuditEntry } from '@/modules/audit/audit.repository';
+import { AuditService } from '@/modules/audit/audit.service';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import {
+  CreatedSubInstanceDto,
+  CreateSubInstanceDto,
+  InstanceResponseDto,
+  QrCodeResponseDto,
+  StateResponseDto,
+  toInstanceResponse,
+} from './dto/instance.dto';
+import { InstanceRepository } from './instance.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
+
+export type Actor = Pick<AuditEntry, 'actorType' | 'actorId'>;
+
+/** Reseller sub-instances: create, list, inspect, delete, connect by QR, read state. */
+@Injectable()
+export class InstancesService {
+  constructor(
+    private readonly instances: InstanceRepository,
+    private readonly evolution: EvolutionClient,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Creates the instance upstream with a token the gateway chose, points its webhook at the gateway, and issues the
+   * tenant's instance key. Any failure after the upstream create deletes the upstream instance again, so nothing is
+   * left half-made.
+   */
+  async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
+    const upstreamToken = randomBytes(16).toString('hex').toUpperCase();
+    const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+    const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
+    const instance = await this.reserve(clientId, dto, integration, upstreamToken, webhookSecret);
+
+    try {
+      await this.evolution.createInstance({ instanceName: dto.instanceName, integration, qrcode: true, token: upstreamToken });
+    } catch (err) {
+      await this.instances.removeUnfinishedForClient(clientId, instance.id);
+      if (err instanceof EvolutionError && err.kind === 'name_taken') throw nameTaken(dto.instanceName);
+      throw err;
+    }
+
+    let apiKey: string;
+    try {
+      await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName));
+      const key = issueInstanceKey();
+      await this.instances.addInstanceKey(clientId, instance.id, key);
+      apiKey = key.plaintext;
+    } catch (err) {
+      await this.evolution.deleteInstance(dto.instanceName, GLOBAL_AUTH).catch(() => undefined);
+      await this.instances.removeUnfinishedForClient(clientId, instance.id);
+      throw err;
+    }
+
+    await this.audit.record({ ...actor, clientId, action: 'instance.created', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+    return {
+      instance_id: instance.id,
+      instance_name: instance.name,
+      api_key: apiKey,
+      webhook_secret: webhookSecret,
+      integration,
+      status: 'pending',
+    };
+  }
+
+  async list(clientId: number, limit: number, offset: number): Promise<{ instances: InstanceResponseDto[]; total: number }> {
+    const [rows, total] = await this.instances.listForClient(clientId, limit, offset);
+    return { instances: rows.map(toInstanceResponse), total };
+  }
+
+  /** The operator's view: every client's instances, with the client and the last drift the upkeep job saw. */
+  async listForOperator(clientId: number | undefined, limit: number, offset: number) {
+    const [rows, total] = await this.instances.listAllForOperator(clientId, limit, offset);
+    return {
+      instances: rows.map((row) => ({ ...toInstanceResponse(row), client_id: row.client.id, client_name: row.client.name, drift: row.driftNote })),
+      total,
+    };
+  }
+
+  /** Details with the live state, which also refreshes the stored status. */
+  async get(auth: ClientAuth, idOrName: string): Promise<InstanceResponseDto & { state: string }> {
+    const instance = await this.find(auth, idOrName);
+    const { state } = await this.liveState(instance);
+    const refreshed = (await this.instances.findByIdForClient(auth.clientId, instance.id)) ?? instance;
+    return { ...toInstanceResponse(refreshed), state };
+  }
+
+  async remove(auth: ClientAuth, idOrName: string, actor: Actor): Promise<void> {
+    const instance = await this.find(auth, idOrName);
+    try {
+      // Upstream delete logs out first when the instance is connected (contract §2.1).
+      await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
+    } catch (err) {
+      if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) throw err;
+    }
+    await this.instances.softDeleteForClient(auth.clientId, instance.id, new Date());
+    await this.audit.record({ ...actor, clientId: auth.clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+  }
+
+  async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
+    const instance = await this.resolve(auth, name);
+    const answer = await this.evolution.connect(instance.name, instanceAuth(instance.id));
+    if (isStateAnswer(answer)) {
+      await this.storeState(instance, answer.instance.state);
+      return { instance: instance.name, state: answer.instance.state, base64: null, code: null, pairingCode: null, count: 0 };
+    }
+    // Asking for a QR starts a connection upstream: the instance is connecting until the QR is scanned.
+    await this.storeState(instance, 'connecting');
+    return {
+      instance: instance.name,
+      state: 'connecting',
+      base64: answer.base64 ?? null,
+      code: answer.code ?? null,
+      pairingCode: answer.pairingCode ?? null,
+      count: answer.count ?? 0,
+    };
+  }
+
+  async status(auth: ClientAuth, name: string): Promise<StateResponseDto> {
+    const instance = await this.resolve(auth, name);
+    return this.liveState(instance);
+  }
+
+  /**
+   * The caller's live instance by name, or 404 before any upstream call. An instance key reaches its own instance
+   * only; for every other name it answers as if the instance did not exist.
+   */
+  async resolve(auth: ClientAuth, name: string): Promise<Instance> {
+    const instance = await this.instances.findByNameForClient(auth.clientId, name);
+    if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(name);
+    return instance;
+  }
+
+  private async find(auth: ClientAuth, idOrName: string): Promise<Instance> {
+    if (!UUID.test(idOrName)) return this.resolve(auth, idOrName);
+    const instance = await this.instances.findByIdForClient(auth.clientId, idOrName);
+    if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(idOrName);
+    return instance;
+  }
+
+  private async liveState(instance: Instance): Promise<StateResponseDto> {
+    const answer = await this.evolution.connectionState(instance.name, instanceAuth(instance.id));
+    const state = answer.instance.state;
+    await this.storeState(instance, state);
+    return { instance: instance.name, state };
+  }
+
+  private async storeState(instance: Instance, state: string): Promise<void> {
+    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return;
+    await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus);
+  }
+
+  private async reserve(clientId: number, dto: CreateSubInstanceDto, integration: string, token: string, webhookSecret: string): Promise<Instance> {
+    const key = this.config.encryptionKey;
+    let result;
+    try {
+      result = await this.instances.createWithinLimit({
+        clientId,
+        name: dto.instanceName,
+        integration,
+        tokenEncrypted: encryptSecret(token, key),
+        webhookSecretEncrypted: encryptSecret(webhookSecret, key),
+        webhookUrl: dto.webhook_url ?? null,
+      });
+    } catch (err) {
+      if (fromPrismaError(err) instanceof ConflictError) throw nameTaken(dto.instanceName);
+      throw err;
+    }
+    if (result === 'client-gone') throw new NotFoundError('The client no longer exists', 'CLIENT_NOT_FOUND');
+    if (result === 'limit-reached') {
+      const max = await this.instances.maxInstancesOfClient(clientId);
+      throw new ConflictError(`Instance limit reached: this client may own at most ${max} instances`, 'INSTANCE_LIMIT_REACHED');
+    }
+    return result;
+  }
+}
+
+function isStateAnswer(answer: QrCode | ConnectionStateResponse): answer is ConnectionStateResponse {
+  return typeof (answer as ConnectionStateResponse).instance?.state === 'string';
+}
+
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(`Instance name "${name}" is already in use`, 'INSTANCE_NAME_TAKEN');
+}
+
+export function instanceNotFound(name: string): NotFoundError {
+  return new NotFoundError(`Instance "${name}" does not exist`, 'INSTANCE_NOT_FOUND');
+}

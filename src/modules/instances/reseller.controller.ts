@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { CurrentClient, ResellerJwtOnly } from '@/modules/auth/auth.guards';
+import { CreatedSubInstanceDto, CreateSubInstanceDto, InstanceListQueryDto, InstanceResponseDto } from './dto/instance.dto';
+import { InstanceNamePipe } from './instance-name.pipe';
+import { InstancesService } from './instances.service';
+
+const instanceId = new InstanceNamePipe('id');
+
+@ApiTags('Reseller')
+@ResellerJwtOnly()
+@Controller('api/v1/whatsapp/reseller/sub-instances')
+export class ResellerController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a sub-instance (one WhatsApp number for a shop or branch)' })
+  @ApiCreatedResponse({ type: CreatedSubInstanceDto })
+  @ApiConflictResponse({ description: 'Name in use, or the client’s instance limit is reached' })
+  create(@CurrentClient() auth: ClientAuth, @Body() dto: CreateSubInstanceDto): Promise<CreatedSubInstanceDto> {
+    return this.instances.create(auth.clientId, dto, { actorType: 'client', actorId: String(auth.clientId) });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the client’s sub-instances with their stored status' })
+  list(@CurrentClient() auth: ClientAuth, @Query() query: InstanceListQueryDto): Promise<{ instances: InstanceResponseDto[]; total: number }> {
+    return this.instances.list(auth.clientId, query.limit, query.offset);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Sub-instance details and live connection state; :id is the instance_id or the name' })
+  @ApiOkResponse({ type: InstanceResponseDto })
+  @ApiNotFoundResponse()
+  get(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string): Promise<InstanceResponseDto & { state: string }> {
+    return this.instances.get(auth, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Log out and delete the sub-instance; its message logs stay' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse()
+  remove(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string): Promise<void> {
+    return this.instances.remove(auth, id, { actorType: 'client', actorId: String(auth.clientId) });
+  }
+}

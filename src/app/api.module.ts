@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { AdminModule } from '@/modules/admin/admin.module';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
+import { MessagesApiModule } from '@/modules/messages/messages-api.module';
+import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [AuthModule, AdminModule, InstancesApiModule] })
+@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, WebhooksApiModule] })
 export class ApiModule {}

@@ -8,6 +8,7 @@ import { AppConfig } from '@/config/app-config';
 import { PrismaModule } from '@/database/prisma.module';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
 import { AuditModule } from '@/modules/audit/audit.module';
+import { LimitsModule } from '@/modules/limits/limits.module';
 import { HealthModule } from '@/modules/health/health.module';
 import { MetricsModule } from '@/modules/metrics/metrics.module';
 import { QueueModule } from '@/queue/queue.module';
@@ -26,6 +27,7 @@ import { QueueModule } from '@/queue/queue.module';
     QueueModule,
     HealthModule,
     AuditModule,
+    LimitsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }],
 })

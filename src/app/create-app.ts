@@ -9,12 +9,14 @@ import { MetricsService } from '@/common/metrics/metrics.service';
 import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
 
-/** Largest request body accepted; base64 media rides in JSON bodies. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Base64 media rides in JSON bodies: room for the largest media file once encoded, plus the rest of the body. */
+function bodyLimit(env: EnvSchema): number {
+  return Math.ceil((env.MAX_MEDIA_BYTES * 4) / 3) + 1024 * 1024;
+}
 
 /** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
 export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, trustProxy: true, genReqId: requestId });
+  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(env), trustProxy: true, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(

@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '@/modules/idempotency/idempotency.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MaintenanceModule } from '@/modules/maintenance/maintenance.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
+import { WebhooksModule } from '@/modules/webhooks/webhooks.module';
 
 /** Feature services that both the API and the worker use. No controllers and no processors here. */
-@Module({ imports: [InstancesModule, MaintenanceModule], exports: [InstancesModule, MaintenanceModule] })
+const FEATURES = [InstancesModule, MessagesModule, WebhooksModule, IdempotencyModule, MaintenanceModule];
+
+@Module({ imports: FEATURES, exports: FEATURES })
 export class DomainModule {}

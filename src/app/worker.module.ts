@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { InstanceTokensProcessor } from '@/modules/instances/instance-tokens.processor';
 import { MaintenanceProcessor } from '@/modules/maintenance/maintenance.processor';
+import { UpstreamEventsProcessor } from '@/modules/webhooks/upstream-events.processor';
 import { DomainModule } from './domain.module';
 
 /** Every BullMQ processor: importing this is what makes a process a worker. */
-@Module({ imports: [DomainModule], providers: [MaintenanceProcessor, InstanceTokensProcessor] })
+@Module({ imports: [DomainModule], providers: [MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor] })
 export class WorkerModule {}

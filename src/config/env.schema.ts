@@ -81,6 +81,14 @@ export class EnvSchema {
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
+  /** A single send waits this long at most for its instance's next pacing slot; a later slot answers 429. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120000)
+  SEND_MAX_WAIT_MS: number = 15000;
+
+  /** Largest media file accepted in a send (decoded size); larger ones answer 413. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  MAX_MEDIA_BYTES: number = 16 * 1024 * 1024;
+
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 25000;

@@ -7,3 +7,12 @@ export interface RefreshTokenPayload {
 }
 
 export type CheckDriftPayload = Record<string, never>;
+
+/** A messages.update that arrived before the gateway had logged the message's WhatsApp id. */
+export interface ApplyStatusPayload {
+  clientId: number;
+  instanceId: string;
+  upstreamMessageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  dedupeKey: string;
+}

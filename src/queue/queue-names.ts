@@ -2,6 +2,7 @@
 export const QueueName = {
   Maintenance: 'maintenance',
   InstanceTokens: 'instance-tokens',
+  UpstreamEvents: 'upstream-events',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -9,4 +10,5 @@ export const JobName = {
   PurgeExpired: 'purge-expired',
   RefreshToken: 'refresh-token',
   CheckDrift: 'check-drift',
+  ApplyStatus: 'apply-status',
 } as const;

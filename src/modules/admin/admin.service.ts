@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { issueClientKey } from '@/common/crypto/api-keys';
-import { NotFoundError } from '@/common/errors/app-error';
+import { NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientRepository, ClientSettings } from './client.repository';
@@ -21,6 +21,9 @@ function toSettings(dto: UpdateClientDto): ClientSettings {
     dailyCap: dto.daily_cap,
     maxInstances: dto.max_instances,
     webhookUrl: dto.webhook_url,
+    sendIntervalMs: dto.send_interval_ms,
+    jitterMinMs: dto.jitter_min_ms,
+    jitterMaxMs: dto.jitter_max_ms,
   };
 }
 
@@ -33,6 +36,7 @@ export class AdminService {
   ) {}
 
   async createClient(admin: AdminAuth, dto: CreateClientDto): Promise<CreatedClientResponseDto> {
+    assertJitterRange(dto);
     const key = issueClientKey();
     const client = await this.clients.createWithKey({ ...toSettings(dto), name: dto.name }, key);
     await this.record(admin, client.id, 'client.created', { name: client.name, key_prefix: key.prefix });
@@ -51,6 +55,7 @@ export class AdminService {
   }
 
   async updateClient(admin: AdminAuth, clientId: number, dto: UpdateClientDto): Promise<ClientResponseDto> {
+    assertJitterRange(dto);
     const client = await this.clients.update(clientId, toSettings(dto));
     if (!client) throw clientNotFound(clientId);
     await this.record(admin, clientId, dto.active === false ? 'client.deactivated' : 'client.updated', { changed: Object.keys(dto) });
@@ -81,6 +86,12 @@ export class AdminService {
       targetId: String(clientId),
       details: details as never,
     });
+  }
+}
+
+function assertJitterRange(dto: UpdateClientDto): void {
+  if (dto.jitter_min_ms !== undefined && dto.jitter_max_ms !== undefined && dto.jitter_min_ms > dto.jitter_max_ms) {
+    throw new ValidationError('jitter_max_ms: must be at least jitter_min_ms');
   }
 }
 

@@ -6,7 +6,7 @@ import { Client, Prisma } from '@/generated/prisma/client';
 export type ClientWithKey = Client & { currentKeyPrefix: string | null };
 
 export type ClientSettings = Partial<
-  Pick<Client, 'name' | 'active' | 'rateLimit' | 'dailyCap' | 'maxInstances' | 'webhookUrl'>
+  Pick<Client, 'name' | 'active' | 'rateLimit' | 'dailyCap' | 'maxInstances' | 'webhookUrl' | 'sendIntervalMs' | 'jitterMinMs' | 'jitterMaxMs'>
 >;
 
 /** Keys that still work: not revoked, and not past a rotation's grace period. */

@@ -1,11 +1,27 @@
 /** Who a request acts for, set by the guards on `request.auth`. */
 export type Credential = 'client-key' | 'instance-key' | 'reseller-jwt' | 'master-key';
 
+/** The client's limits as of this request, read with its credentials. */
+export interface ClientLimits {
+  rateLimit: number;
+  dailyCap: number;
+  sendIntervalMs: number;
+  jitterMinMs: number;
+  jitterMaxMs: number;
+  strictContentGuard: boolean;
+}
+
 export interface ClientAuth {
   clientId: number;
   via: Credential;
   /** Set when an instance key authenticated the request: it may touch that instance only. */
   instanceId?: string;
+  limits: ClientLimits;
+}
+
+export function limitsOf(client: ClientLimits): ClientLimits {
+  const { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard } = client;
+  return { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard };
 }
 
 export interface AdminAuth {

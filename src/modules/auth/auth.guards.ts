@@ -1,8 +1,9 @@
 import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { AdminAuth, ClientAuth } from './auth-context';
 import { AuthService } from './auth.service';
 
@@ -22,22 +23,31 @@ function apiKey(request: FastifyRequest): string | undefined {
   return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
 }
 
-/** v1 routes: a client (or instance) `apikey` header, or a reseller JWT as `Authorization: Bearer`. */
+/**
+ * v1 routes: a client (or instance) `apikey` header, or a reseller JWT as `Authorization: Bearer`. Every
+ * authenticated request then counts against the client's per-minute rate limit.
+ */
 @Injectable()
 export class ClientAuthGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
     private readonly reflector: Reflector,
+    private readonly rateLimit: RequestRateLimitService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const auth = await this.authenticate(context, request);
+    request.clientAuth = auth;
+    const state = await this.rateLimit.consume(auth.clientId, auth.limits.rateLimit);
+    void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(state));
+    return true;
+  }
+
+  private async authenticate(context: ExecutionContext, request: AuthedRequest): Promise<ClientAuth> {
     const jwtOnly = this.reflector.getAllAndOverride<boolean>(JWT_ONLY, [context.getHandler(), context.getClass()]) === true;
     const token = bearer(request);
-    if (token) {
-      request.clientAuth = await this.auth.authenticateResellerToken(token);
-      return true;
-    }
+    if (token) return this.auth.authenticateResellerToken(token);
     if (jwtOnly) {
       throw new UnauthorizedError(
         'This route needs Authorization: Bearer <reseller token>; exchange your API key at POST /api/v1/auth/token',
@@ -46,8 +56,7 @@ export class ClientAuthGuard implements CanActivate {
     }
     const key = apiKey(request);
     if (!key) throw new UnauthorizedError();
-    request.clientAuth = await this.auth.authenticateApiKey(key);
-    return true;
+    return this.auth.authenticateApiKey(key);
   }
 }
 

@@ -4,6 +4,7 @@ import { hashApiKey, sameHash } from '@/common/crypto/api-keys';
 import { hashPassword, verifyPassword } from '@/common/crypto/password';
 import { ForbiddenError, UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
+import { Client } from '@/generated/prisma/client';
 import { AuditService } from '@/modules/audit/audit.service';
 import { AdminUserRepository } from './admin-user.repository';
 import { ApiKeyRepository } from './api-key.repository';
@@ -12,6 +13,7 @@ import {
   AdminAuth,
   AdminClaims,
   ClientAuth,
+  limitsOf,
   RESELLER_TOKEN_TTL_SECONDS,
   ResellerClaims,
 } from './auth-context';
@@ -76,10 +78,11 @@ export class AuthService implements OnApplicationBootstrap {
     if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
       throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
     }
-    this.assertClientActive(row.client);
+    const client = this.assertClientActive(row.client);
+    const limits = limitsOf(client);
     return row.kind === 'instance' && row.instanceId
-      ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId }
-      : { clientId: row.clientId, via: 'client-key' };
+      ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId, limits }
+      : { clientId: row.clientId, via: 'client-key', limits };
   }
 
   /** Verifies a reseller JWT (HS256, not expired, typ reseller) and that its client is still active. */
@@ -88,9 +91,8 @@ export class AuthService implements OnApplicationBootstrap {
     if (claims.typ !== 'reseller' || !Number.isInteger(claims.client_id)) {
       throw new UnauthorizedError('Bearer token is not a reseller token', 'INVALID_TOKEN');
     }
-    const client = await this.apiKeys.findClient(claims.client_id);
-    this.assertClientActive(client);
-    return { clientId: claims.client_id, via: 'reseller-jwt' };
+    const client = this.assertClientActive(await this.apiKeys.findClient(claims.client_id));
+    return { clientId: claims.client_id, via: 'reseller-jwt', limits: limitsOf(client) };
   }
 
   async authenticateAdminToken(token: string): Promise<AdminAuth> {
@@ -110,9 +112,10 @@ export class AuthService implements OnApplicationBootstrap {
     }
   }
 
-  private assertClientActive(client: { active: boolean; deletedAt: Date | null } | null): void {
+  private assertClientActive(client: Client | null): Client {
     if (!client || client.deletedAt) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
     if (!client.active) throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
+    return client;
   }
 }
 

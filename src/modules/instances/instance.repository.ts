@@ -52,6 +52,12 @@ export class InstanceRepository {
     return this.prisma.instance.findFirst({ where: { clientId, id, ...LIVE } });
   }
 
+  /** Ids of every instance with this name the client ever had, so logs of deleted instances stay findable. */
+  async idsByNameIncludingDeletedForClient(clientId: number, name: string): Promise<string[]> {
+    const rows = await this.prisma.instance.findMany({ where: { clientId, name }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
   listForClient(clientId: number, limit: number, offset: number): Promise<[Instance[], number]> {
     const where = { clientId, ...LIVE };
     return this.prisma.$transaction([
@@ -88,6 +94,11 @@ export class InstanceRepository {
   }
 
   // ---- system and operator access (not tenant-scoped by design) ----
+
+  /** The webhook receiver knows only the instance name in its URL; the header token then proves the sender. */
+  findLiveByNameForSystem(name: string): Promise<Instance | null> {
+    return this.prisma.instance.findFirst({ where: { name, ...LIVE } });
+  }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
   findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'tokenEncrypted'> | null> {

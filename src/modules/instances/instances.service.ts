@@ -148,6 +148,21 @@ export class InstancesService {
     return instance;
   }
 
+  /** For the upstream webhook receiver, which authenticates the upstream itself. */
+  findLiveByNameForSystem(name: string): Promise<Instance | null> {
+    return this.instances.findLiveByNameForSystem(name);
+  }
+
+  /** Records a state the upstream reported (connection.update). */
+  async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<void> {
+    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return;
+    await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+  }
+
+  idsByNameIncludingDeleted(clientId: number, name: string): Promise<string[]> {
+    return this.instances.idsByNameIncludingDeletedForClient(clientId, name);
+  }
+
   private async find(auth: ClientAuth, idOrName: string): Promise<Instance> {
     if (!UUID.test(idOrName)) return this.resolve(auth, idOrName);
     const instance = await this.instances.findByIdForClient(auth.clientId, idOrName);

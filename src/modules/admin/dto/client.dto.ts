@@ -33,6 +33,27 @@ export class CreateClientDto {
   @IsInt()
   max_instances?: number;
 
+  @ApiPropertyOptional({ description: 'Minimum gap between two sends of one instance, in ms', default: 1000, minimum: 0 })
+  @IsOptional()
+  @Min(0)
+  @Max(600000)
+  @IsInt()
+  send_interval_ms?: number;
+
+  @ApiPropertyOptional({ description: 'Smallest random jitter added to the gap, in ms', default: 1000, minimum: 0 })
+  @IsOptional()
+  @Min(0)
+  @Max(600000)
+  @IsInt()
+  jitter_min_ms?: number;
+
+  @ApiPropertyOptional({ description: 'Largest random jitter added to the gap, in ms', default: 5000, minimum: 0 })
+  @IsOptional()
+  @Min(0)
+  @Max(600000)
+  @IsInt()
+  jitter_max_ms?: number;
+
   @ApiPropertyOptional({ description: 'Default webhook URL for instances without their own', example: 'https://example.com/wa' })
   @IsOptional()
   @MaxLength(2000)
@@ -80,6 +101,9 @@ export class ClientResponseDto {
   @ApiProperty({ example: 60 }) rate_limit!: number;
   @ApiProperty({ example: 250 }) daily_cap!: number;
   @ApiProperty({ example: 10 }) max_instances!: number;
+  @ApiProperty({ example: 1000 }) send_interval_ms!: number;
+  @ApiProperty({ example: 1000 }) jitter_min_ms!: number;
+  @ApiProperty({ example: 5000 }) jitter_max_ms!: number;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
   @ApiProperty({ description: 'First characters of the current key, to tell keys apart', nullable: true, type: String })
   api_key_prefix!: string | null;
@@ -106,6 +130,9 @@ export function toClientResponse(client: Client, keyPrefix: string | null): Clie
     rate_limit: client.rateLimit,
     daily_cap: client.dailyCap,
     max_instances: client.maxInstances,
+    send_interval_ms: client.sendIntervalMs,
+    jitter_min_ms: client.jitterMinMs,
+    jitter_max_ms: client.jitterMaxMs,
     webhook_url: client.webhookUrl,
     api_key_prefix: keyPrefix,
     created_at: client.createdAt.toISOString(),

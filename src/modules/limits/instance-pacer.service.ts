@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
+import { RateLimitedError } from '@/common/errors/app-error';
+import { RedisService } from '@/common/redis/redis.service';
+
+/**
+ * Reserves the instance's next send slot atomically, on Redis' clock so every process agrees. The key holds when
+ * the instance may send next; a reservation moves it one gap further. Returns {slot, wait} or {-1, wait} when the
+ * slot is further away than the caller may wait.
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, nextFree)
+local wait = slot - now
+if wait > tonumber(ARGV[2]) then return {-1, wait} end
+local nextSlot = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], nextSlot, 'PX', nextSlot - now + 60000)
+return {slot, wait}
+`;
+
+export interface PacingSettings {
+  sendIntervalMs: number;
+  jitterMinMs: number;
+  jitterMaxMs: number;
+}
+
+/**
+ * The anti-ban pacing of the reference's best practices: one schedule per instance, shared by single sends and
+ * bulks across every process. Consecutive sends are at least `sendIntervalMs` plus a random jitter apart.
+ */
+@Injectable()
+export class InstancePacerService {
+  constructor(private readonly redis: RedisService) {}
+
+  /**
+   * Reserves a slot no further than `maxWaitMs` away and returns how long to wait for it; a later slot is refused
+   * with 429 and a Retry-After saying when to come back.
+   */
+  async reserve(instanceId: string, settings: PacingSettings, maxWaitMs: number): Promise<number> {
+    const gap = settings.sendIntervalMs + jitter(settings);
+    const [slot, wait] = (await this.redis.client.eval(RESERVE, 1, this.redis.key('pace', instanceId), gap, maxWaitMs)) as [number, number];
+    if (slot < 0) {
+      throw new RateLimitedError(
+        `Instance is pacing its sends to avoid a WhatsApp ban; its next free slot is ${Math.ceil(wait / 1000)} seconds away`,
+        wait / 1000,
+        'INSTANCE_PACING',
+      );
+    }
+    return wait;
+  }
+}
+
+function jitter({ jitterMinMs, jitterMaxMs }: PacingSettings): number {
+  return jitterMaxMs > jitterMinMs ? randomInt(jitterMinMs, jitterMaxMs + 1) : jitterMinMs;
+}

@@ -1,0 +1,11 @@
+import { Global, Module } from '@nestjs/common';
+import { DailyCapService } from './daily-cap.service';
+import { InstancePacerService } from './instance-pacer.service';
+import { RequestRateLimitService } from './request-rate-limit.service';
+
+@Global()
+@Module({
+  providers: [RequestRateLimitService, InstancePacerService, DailyCapService],
+  exports: [RequestRateLimitService, InstancePacerService, DailyCapService],
+})
+export class LimitsModule {}

@@ -1,0 +1,29 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { LogsQueryDto } from './dto/logs-query.dto';
+import { MessageLogService } from './message-log.service';
+import { StatsResponse, StatsService } from './stats.service';
+
+@ApiTags('Messages')
+@ClientAuthenticated()
+@Controller('api/v1/whatsapp')
+export class MessageLogController {
+  constructor(
+    private readonly log: MessageLogService,
+    private readonly usage: StatsService,
+  ) {}
+
+  @Get('messages')
+  @ApiOperation({ summary: 'Message log, newest first', description: 'Filter by instance, status, number, bulk_id, from, to; page with offset or cursor.' })
+  list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto) {
+    return this.log.list(auth, query);
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Usage analytics' })
+  stats(@CurrentClient() auth: ClientAuth): Promise<StatsResponse> {
+    return this.usage.stats(auth);
+  }
+}

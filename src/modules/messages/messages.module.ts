@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { MessageLogService } from './message-log.service';
+import { MessageRepository } from './message.repository';
+import { SendService } from './send.service';
+import { StatsRepository } from './stats.repository';
+import { StatsService } from './stats.service';
+
+@Global()
+@Module({
+  providers: [MessageRepository, SendService, MessageLogService, StatsRepository, StatsService],
+  exports: [MessageRepository, SendService, MessageLogService, StatsService],
+})
+export class MessagesModule {}

@@ -1,0 +1,55 @@
+import { Body, Controller, Post, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { IdempotencyInterceptor } from '@/modules/idempotency/idempotency.interceptor';
+import { MessageResponseDto } from './dto/message-response.dto';
+import { SendMediaDto, SendTextDto } from './dto/send.dto';
+import { SendService } from './send.service';
+
+const idempotencyHeader = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Repeat a request safely: the same key and body within 24 hours returns the first answer without sending again',
+});
+
+@ApiTags('Messages')
+@ClientAuthenticated()
+@UseInterceptors(IdempotencyInterceptor)
+@ApiBadRequestResponse({ description: 'Invalid field, invalid number, or number not on WhatsApp' })
+@ApiNotFoundResponse({ description: 'Unknown instance' })
+@ApiConflictResponse({ description: 'Instance not connected, or the Idempotency-Key is still being processed' })
+@ApiTooManyRequestsResponse({ description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After' })
+@ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different body' })
+@Controller('api/v1/whatsapp')
+export class SendController {
+  constructor(private readonly sender: SendService) {}
+
+  @Post('send')
+  @idempotencyHeader
+  @ApiOperation({ summary: 'Send a text message', description: 'Paced per instance (anti-ban); answers with the logged message.' })
+  @ApiCreatedResponse({ type: MessageResponseDto })
+  send(@CurrentClient() auth: ClientAuth, @Body() dto: SendTextDto): Promise<MessageResponseDto> {
+    return this.sender.sendText(auth, dto);
+  }
+
+  @Post('send-media')
+  @idempotencyHeader
+  @ApiOperation({ summary: 'Send an image, video, document or audio file' })
+  @ApiCreatedResponse({ type: MessageResponseDto })
+  @ApiPayloadTooLargeResponse({ description: 'media is larger than MAX_MEDIA_BYTES' })
+  sendMedia(@CurrentClient() auth: ClientAuth, @Body() dto: SendMediaDto): Promise<MessageResponseDto> {
+    return this.sender.sendMedia(auth, dto);
+  }
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { normalizeRecipient, Recipient } from '@/common/phone/phone';
+import { ValidationError } from '@/common/errors/app-error';
+import { AppConfig } from '@/config/app-config';
+import { Instance, MessageSource } from '@/generated/prisma/client';
+import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
+import { EvolutionError } from '@/integrations/evolution/evolution.errors';
+import { SendResponse } from '@/integrations/evolution/evolution.types';
+import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
+import { InstancesService } from '@/modules/instances/instances.service';
+import { DailyCapService } from '@/modules/limits/daily-cap.service';
+import { InstancePacerService } from '@/modules/limits/instance-pacer.service';
+import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
+import { SendMediaDto, SendTextDto } from './dto/send.dto';
+import { readMedia } from './media';
+import { MessageRepository } from './message.repository';
+
+export interface Delivery {
+  instance: Instance;
+  limits: ClientLimits;
+  recipient: Recipient;
+  messageType: string;
+  source: MessageSource;
+  bulkId?: string;
+  /** How long the send may wait for the instance's pacing slot before answering 429. */
+  maxWaitMs: number;
+  send: (to: string) => Promise<SendResponse>;
+}
+
+/**
+ * Sends one message the way every surface must: through the instance's daily cap and pacing slot, logged before
+ * the upstream call so a crash leaves a trace, and with the outcome recorded whatever it is.
+ */
+@Injectable()
+export class SendService {
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly messages: MessageRepository,
+    private readonly evolution: EvolutionClient,
+    private readonly pacer: InstancePacerService,
+    private readonly caps: DailyCapService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async sendText(auth: ClientAuth, dto: SendTextDto): Promise<MessageResponseDto> {
+    const instance = await this.instances.resolve(auth, dto.instanceName);
+    const recipient = this.recipient(dto.number);
+    return this.deliver({
+      instance,
+      limits: auth.limits,
+      recipient,
+      messageType: 'text',
+      source: 'api',
+      maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
+      send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: dto.text }),
+    });
+  }
+
+  async sendMedia(auth: ClientAuth, dto: SendMediaDto): Promise<MessageResponseDto> {
+    const instance = await this.instances.resolve(auth, dto.instanceName);
+    const recipient = this.recipient(dto.number);
+    const { media, mimetype } = readMedia(dto.media, this.config.get('MAX_MEDIA_BYTES'));
+    const body = {
+      number: recipient.value,
+      mediatype: dto.mediaType,
+      media,
+      caption: dto.caption,
+      fileName: dto.fileName,
+      mimetype: dto.mimetype ?? mimetype,
+    };
+    return this.deliver({
+      instance,
+      limits: auth.limits,
+      recipient,
+      messageType: dto.mediaType,
+      source: 'api',
+      maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
+      send: (to) => this.evolution.sendMedia(instance.name, instanceAuth(instance.id), { ...body, number: to }),
+    });
+  }
+
+  async deliver(d: Delivery): Promise<MessageResponseDto> {
+    const { instance } = d;
+    await this.caps.take(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()));
+    let wait: number;
+    try {
+      wait = await this.pacer.reserve(instance.id, d.limits, d.maxWaitMs);
+    } catch (err) {
+      await this.caps.giveBack(instance.id);
+      throw err;
+    }
+    const message = await this.messages.createForClient(instance.clientId, {
+      instanceId: instance.id,
+      bulkId: d.bulkId,
+      source: d.source,
+      number: d.recipient.value,
+      messageType: d.messageType,
+    });
+    if (wait > 0) await sleep(wait);
+    try {
+      const answer = await d.send(d.recipient.value);
+      const accepted = await this.messages.markAcceptedForClient(instance.clientId, message.id, answer.key.id);
+      return toMessageResponse(accepted, instance.name);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : 'the send failed';
+      await this.messages.advanceForClient(instance.clientId, message.id, 'failed', reason);
+      // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
+      if (!(err instanceof EvolutionError && err.kind === 'timeout')) await this.caps.giveBack(instance.id);
+      throw err;
+    }
+  }
+
+  recipient(number: string): Recipient {
+    const result = normalizeRecipient(number, this.config.get('DEFAULT_COUNTRY'));
+    if (!result.ok) throw new ValidationError(`number: ${result.reason}`, 'INVALID_NUMBER');
+    return result.recipient;
+  }
+}

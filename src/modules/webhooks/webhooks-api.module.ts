@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { UpstreamWebhookController } from './upstream-webhook.controller';
+
+@Module({ controllers: [UpstreamWebhookController] })
+export class WebhooksApiModule {}

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { toValidationError } from '@/common/errors/validation-errors';
 import { requestId } from '@/common/logging/logger.options';
 import { MetricsService } from '@/common/metrics/metrics.service';
+import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
 
@@ -16,7 +17,7 @@ function bodyLimit(env: EnvSchema): number {
 
 /** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
 export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(env), trustProxy: true, genReqId: requestId });
+  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(env), trustProxy: new AppConfig(env).trustProxy, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(

@@ -22,6 +22,14 @@ export class AppConfig {
     return this.env.EVOLUTION_API_URL.replace(/\/+$/, '');
   }
 
+  /** Fastify's trustProxy option from TRUST_PROXY. */
+  get trustProxy(): boolean | number | string[] {
+    const value = this.env.TRUST_PROXY;
+    if (value === 'true' || value === 'false') return value === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(',');
+  }
+
   /** BullMQ keys live under the install's prefix too. */
   get queuePrefix(): string {
     return `${this.env.REDIS_KEY_PREFIX}:bull`;

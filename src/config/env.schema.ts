@@ -81,6 +81,13 @@ export class EnvSchema {
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
+  /**
+   * Which proxies may set X-Forwarded-For (the client address used for login throttling and logs): false (none,
+   * the default), true (any: only behind a proxy that overwrites the header), a hop count, or a comma list of IPs/CIDRs.
+   */
+  @IsOptional() @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, { message: 'must be true, false, a hop count, or a comma list of IPs or CIDRs' })
+  TRUST_PROXY: string = 'false';
+
   /** A single send waits this long at most for its instance's next pacing slot; a later slot answers 429. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120000)
   SEND_MAX_WAIT_MS: number = 15000;

@@ -38,17 +38,6 @@ describe('admin API: login and client management', () => {
       expect(res.data.message).toMatch(/^password: /);
     });
 
-    it('throttles repeated failures for one username with 429 and Retry-After', async () => {
-      const username = 'brute-force-target';
-      const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await http.post('/api/login', { username, password: `guess-${i}` })).status);
-      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-      const blocked = await http.post('/api/login', { username, password: 'another' });
-      expect(blocked.status).toBe(429);
-      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-      expect(blocked.data.message).toMatch(/Too many failed login attempts/);
-    });
-
     it('stores the admin password hashed', async () => {
       const rows = await queryDb(t, 'SELECT password_hash FROM admin_users');
       expect(rows).toHaveLength(1);
@@ -138,6 +127,18 @@ describe('admin API: login and client management', () => {
       expect(res.data.api_key).not.toBe(client.apiKey);
       expect((await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).status).toBe(403);
       expect((await http.post('/api/v1/auth/token', null, { headers: { apikey: res.data.api_key } })).status).toBe(200);
+    });
+
+    it('a later, longer grace never extends an earlier, shorter one; concurrent rotations leave one current key', async () => {
+      const client = await createClient(http, token);
+      await http.post(`/api/admin/clients/${client.id}/rotate-key`, { grace_seconds: 60 }, auth());
+      await http.post(`/api/admin/clients/${client.id}/rotate-key`, { grace_seconds: 7 * 24 * 3600 }, auth());
+      const [first] = await queryDb(t, 'SELECT expires_at FROM api_keys WHERE client_id = $1 ORDER BY id LIMIT 1', [client.id]);
+      expect((first!.expires_at as Date).getTime()).toBeLessThan(Date.now() + 120 * 1000);
+
+      await Promise.all([1, 2, 3].map(() => http.post(`/api/admin/clients/${client.id}/rotate-key`, {}, auth())));
+      const current = await queryDb(t, "SELECT id FROM api_keys WHERE client_id = $1 AND kind = 'client' AND revoked_at IS NULL AND expires_at IS NULL", [client.id]);
+      expect(current).toHaveLength(1);
     });
 
     it('with grace: both keys work until the grace period ends', async () => {

@@ -17,8 +17,10 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
   let t: TestApp;
   let http: AxiosInstance;
   let client: TestClient;
+  /** The id of the client's key, read from a real token, so hand-made tokens differ only where a test says. */
+  let kid: number;
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = (clientId: number, exp = now() + 3600) => ({ typ: 'reseller', sub: String(clientId), client_id: clientId, iat: now(), exp });
+  const claims = (clientId: number, exp = now() + 3600) => ({ typ: 'reseller', sub: String(clientId), client_id: clientId, kid, iat: now(), exp });
   /** The token endpoint accepts a reseller JWT as Bearer but refuses to mint from one: 403 proves the JWT itself passed. */
   const withBearer = (token: string) => http.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${token}` } });
 
@@ -26,6 +28,8 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     t = await startTestApp();
     http = httpClient(t.url);
     client = await createClient(http, await adminToken(http));
+    const real = (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data.token as string;
+    kid = JSON.parse(Buffer.from(real.split('.')[1]!, 'base64url').toString()).kid;
   });
   afterAll(() => t.close());
 
@@ -69,6 +73,22 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     const res = await withBearer(make());
     expect(res.status).toBe(401);
     expect(res.data).toEqual({ statusCode: 401, error: 'Unauthorized', message });
+  });
+
+  it('refuses a token whose key was revoked by a rotation, or that names another client’s key', async () => {
+    const admin = await adminToken(http);
+    const other = await createClient(http, admin);
+    const forged = jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(other.id) }, t.env.JWT_SECRET);
+    expect((await withBearer(forged)).status).toBe(401);
+
+    const rotating = await createClient(http, admin);
+    const token = (await http.post('/api/v1/auth/token', null, { headers: { apikey: rotating.apiKey } })).data.token as string;
+    const before = await http.get('/api/v1/whatsapp/reseller/sub-instances', { headers: { authorization: `Bearer ${token}` } });
+    expect(before.status).toBe(200);
+    await http.post(`/api/admin/clients/${rotating.id}/rotate-key`, {}, { headers: { authorization: `Bearer ${admin}` } });
+    const after = await http.get('/api/v1/whatsapp/reseller/sub-instances', { headers: { authorization: `Bearer ${token}` } });
+    expect(after.status).toBe(403);
+    expect(after.data.message).toBe('API key has been revoked or has expired');
   });
 
   it('refuses a reseller token on the admin API', async () => {

@@ -21,7 +21,7 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
     t = await startTestApp();
     http = httpClient(t.url);
     admin = await adminToken(http);
-    client = await createClient(http, admin, { max_instances: 100 });
+    client = await createClient(http, admin, { max_instances: 100, rate_limit: 10000 });
     jwt = await resellerToken(http, client);
   });
   afterAll(() => t.close());
@@ -58,6 +58,9 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(bad.status).toBe(400);
       expect(bad.data.message).toContain('instanceName: must be 2-64 letters');
       expect(bad.data.message).toContain('integration: must be one of');
+      const uuidLike = await http.post(SUB, { instanceName: '0b7d6a4e-5f8f-4c1e-9a3e-2f4b6c8d0e1f' }, bearer(jwt));
+      expect(uuidLike.status).toBe(400);
+      expect(uuidLike.data.message).toBe('instanceName: must not have the form of a UUID');
     });
 
     it('answers 409 for a name already in use, here or only upstream, and leaves nothing behind', async () => {
@@ -74,9 +77,19 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       await http.post(`${t.sim.url}/instance/create`, { instanceName: upstreamOnly, integration: 'WHATSAPP-BAILEYS' }, key(TEST_GLOBAL_KEY));
       const clash = await http.post(SUB, { instanceName: upstreamOnly }, bearer(jwt));
       expect(clash.status).toBe(409);
+      expect(t.sim.instance(upstreamOnly)).toBeDefined();
       const rows = await queryDb(t, 'SELECT id FROM instances WHERE name = $1', [upstreamOnly]);
       expect(rows).toHaveLength(0);
     });
+
+    it('deletes what a timed-out create may have left upstream', async () => {
+      const name = uniqueInstanceName('slow');
+      t.sim.addFault({ route: 'POST /webhook/set', count: 1, timeoutMs: 20000 });
+      const res = await http.post(SUB, { instanceName: name }, bearer(jwt));
+      expect(res.status).toBe(504);
+      expect(t.sim.instance(name)).toBeUndefined();
+      expect((await http.post(SUB, { instanceName: name }, bearer(jwt))).status).toBe(201);
+    }, 20000);
 
     it('rolls back when a step after the upstream create fails', async () => {
       const name = uniqueInstanceName('rollback');
@@ -225,12 +238,11 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       t.sim.scan(created.name);
       await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey));
       t.sim.rotateToken(created.name);
-      t.sim.setState(created.name, 'close');
 
       const result = await t.app.get(InstanceUpkeepService).checkDrift();
       expect(result.drifted).toBeGreaterThanOrEqual(1);
       const [row] = await queryDb(t, 'SELECT drift_note, status FROM instances WHERE id = $1', [created.id]);
-      expect(row).toEqual({ drift_note: 'token changed upstream; state open → close', status: 'close' });
+      expect(row).toEqual({ drift_note: 'token changed upstream', status: 'open' });
 
       t.sim.requests().clear();
       expect((await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))).status).toBe(200);
@@ -247,6 +259,22 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(list.status).toBe(200);
       expect(list.data.instances).toEqual([expect.objectContaining({ instance_id: res.data.instance_id, client_id: owner.id, client_name: 'Owner Co' })]);
       expect((await http.get('/api/admin/instances', bearer(jwt))).status).toBe(401);
+    });
+
+    it('deleting a client deletes its instances upstream and locally', async () => {
+      const leaving = await createClient(http, admin);
+      const created = await createInstance(http, await resellerToken(http, leaving));
+      t.sim.scan(created.name);
+      expect((await http.delete(`/api/admin/clients/${leaving.id}`, bearer(admin))).status).toBe(204);
+      expect(t.sim.instance(created.name)).toBeUndefined();
+      const list = await http.get(`/api/admin/instances?client_id=${leaving.id}`, bearer(admin));
+      expect(list.data).toEqual({ instances: [], total: 0 });
+    });
+
+    it('answers 400, not 500, for ids too large to exist', async () => {
+      expect((await http.get('/api/admin/clients/99999999999', bearer(admin))).status).toBe(400);
+      expect((await http.get('/api/admin/instances?client_id=99999999999', bearer(admin))).status).toBe(400);
+      expect((await http.post('/api/admin/instances', { client_id: 99999999999, instanceName: 'x-big' }, bearer(admin))).status).toBe(400);
     });
   });
 });

@@ -156,7 +156,7 @@ describe('sending, message log and stats', () => {
       expect(read.delivered_at).toEqual(expect.any(String));
       expect(read.read_at).toEqual(expect.any(String));
 
-      const token = upstreamWebhookToken(t.app.get(AppConfig), instance.name);
+      const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
       const late = { event: 'messages.update', instance: instance.name, data: { keyId: sent.data.message_id, status: 'DELIVERY_ACK', fromMe: true } };
       const res = await http.post(`/webhooks/evolution/${instance.name}`, { ...late, data: { ...late.data, status: 'ERROR' } }, { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: token } });
       expect(res.status).toBe(200);
@@ -176,7 +176,7 @@ describe('sending, message log and stats', () => {
       try {
         const sent = await http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'x' }, key);
         await queryDb(t, 'UPDATE messages SET upstream_message_id = NULL WHERE id = $1', [sent.data.id]);
-        const token = upstreamWebhookToken(t.app.get(AppConfig), instance.name);
+        const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
         const event = { event: 'messages.update', data: { keyId: sent.data.message_id, status: 'DELIVERY_ACK' } };
         expect((await http.post(`/webhooks/evolution/${instance.name}`, event, { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: token } })).status).toBe(200);
         await queryDb(t, 'UPDATE messages SET upstream_message_id = $2 WHERE id = $1', [sent.data.id, sent.data.message_id]);

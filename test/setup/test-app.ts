@@ -25,9 +25,20 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   // The port is chosen first because PUBLIC_URL, where the upstream sends webhooks, must name it.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const isolated = await isolatedEnv({ EVOLUTION_API_URL: sim.url, PUBLIC_URL: url, PORT: String(port), ...overrides });
-  const app = await createApp(isolated.env);
-  await app.listen({ port, host: '127.0.0.1' });
+  const isolated = await isolatedEnv({ EVOLUTION_API_URL: sim.url, PUBLIC_URL: url, PORT: String(port), ...overrides }).catch(async (err) => {
+    await sim.close();
+    throw err;
+  });
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await createApp(isolated.env);
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (err) {
+    await app?.close();
+    await sim.close();
+    await isolated.cleanup();
+    throw err;
+  }
   return {
     app,
     url,

@@ -92,6 +92,8 @@ export class EvolutionClient implements OnModuleDestroy {
       path: '/instance/create',
       auth: GLOBAL_AUTH,
       body: req,
+      // With qrcode:true the upstream waits about 5 s for a QR before answering (contract §2.1).
+      extraTimeoutMs: 10000,
       context: { operation: 'create the instance', instanceName: req.instanceName },
     });
   }
@@ -116,7 +118,14 @@ export class EvolutionClient implements OnModuleDestroy {
   }
 
   connect(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
-    return this.call({ method: 'GET', path: `/instance/connect/${enc(name)}`, auth, context: { operation: 'fetch a QR code', instanceName: name } });
+    return this.call({
+      method: 'GET',
+      path: `/instance/connect/${enc(name)}`,
+      auth,
+      // A closed instance starts connecting and the upstream waits for the QR before answering (contract §2.1).
+      extraTimeoutMs: 10000,
+      context: { operation: 'fetch a QR code', instanceName: name },
+    });
   }
 
   connectionState(name: string, auth: UpstreamAuth): Promise<ConnectionStateResponse> {

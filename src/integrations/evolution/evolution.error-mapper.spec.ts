@@ -48,9 +48,11 @@ describe('evolution error mapping (contract §3)', () => {
     expect(sut.message).toBe('The WhatsApp server could not send the text message: the request was rejected');
   });
 
-  it('maps 5xx to a retryable 502', () => {
-    const sut = mapUpstreamResponse(500, { status: 500, error: 'Internal Server Error', response: { message: 'boom' } }, ctx);
+  it('maps 5xx to a retryable 502 without the upstream’s internal text', () => {
+    const body = { status: 500, error: 'Internal Server Error', response: { message: "Cannot read properties of undefined (reading 'onWhatsApp')" } };
+    const sut = mapUpstreamResponse(500, body, ctx);
     expect(sut).toMatchObject({ kind: 'upstream_error', status: 502, retryable: true });
+    expect(sut.message).toBe('The WhatsApp server failed to send the text message');
   });
 
   it('turns HTTP 200 {error:true} into an error and leaves normal bodies alone', () => {

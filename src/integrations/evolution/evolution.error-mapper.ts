@@ -81,12 +81,8 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
     const reason = text ?? 'the request was rejected';
     return new EvolutionError('bad_request', `The WhatsApp server could not ${ctx.operation}: ${reason}`, status, false);
   }
-  return new EvolutionError(
-    'upstream_error',
-    `The WhatsApp server failed to ${ctx.operation}${text ? `: ${text}` : ''}`,
-    status,
-    true,
-  );
+  // A 5xx text is the upstream's internals ("Cannot read properties of undefined…"): not for tenants.
+  return new EvolutionError('upstream_error', `The WhatsApp server failed to ${ctx.operation}`, status, true);
 }
 
 /** Maps a call that got no HTTP answer (network error, timeout). */

@@ -30,27 +30,28 @@ export const UPSTREAM_WEBHOOK_EVENTS = [
 
 /**
  * The upstream's webhook never carries a signature (contract §4.1), so the gateway registers a per-instance secret
- * header derived from ENCRYPTION_KEY: nothing to store, and one instance's token is useless for another.
+ * header derived from ENCRYPTION_KEY and the instance's id: nothing to store, one instance's token is useless for
+ * another, and a later instance with a reused name gets a different one.
  */
-export function upstreamWebhookToken(config: AppConfig, instanceName: string): string {
-  return createHmac('sha256', config.encryptionKey).update(`upstream-webhook:${instanceName}`).digest('hex');
+export function upstreamWebhookToken(config: AppConfig, instanceId: string): string {
+  return createHmac('sha256', config.encryptionKey).update(`upstream-webhook:${instanceId}`).digest('hex');
 }
 
-export function isUpstreamWebhookToken(config: AppConfig, instanceName: string, given: string | undefined): boolean {
+export function isUpstreamWebhookToken(config: AppConfig, instanceId: string, given: string | undefined): boolean {
   if (!given) return false;
-  const expected = Buffer.from(upstreamWebhookToken(config, instanceName));
+  const expected = Buffer.from(upstreamWebhookToken(config, instanceId));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 /** Always the gateway's own receiver; a tenant's URL is stored by the gateway and never given to the upstream. */
-export function upstreamWebhookFor(config: AppConfig, instanceName: string): UpstreamWebhookConfig {
+export function upstreamWebhookFor(config: AppConfig, instanceName: string, instanceId: string): UpstreamWebhookConfig {
   return {
     url: `${config.publicUrl}/webhooks/evolution/${encodeURIComponent(instanceName)}`,
     enabled: true,
     byEvents: false,
     base64: false,
-    headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(config, instanceName) },
+    headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(config, instanceId) },
     events: UPSTREAM_WEBHOOK_EVENTS,
   };
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ValidationError } from '@/common/errors/app-error';
+import { ParsePositiveIdPipe } from '@/common/validation/parse-positive-id.pipe';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
 import { AdminService } from './admin.service';
@@ -14,7 +14,7 @@ import {
   UpdateClientDto,
 } from './dto/client.dto';
 
-const clientId = new ParseIntPipe({ exceptionFactory: () => new ValidationError('id: must be a client id (an integer)') });
+const clientId = new ParsePositiveIdPipe('id');
 
 @ApiTags('Admin')
 @AdminAuthenticated()

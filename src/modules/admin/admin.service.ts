@@ -3,6 +3,7 @@ import { issueClientKey } from '@/common/crypto/api-keys';
 import { NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AuditService } from '@/modules/audit/audit.service';
+import { InstancesService } from '@/modules/instances/instances.service';
 import { ClientRepository, ClientSettings } from './client.repository';
 import {
   ClientResponseDto,
@@ -32,6 +33,7 @@ function toSettings(dto: UpdateClientDto): ClientSettings {
 export class AdminService {
   constructor(
     private readonly clients: ClientRepository,
+    private readonly instances: InstancesService,
     private readonly audit: AuditService,
   ) {}
 
@@ -62,7 +64,10 @@ export class AdminService {
     return toClientResponse(client, client.currentKeyPrefix);
   }
 
+  /** Deletes the client's instances (upstream too, so their WhatsApp sessions end), then the client. */
   async deleteClient(admin: AdminAuth, clientId: number): Promise<void> {
+    if (!(await this.clients.findById(clientId))) throw clientNotFound(clientId);
+    await this.instances.removeAllOfClient(clientId, { actorType: 'admin', actorId: String(admin.adminId) });
     if (!(await this.clients.softDelete(clientId, new Date()))) throw clientNotFound(clientId);
     await this.record(admin, clientId, 'client.deleted', {});
   }

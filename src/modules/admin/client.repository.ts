@@ -74,12 +74,18 @@ export class ClientRepository {
    */
   async rotateKey(clientId: number, key: IssuedKey, now: Date, oldKeysExpireAt: Date | null): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      const client = await tx.client.findFirst({ where: { id: clientId, deletedAt: null }, select: { id: true } });
+      // The row lock serialises rotations of one client, so two at once cannot both leave a current key.
+      const [client] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM clients WHERE id = ${clientId} AND deleted_at IS NULL FOR UPDATE`;
       if (!client) return false;
-      await tx.apiKey.updateMany({
-        where: { clientId, ...LIVE_CLIENT_KEY(now) },
-        data: oldKeysExpireAt ? { expiresAt: oldKeysExpireAt } : { revokedAt: now },
-      });
+      if (oldKeysExpireAt) {
+        // A grace period only ever shortens a key's life: an earlier rotation's shorter grace stands.
+        await tx.apiKey.updateMany({
+          where: { clientId, AND: [LIVE_CLIENT_KEY(now), { OR: [{ expiresAt: null }, { expiresAt: { gt: oldKeysExpireAt } }] }] },
+          data: { expiresAt: oldKeysExpireAt },
+        });
+      } else {
+        await tx.apiKey.updateMany({ where: { clientId, ...LIVE_CLIENT_KEY(now) }, data: { revokedAt: now } });
+      }
       await tx.apiKey.create({ data: { clientId, kind: 'client', keyHash: key.hash, prefix: key.prefix } });
       return true;
     });

@@ -13,7 +13,7 @@ export class ApiKeyRepository {
     return this.prisma.apiKey.findUnique({ where: { keyHash }, include: { client: true } });
   }
 
-  findClient(clientId: number): Promise<Client | null> {
-    return this.prisma.client.findUnique({ where: { id: clientId } });
+  findByIdWithClient(id: number): Promise<ApiKeyWithClient | null> {
+    return this.prisma.apiKey.findUnique({ where: { id }, include: { client: true } });
   }
 }

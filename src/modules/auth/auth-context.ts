@@ -16,6 +16,8 @@ export interface ClientAuth {
   via: Credential;
   /** Set when an instance key authenticated the request: it may touch that instance only. */
   instanceId?: string;
+  /** The API key behind the request (directly, or the key that minted its reseller token). */
+  keyId: number;
   limits: ClientLimits;
 }
 
@@ -37,6 +39,8 @@ export interface ResellerClaims {
   typ: 'reseller';
   sub: string;
   client_id: number;
+  /** The client key that minted the token: revoking or expiring that key ends the token too. */
+  kid: number;
 }
 
 export interface AdminClaims {

@@ -7,7 +7,7 @@ import { AppConfig } from '@/config/app-config';
 import { Client } from '@/generated/prisma/client';
 import { AuditService } from '@/modules/audit/audit.service';
 import { AdminUserRepository } from './admin-user.repository';
-import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyRepository, ApiKeyWithClient } from './api-key.repository';
 import {
   ADMIN_TOKEN_TTL_SECONDS,
   AdminAuth,
@@ -43,15 +43,12 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async login(username: string, password: string, address: string): Promise<{ token: string }> {
-    await this.throttle.assertAllowed(username, address);
+    await this.throttle.attempt(username, address);
     const admin = await this.admins.findByUsername(username);
     // Hash even for unknown users so response time does not reveal which usernames exist.
     const valid = await verifyPassword(password, admin?.passwordHash ?? DUMMY_HASH);
-    if (!admin || !valid) {
-      await this.throttle.recordFailure(username, address);
-      throw new UnauthorizedError('Invalid username or password', 'INVALID_CREDENTIALS');
-    }
-    await this.throttle.recordSuccess(username, address);
+    if (!admin || !valid) throw new UnauthorizedError('Invalid username or password', 'INVALID_CREDENTIALS');
+    await this.throttle.succeeded(username, address);
     await this.admins.markLogin(admin.id);
     const claims: AdminClaims = { typ: 'admin', sub: String(admin.id), username: admin.username };
     const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_SECONDS });
@@ -64,7 +61,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (auth.via !== 'client-key') {
       throw new ForbiddenError('Only a client API key can be exchanged for a reseller token', 'CLIENT_KEY_REQUIRED');
     }
-    const claims: ResellerClaims = { typ: 'reseller', sub: String(auth.clientId), client_id: auth.clientId };
+    const claims: ResellerClaims = { typ: 'reseller', sub: String(auth.clientId), client_id: auth.clientId, kid: auth.keyId };
     const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: RESELLER_TOKEN_TTL_SECONDS });
     return { token, expires_in: RESELLER_TOKEN_TTL_SECONDS, client_id: auth.clientId };
   }
@@ -74,25 +71,25 @@ export class AuthService implements OnApplicationBootstrap {
     const hash = hashApiKey(key);
     const row = await this.apiKeys.findByHash(hash);
     if (!row || !sameHash(row.keyHash, hash)) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
-    const now = new Date();
-    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
-      throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
-    }
-    const client = this.assertClientActive(row.client);
+    const client = this.assertKeyUsable(row);
     const limits = limitsOf(client);
     return row.kind === 'instance' && row.instanceId
-      ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId, limits }
-      : { clientId: row.clientId, via: 'client-key', limits };
+      ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId, keyId: row.id, limits }
+      : { clientId: row.clientId, via: 'client-key', keyId: row.id, limits };
   }
 
-  /** Verifies a reseller JWT (HS256, not expired, typ reseller) and that its client is still active. */
+  /** Verifies a reseller JWT (HS256, not expired, typ reseller), that the key that minted it still works, and its client. */
   async authenticateResellerToken(token: string): Promise<ClientAuth> {
     const claims = await this.verify<ResellerClaims>(token);
-    if (claims.typ !== 'reseller' || !Number.isInteger(claims.client_id)) {
+    if (claims.typ !== 'reseller' || !Number.isInteger(claims.client_id) || !Number.isInteger(claims.kid)) {
       throw new UnauthorizedError('Bearer token is not a reseller token', 'INVALID_TOKEN');
     }
-    const client = this.assertClientActive(await this.apiKeys.findClient(claims.client_id));
-    return { clientId: claims.client_id, via: 'reseller-jwt', limits: limitsOf(client) };
+    const key = await this.apiKeys.findByIdWithClient(claims.kid);
+    if (!key || key.clientId !== claims.client_id || key.kind !== 'client') {
+      throw new UnauthorizedError('Bearer token is not valid', 'INVALID_TOKEN');
+    }
+    const client = this.assertKeyUsable(key);
+    return { clientId: claims.client_id, via: 'reseller-jwt', keyId: key.id, limits: limitsOf(client) };
   }
 
   async authenticateAdminToken(token: string): Promise<AdminAuth> {
@@ -112,10 +109,14 @@ export class AuthService implements OnApplicationBootstrap {
     }
   }
 
-  private assertClientActive(client: Client | null): Client {
-    if (!client || client.deletedAt) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
-    if (!client.active) throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
-    return client;
+  /** Unknown, revoked, expired or deactivated → 403 (the reference's error table); otherwise the key's client. */
+  private assertKeyUsable(key: ApiKeyWithClient): Client {
+    if (key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) {
+      throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
+    }
+    if (key.client.deletedAt) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
+    if (!key.client.active) throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
+    return key.client;
   }
 }
 

@@ -2,37 +2,51 @@ import { Injectable } from '@nestjs/common';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { RedisService } from '@/common/redis/redis.service';
 
-/** Failed logins allowed per username and per address inside the window before further attempts get 429. */
-export const LOGIN_MAX_FAILURES_PER_USERNAME = 5;
-export const LOGIN_MAX_FAILURES_PER_ADDRESS = 20;
+/**
+ * Login attempts allowed per username and per address inside the window. A success clears the username's count and
+ * takes its own attempt back from the address, so only failures add up there.
+ */
+export const LOGIN_MAX_ATTEMPTS_PER_USERNAME = 5;
+export const LOGIN_MAX_ATTEMPTS_PER_ADDRESS = 20;
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
-/** Counts failed admin logins in Redis so every API replica sees the same counts. */
+/** Counts both keys and answers the larger overshoot's wait, in one step so concurrent guesses cannot slip through. */
+const ATTEMPT = `
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[3]) end
+  if count > tonumber(ARGV[i]) then wait = math.max(wait, redis.call('TTL', key)) end
+end
+return wait
+`;
+
+/** Admin login attempts counted in Redis, so every API replica sees the same counts. */
 @Injectable()
 export class LoginThrottleService {
   constructor(private readonly redis: RedisService) {}
 
-  async assertAllowed(username: string, address: string): Promise<void> {
-    const keys = this.keys(username, address);
-    const counts = await this.redis.client.mget(...keys);
-    const limits = [LOGIN_MAX_FAILURES_PER_USERNAME, LOGIN_MAX_FAILURES_PER_ADDRESS];
-    const blocked = keys.filter((_, i) => Number(counts[i] ?? 0) >= limits[i]!);
-    if (blocked.length === 0) return;
-    const wait = Math.max(1, ...(await Promise.all(blocked.map((key) => this.redis.client.ttl(key)))));
-    throw new RateLimitedError(`Too many failed login attempts; try again in ${wait} seconds`, wait, 'LOGIN_THROTTLED');
+  /** Counts the attempt before the password is checked; over the limit, answers 429 without checking it. */
+  async attempt(username: string, address: string): Promise<void> {
+    const wait = (await this.redis.client.eval(
+      ATTEMPT,
+      2,
+      ...this.keys(username, address),
+      LOGIN_MAX_ATTEMPTS_PER_USERNAME,
+      LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+      LOGIN_WINDOW_SECONDS,
+    )) as number;
+    if (wait > 0) {
+      throw new RateLimitedError(`Too many failed login attempts; try again in ${wait} seconds`, wait, 'LOGIN_THROTTLED');
+    }
   }
 
-  async recordFailure(username: string, address: string): Promise<void> {
-    const pipeline = this.redis.client.multi();
-    for (const key of this.keys(username, address)) pipeline.incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX');
-    await pipeline.exec();
-  }
-
-  async recordSuccess(username: string, address: string): Promise<void> {
-    await this.redis.client.del(this.keys(username, address)[0]);
+  async succeeded(username: string, address: string): Promise<void> {
+    const [byUser, byAddress] = this.keys(username, address);
+    await this.redis.client.multi().del(byUser).decr(byAddress).exec();
   }
 
   private keys(username: string, address: string): [string, string] {
-    return [this.redis.key('login-failures', 'user', username.toLowerCase()), this.redis.key('login-failures', 'addr', address)];
+    return [this.redis.key('login-attempts', 'user', username.toLowerCase()), this.redis.key('login-attempts', 'addr', address)];
   }
 }

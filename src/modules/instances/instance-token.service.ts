@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { decryptSecret } from '@/common/crypto/secret-box';
 import { NotFoundError } from '@/common/errors/app-error';
@@ -10,7 +11,8 @@ import { JobName, QueueName } from '@/queue/queue-names';
 import { InstanceRepository } from './instance.repository';
 
 /** How long a call waits for the refresh job before giving up with the upstream's 401 mapped to 502. */
-const REFRESH_WAIT_MS = 15000;
+const REFRESH_WAIT_MS = 10000;
+const REFRESH_POLL_MS = 200;
 
 /**
  * Upstream instance tokens for the Evolution client: decrypted from Postgres, cached in memory, and refreshed by a
@@ -18,7 +20,8 @@ const REFRESH_WAIT_MS = 15000;
  * makes one refresh; callers that arrive after it finished see the new token in Postgres and skip it.
  */
 @Injectable()
-export class InstanceTokenService implements InstanceTokenStore, OnModuleDestroy {
+export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(InstanceTokenService.name);
   private readonly cache = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private events?: QueueEvents;
@@ -48,6 +51,12 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleDestroy
     this.cache.delete(instanceId);
   }
 
+  /** Listening starts at boot: a listener created on demand can miss a job that finishes while it connects. */
+  onModuleInit(): void {
+    this.events = new QueueEvents(QueueName.InstanceTokens, { connection: this.config.queueConnection, prefix: this.config.queuePrefix });
+    this.events.on('error', (err) => this.logger.warn({ err: err.message }, 'Queue events connection error'));
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.events?.close();
   }
@@ -60,12 +69,30 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleDestroy
       { clientId: row.clientId, instanceId },
       { jobId: `refresh-token-${instanceId}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
     );
+    const stopPolling = new AbortController();
     try {
-      await job.waitUntilFinished(this.queueEvents(), REFRESH_WAIT_MS);
+      // Whichever comes first: the job's completion event, or the new token showing up in Postgres. The loser may
+      // still reject later; its rejection is consumed here so it cannot surface as an unhandled one.
+      const finished = job.waitUntilFinished(this.events!, REFRESH_WAIT_MS);
+      const stored = this.tokenChanged(instanceId, row.tokenEncrypted, stopPolling.signal);
+      finished.catch(() => undefined);
+      stored.catch(() => undefined);
+      await Promise.race([finished, stored]);
     } catch {
       // The refresh failed or took too long; the stored token is still the best answer and the retry will say why.
+    } finally {
+      stopPolling.abort();
     }
     return this.load(instanceId);
+  }
+
+  private async tokenChanged(instanceId: string, sealed: string, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + REFRESH_WAIT_MS;
+    while (!signal.aborted && Date.now() < deadline) {
+      await sleep(REFRESH_POLL_MS, undefined, { signal }).catch(() => undefined);
+      const row = await this.instances.findTokenForSystem(instanceId);
+      if (!row || row.tokenEncrypted !== sealed) return;
+    }
   }
 
   private async load(instanceId: string): Promise<string> {
@@ -74,13 +101,5 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleDestroy
     const token = decryptSecret(row.tokenEncrypted, this.config.encryptionKey);
     this.cache.set(instanceId, token);
     return token;
-  }
-
-  private queueEvents(): QueueEvents {
-    this.events ??= new QueueEvents(QueueName.InstanceTokens, {
-      connection: this.config.queueConnection,
-      prefix: this.config.queuePrefix,
-    });
-    return this.events;
   }
 }

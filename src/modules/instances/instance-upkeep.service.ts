@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { decryptSecret, encryptSecret } from '@/common/crypto/secret-box';
 import { AppConfig } from '@/config/app-config';
-import { InstanceStatus, Prisma } from '@/generated/prisma/client';
+import { Prisma } from '@/generated/prisma/client';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { FetchedInstance } from '@/integrations/evolution/evolution.types';
 import { AuditService } from '@/modules/audit/audit.service';
@@ -28,6 +28,8 @@ export class InstanceUpkeepService {
     if (!row) throw new UnrecoverableError('instance no longer exists');
     const upstream = await this.evolution.fetchInstance(row.name);
     if (!upstream) throw new UnrecoverableError('instance does not exist upstream');
+    // A different upstream instance under the same name is not ours: adopting its token would cross tenants.
+    if (row.upstreamId && upstream.id !== row.upstreamId) throw new UnrecoverableError('upstream instance was replaced');
     const changed = upstream.token !== decryptSecret(row.tokenEncrypted, this.config.encryptionKey);
     await this.instances.storeTokenForSystem(instanceId, encryptSecret(upstream.token, this.config.encryptionKey), new Date());
     this.tokens.forget(instanceId);
@@ -39,7 +41,9 @@ export class InstanceUpkeepService {
 
   /**
    * Compares every live instance with the upstream's list (one call) and records what differs: a changed token
-   * (stored at once, so the next call does not need a refresh), a changed state, or an instance the upstream lost.
+   * (stored at once, so the next call does not need a refresh), a changed state, an instance the upstream lost or
+   * replaced. The stored status is left alone: fetchInstances' status can lag the live state (contract §11), and
+   * the status routes and connection.update webhooks keep it current.
    */
   async checkDrift(): Promise<{ checked: number; drifted: number }> {
     const [rows, upstream] = await Promise.all([this.instances.listLiveForSystem(), this.evolution.fetchAllInstances()]);
@@ -53,17 +57,16 @@ export class InstanceUpkeepService {
       const changes: Prisma.InstanceUpdateInput = {};
       if (!remote) {
         notes.push('missing upstream');
+      } else if (row.upstreamId && remote.id !== row.upstreamId) {
+        notes.push('replaced upstream by another instance with the same name');
       } else {
         if (remote.token !== decryptSecret(row.tokenEncrypted, this.config.encryptionKey)) {
           notes.push('token changed upstream');
           changes.tokenEncrypted = encryptSecret(remote.token, this.config.encryptionKey);
           this.tokens.forget(row.id);
         }
-        const state = remote.connectionStatus as InstanceStatus;
-        if (row.status !== 'pending' && state !== row.status) {
-          notes.push(`state ${row.status} → ${state}`);
-          changes.status = state;
-          changes.statusChangedAt = now;
+        if (row.status !== 'pending' && remote.connectionStatus !== row.status) {
+          notes.push(`state stored ${row.status}, upstream lists ${remote.connectionStatus}`);
         }
       }
       if (notes.length === 0) {

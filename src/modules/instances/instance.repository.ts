@@ -16,6 +16,9 @@ export type InstanceWithClient = Instance & { client: { id: number; name: string
 
 const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
 
+/** First key of the two-key advisory lock that serialises one client's instance creates. */
+const INSTANCE_LIMIT_LOCK = 4201;
+
 /**
  * Instances. Tenant-facing methods take `clientId` first and put it in the `where`; the few methods without it
  * serve the operator and the system (webhook receiver, token refresh, drift checks) and say so in their names.
@@ -30,7 +33,7 @@ export class InstanceRepository {
    */
   createWithinLimit(data: NewInstance): Promise<Instance | 'limit-reached' | 'client-gone'> {
     return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BigInt(data.clientId)})`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${INSTANCE_LIMIT_LOCK}, ${data.clientId})`;
       const client = await tx.client.findFirst({ where: { id: data.clientId, deletedAt: null }, select: { maxInstances: true } });
       if (!client) return 'client-gone';
       const live = await tx.instance.count({ where: { clientId: data.clientId, ...LIVE } });
@@ -73,9 +76,17 @@ export class InstanceRepository {
     });
   }
 
-  /** Issues the instance-scoped gateway key. */
-  async addInstanceKey(clientId: number, instanceId: string, key: IssuedKey): Promise<void> {
-    await this.prisma.apiKey.create({ data: { clientId, instanceId, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+  /**
+   * Completes a create: records the upstream id and issues the instance key, unless the instance was deleted
+   * meanwhile (then false, and nothing is written).
+   */
+  finishCreateForClient(clientId: number, id: string, upstreamId: string, key: IssuedKey): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { upstreamId } });
+      if (count === 0) return false;
+      await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+      return true;
+    });
   }
 
   /** Soft delete: the row stays for message logs, the name becomes free, the instance keys stop working. */
@@ -101,8 +112,11 @@ export class InstanceRepository {
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
-  findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'tokenEncrypted'> | null> {
-    return this.prisma.instance.findUnique({ where: { id }, select: { id: true, clientId: true, name: true, tokenEncrypted: true } });
+  findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'upstreamId' | 'tokenEncrypted'> | null> {
+    return this.prisma.instance.findUnique({
+      where: { id },
+      select: { id: true, clientId: true, name: true, upstreamId: true, tokenEncrypted: true },
+    });
   }
 
   async storeTokenForSystem(id: string, tokenEncrypted: string, now: Date): Promise<void> {

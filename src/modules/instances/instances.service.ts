@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
-import { ConflictError, NotFoundError } from '@/common/errors/app-error';
+import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { fromPrismaError } from '@/database/prisma-error';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
@@ -31,6 +31,8 @@ export type Actor = Pick<AuditEntry, 'actorType' | 'actorId'>;
 /** Reseller sub-instances: create, list, inspect, delete, connect by QR, read state. */
 @Injectable()
 export class InstancesService {
+  private readonly logger = new Logger(InstancesService.name);
+
   constructor(
     private readonly instances: InstanceRepository,
     private readonly evolution: EvolutionClient,
@@ -40,40 +42,34 @@ export class InstancesService {
 
   /**
    * Creates the instance upstream with a token the gateway chose, points its webhook at the gateway, and issues the
-   * tenant's instance key. Any failure after the upstream create deletes the upstream instance again, so nothing is
-   * left half-made.
+   * tenant's instance key. Any failure after the row is reserved deletes the upstream instance again (a timed-out
+   * create may still have made it), so nothing is left half-made and the name is not burnt.
    */
   async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
     const upstreamToken = randomBytes(16).toString('hex').toUpperCase();
     const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
     const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
     const instance = await this.reserve(clientId, dto, integration, upstreamToken, webhookSecret);
+    const key = issueInstanceKey();
 
     try {
-      await this.evolution.createInstance({ instanceName: dto.instanceName, integration, qrcode: true, token: upstreamToken });
+      const created = await this.evolution.createInstance({ instanceName: dto.instanceName, integration, qrcode: true, token: upstreamToken });
+      await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName, instance.id));
+      if (!(await this.instances.finishCreateForClient(clientId, instance.id, created.instance.instanceId, key))) {
+        throw new ConflictError(`Instance "${dto.instanceName}" was deleted while it was being created`, 'INSTANCE_DELETED');
+      }
     } catch (err) {
+      const taken = err instanceof EvolutionError && err.kind === 'name_taken';
+      if (!taken) await this.deleteUpstreamQuietly(dto.instanceName);
       await this.instances.removeUnfinishedForClient(clientId, instance.id);
-      if (err instanceof EvolutionError && err.kind === 'name_taken') throw nameTaken(dto.instanceName);
-      throw err;
-    }
-
-    let apiKey: string;
-    try {
-      await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName));
-      const key = issueInstanceKey();
-      await this.instances.addInstanceKey(clientId, instance.id, key);
-      apiKey = key.plaintext;
-    } catch (err) {
-      await this.evolution.deleteInstance(dto.instanceName, GLOBAL_AUTH).catch(() => undefined);
-      await this.instances.removeUnfinishedForClient(clientId, instance.id);
-      throw err;
+      throw taken ? nameTaken(dto.instanceName) : err;
     }
 
     await this.audit.record({ ...actor, clientId, action: 'instance.created', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
     return {
       instance_id: instance.id,
       instance_name: instance.name,
-      api_key: apiKey,
+      api_key: key.plaintext,
       webhook_secret: webhookSecret,
       integration,
       status: 'pending',
@@ -103,15 +99,24 @@ export class InstancesService {
   }
 
   async remove(auth: ClientAuth, idOrName: string, actor: Actor): Promise<void> {
-    const instance = await this.find(auth, idOrName);
+    await this.removeInstance(auth.clientId, await this.find(auth, idOrName), actor);
+  }
+
+  private async removeInstance(clientId: number, instance: Instance, actor: Actor): Promise<void> {
     try {
       // Upstream delete logs out first when the instance is connected (contract §2.1).
       await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
     } catch (err) {
       if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) throw err;
     }
-    await this.instances.softDeleteForClient(auth.clientId, instance.id, new Date());
-    await this.audit.record({ ...actor, clientId: auth.clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+    await this.instances.softDeleteForClient(clientId, instance.id, new Date());
+    await this.audit.record({ ...actor, clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+  }
+
+  /** Deletes every instance of a client that is being deleted, upstream and locally. */
+  async removeAllOfClient(clientId: number, actor: Actor): Promise<void> {
+    const [rows] = await this.instances.listForClient(clientId, 10000, 0);
+    for (const instance of rows) await this.removeInstance(clientId, instance, actor);
   }
 
   async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
@@ -143,9 +148,7 @@ export class InstancesService {
    * only; for every other name it answers as if the instance did not exist.
    */
   async resolve(auth: ClientAuth, name: string): Promise<Instance> {
-    const instance = await this.instances.findByNameForClient(auth.clientId, name);
-    if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(name);
-    return instance;
+    return visibleTo(auth, await this.instances.findByNameForClient(auth.clientId, name), name);
   }
 
   /** For the upstream webhook receiver, which authenticates the upstream itself. */
@@ -163,11 +166,18 @@ export class InstancesService {
     return this.instances.idsByNameIncludingDeletedForClient(clientId, name);
   }
 
+  private async deleteUpstreamQuietly(name: string): Promise<void> {
+    try {
+      await this.evolution.deleteInstance(name, GLOBAL_AUTH);
+    } catch (err) {
+      if (err instanceof EvolutionError && err.kind === 'instance_not_found') return;
+      this.logger.warn({ instanceName: name, err: err instanceof Error ? err.message : String(err) }, 'Could not delete a half-made upstream instance');
+    }
+  }
+
   private async find(auth: ClientAuth, idOrName: string): Promise<Instance> {
     if (!UUID.test(idOrName)) return this.resolve(auth, idOrName);
-    const instance = await this.instances.findByIdForClient(auth.clientId, idOrName);
-    if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(idOrName);
-    return instance;
+    return visibleTo(auth, await this.instances.findByIdForClient(auth.clientId, idOrName), idOrName);
   }
 
   private async liveState(instance: Instance): Promise<StateResponseDto> {
@@ -183,6 +193,8 @@ export class InstancesService {
   }
 
   private async reserve(clientId: number, dto: CreateSubInstanceDto, integration: string, token: string, webhookSecret: string): Promise<Instance> {
+    // Routes accept an instance's id or its name in one place, so a name may not look like an id.
+    if (UUID.test(dto.instanceName)) throw new ValidationError('instanceName: must not have the form of a UUID');
     const key = this.config.encryptionKey;
     let result;
     try {
@@ -205,6 +217,12 @@ export class InstancesService {
     }
     return result;
   }
+}
+
+/** An instance key reaches its own instance only; for every other one it answers as if it did not exist. */
+function visibleTo(auth: ClientAuth, instance: Instance | null, ref: string): Instance {
+  if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(ref);
+  return instance;
 }
 
 function isStateAnswer(answer: QrCode | ConnectionStateResponse): answer is ConnectionStateResponse {

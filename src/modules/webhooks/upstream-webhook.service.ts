@@ -37,7 +37,7 @@ export class UpstreamWebhookService {
   async receive(instanceName: string, token: string | undefined, body: UpstreamEnvelope, suffix?: string): Promise<{ received: true }> {
     const instance = await this.instances.findLiveByNameForSystem(instanceName);
     if (!instance) throw new NotFoundError(`Instance "${instanceName}" does not exist`, 'INSTANCE_NOT_FOUND');
-    if (!isUpstreamWebhookToken(this.config, instanceName, token)) {
+    if (!isUpstreamWebhookToken(this.config, instance.id, token)) {
       throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
     }
     const data = body.data ?? {};

@@ -1,3 +1,4 @@
+import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -7,6 +8,7 @@ export class AuditQueryDto {
   @IsOptional()
   @Type(() => Number)
   @Min(1)
+  @Max(MAX_INT_ID)
   @IsInt()
   client_id?: number;
 

@@ -1,6 +1,7 @@
+import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUrl, Matches, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Instance } from '@/generated/prisma/client';
 
 /** What the upstream accepts in a URL path without surprises: letters, digits, "-" and "_", 2 to 64 characters. */
@@ -29,6 +30,7 @@ export class CreateSubInstanceDto {
 export class AdminCreateInstanceDto extends CreateSubInstanceDto {
   @ApiProperty({ description: 'The client that will own the instance' })
   @Min(1)
+  @Max(MAX_INT_ID)
   @IsInt()
   client_id!: number;
 }
@@ -38,6 +40,7 @@ export class InstanceListQueryDto {
   @IsOptional()
   @Type(() => Number)
   @Min(1)
+  @Max(500)
   @IsInt()
   limit: number = 100;
 
@@ -52,6 +55,7 @@ export class InstanceListQueryDto {
   @IsOptional()
   @Type(() => Number)
   @Min(1)
+  @Max(MAX_INT_ID)
   @IsInt()
   client_id?: number;
 }

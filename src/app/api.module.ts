@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from '@/modules/admin/admin.module';
 import { AuthModule } from '@/modules/auth/auth.module';
+import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, WebhooksApiModule] })
+@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, BulkApiModule, WebhooksApiModule] })
 export class ApiModule {}

@@ -96,6 +96,10 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
   MAX_MEDIA_BYTES: number = 16 * 1024 * 1024;
 
+  /** Bulks one worker process drives at once (each waits on its instance's pacing most of the time). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  BULK_CONCURRENCY: number = 50;
+
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 25000;

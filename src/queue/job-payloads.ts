@@ -16,3 +16,9 @@ export interface ApplyStatusPayload {
   status: 'sent' | 'delivered' | 'read' | 'failed';
   dedupeKey: string;
 }
+
+/** Drives one bulk: sends its recipients in order through the instance's pacing until none is left. */
+export interface RunBulkPayload {
+  clientId: number;
+  bulkId: string;
+}

@@ -3,6 +3,7 @@ export const QueueName = {
   Maintenance: 'maintenance',
   InstanceTokens: 'instance-tokens',
   UpstreamEvents: 'upstream-events',
+  Bulk: 'bulk',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -11,4 +12,6 @@ export const JobName = {
   RefreshToken: 'refresh-token',
   CheckDrift: 'check-drift',
   ApplyStatus: 'apply-status',
+  RunBulk: 'run-bulk',
+  ResumeBulk: 'resume-bulk',
 } as const;

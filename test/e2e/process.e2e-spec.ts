@@ -1,39 +1,14 @@
 import axios from 'axios';
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
 import { freePort } from '../setup/test-app';
 import { createTestDatabase } from '../setup/test-database';
 import { createClient, httpClient } from '../factories/client.factory';
 import { deleteRedisPrefix, rawTestEnv, redisUrl, TEST_ADMIN, TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
+import { Spawned, spawnGateway, startRedis } from '../setup/processes';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const http = axios.create({ validateStatus: () => true, timeout: 3000 });
-
-interface Spawned {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs src/main.ts as its own process (TypeScript compiled on the fly by swc), as an operator would run the build. */
-function spawnGateway(env: Record<string, string | undefined>): Spawned {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
 
 interface RunningGateway {
   gateway: Spawned;

@@ -83,9 +83,9 @@ export class SendService {
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
     await this.caps.take(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()));
-    let wait: number;
+    let slot: number;
     try {
-      wait = await this.pacer.reserve(instance.id, d.limits, d.maxWaitMs);
+      slot = await this.pacer.reserve(instance.id, d.limits, d.maxWaitMs);
     } catch (err) {
       await this.caps.giveBack(instance.id);
       throw err;
@@ -97,6 +97,7 @@ export class SendService {
       number: d.recipient.value,
       messageType: d.messageType,
     });
+    const wait = slot - Date.now();
     if (wait > 0) await sleep(wait);
     try {
       const answer = await d.send(d.recipient.value);

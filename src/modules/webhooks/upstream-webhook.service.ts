@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { NotFoundError, UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
+import { BulkService } from '@/modules/bulk/bulk.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
 import { MessageRepository } from '@/modules/messages/message.repository';
@@ -31,6 +32,7 @@ export class UpstreamWebhookService {
     private readonly config: AppConfig,
     private readonly instances: InstancesService,
     private readonly messages: MessageRepository,
+    private readonly bulks: BulkService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
@@ -48,6 +50,7 @@ export class UpstreamWebhookService {
       case 'connection.update':
         if (typeof data.state === 'string') {
           await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
+          if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
         }
         break;
       default:

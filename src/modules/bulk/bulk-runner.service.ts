@@ -1,0 +1,138 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RateLimitedError } from '@/common/errors/app-error';
+import { instanceAuth, EvolutionClient } from '@/integrations/evolution/evolution.client';
+import { EvolutionError } from '@/integrations/evolution/evolution.errors';
+import { limitsOf } from '@/modules/auth/auth-context';
+import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
+import { SendService } from '@/modules/messages/send.service';
+import { BulkQueueService } from './bulk-queue.service';
+import { BulkForRun, BulkRepository } from './bulk.repository';
+import { render } from './content-guard';
+
+/** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
+const SLOT_WAIT_MS = 8000;
+/** The driver's lease outlives one slot wait and one send; a dead driver's bulk is taken over when it expires. */
+const LEASE_MS = 20000;
+const MAX_ATTEMPTS = 4;
+export const DISCONNECTED_REASON = 'instance disconnected';
+export const DAILY_CAP_REASON = 'daily cap reached';
+
+/**
+ * Sends a bulk's recipients in order through the instance's shared pacing (so bulks and single sends on one instance
+ * interleave without breaking its gap), reading and writing every recipient's state in Postgres. It stops when the
+ * bulk is paused, cancelled or done; any worker can pick it up again from where Postgres says it is.
+ */
+@Injectable()
+export class BulkRunnerService {
+  private readonly logger = new Logger(BulkRunnerService.name);
+
+  constructor(
+    private readonly bulks: BulkRepository,
+    private readonly sender: SendService,
+    private readonly evolution: EvolutionClient,
+    private readonly queue: BulkQueueService,
+  ) {}
+
+  async run(clientId: number, bulkId: string): Promise<void> {
+    const bulk = await this.bulks.findForRun(clientId, bulkId);
+    if (!bulk || (bulk.status !== 'queued' && bulk.status !== 'running')) return;
+    const owner = randomUUID();
+    try {
+      // Without the lease, a second driver (started after Redis lost the first one's job) would take the first's
+      // in-flight recipient and send it twice while the first is still sending it.
+      if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
+      await this.bulks.markStartedForClient(clientId, bulkId);
+      while ((await this.bulks.statusForClient(clientId, bulkId)) === 'running') {
+        if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
+        const recipient = await this.bulks.claimNextForClient(clientId, bulkId);
+        if (!recipient) {
+          await this.bulks.completeIfDoneForClient(clientId, bulkId);
+          return;
+        }
+        const outcome = await this.sendOne(bulk, recipient.id, recipient.number, recipient.variables, recipient.attempts);
+        if (outcome === 'stop') return;
+      }
+    } finally {
+      await this.bulks.releaseLeaseForClient(clientId, bulkId, owner).catch(() => undefined);
+    }
+  }
+
+  /** Resumes a bulk the daily cap paused, when the cap frees (a delayed job). */
+  async resumeAfterCap(clientId: number, bulkId: string): Promise<void> {
+    const bulk = await this.bulks.findForClient(clientId, bulkId);
+    if (bulk?.status !== 'paused' || !bulk.pauseReason?.startsWith(DAILY_CAP_REASON)) return;
+    if (await this.bulks.transitionForClient(clientId, bulkId, ['paused'], 'running')) await this.queue.drive(clientId, bulkId);
+  }
+
+  /** Re-drives every bulk that should be running: after a worker crash or a Redis loss, Postgres says what is left. */
+  async redriveActive(): Promise<number> {
+    const active = await this.bulks.listActiveForSystem();
+    for (const bulk of active) await this.queue.drive(bulk.clientId, bulk.id);
+    return active.length;
+  }
+
+  private async sendOne(bulk: BulkForRun, id: bigint, number: string, variables: unknown, attempts: number): Promise<'next' | 'stop'> {
+    const { instance } = bulk;
+    const clientId = bulk.clientId;
+    const rendered = render(bulk.message, (variables ?? undefined) as Record<string, string | number> | undefined);
+    if (!rendered.ok) {
+      await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, rendered.reason);
+      return 'next';
+    }
+    const limits = limitsOf(instance.client);
+    try {
+      const message = await this.sender.deliver({
+        instance,
+        limits: { ...limits, sendIntervalMs: Math.max(bulk.delayMs, limits.sendIntervalMs) },
+        recipient: { value: number, kind: number.endsWith('@g.us') ? 'group' : 'phone' },
+        messageType: 'text',
+        source: 'bulk',
+        bulkId: bulk.id,
+        maxWaitMs: SLOT_WAIT_MS,
+        send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
+      });
+      await this.bulks.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null);
+      return 'next';
+    } catch (err) {
+      return this.handleFailure(bulk, id, attempts, err);
+    }
+  }
+
+  private async handleFailure(bulk: BulkForRun, id: bigint, attempts: number, err: unknown): Promise<'next' | 'stop'> {
+    const clientId = bulk.clientId;
+    if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
+      // Recipients past the cap wait for the next day, shown as such.
+      const frees = nextUtcMidnight(new Date());
+      await this.bulks.releaseRecipientForClient(clientId, id, frees);
+      await this.bulks.transitionForClient(clientId, bulk.id, ['running'], 'paused', `${DAILY_CAP_REASON}; resumes at ${frees.toISOString()}`);
+      await this.queue.resumeAt(clientId, bulk.id, frees);
+      return 'stop';
+    }
+    if (err instanceof RateLimitedError) {
+      // The instance's schedule is full further out than one slot wait: try again, after re-checking the bulk's status.
+      await this.bulks.releaseRecipientForClient(clientId, id);
+      return 'next';
+    }
+    if (err instanceof EvolutionError && err.kind === 'connection_closed') {
+      await this.bulks.releaseRecipientForClient(clientId, id);
+      await this.bulks.transitionForClient(clientId, bulk.id, ['running'], 'paused', `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`);
+      return 'stop';
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    if (err instanceof EvolutionError && err.retryable && attempts < MAX_ATTEMPTS) {
+      await this.bulks.releaseRecipientForClient(clientId, id, null, reason);
+      await sleep(1000 * 2 ** (attempts - 1));
+      return 'next';
+    }
+    if (!(err instanceof EvolutionError) && !(err instanceof Error && 'status' in err)) {
+      // Not an answer about this recipient (database or Redis trouble): let the job fail and BullMQ retry it.
+      await this.bulks.releaseRecipientForClient(clientId, id, null, reason).catch(() => undefined);
+      this.logger.warn({ bulkId: bulk.id, clientId, err: reason }, 'Bulk driver stopped by an internal error; it will be retried');
+      throw err;
+    }
+    await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);
+    return 'next';
+  }
+}

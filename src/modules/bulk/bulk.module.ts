@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { BulkQueueService } from './bulk-queue.service';
+import { BulkRunnerService } from './bulk-runner.service';
+import { BulkRepository } from './bulk.repository';
+import { BulkService } from './bulk.service';
+
+@Global()
+@Module({
+  providers: [BulkRepository, BulkQueueService, BulkService, BulkRunnerService],
+  exports: [BulkService, BulkRunnerService],
+})
+export class BulkModule {}

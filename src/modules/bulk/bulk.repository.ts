@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@/database/prisma.service';
+import { BulkJob, BulkRecipient, BulkStatus, Client, Instance, Prisma, RecipientStatus } from '@/generated/prisma/client';
+
+export interface NewRecipient {
+  position: number;
+  number: string;
+  variables?: Record<string, string | number>;
+}
+
+export type BulkForRun = BulkJob & { instance: Instance & { client: Client } };
+
+const CHUNK = 1000;
+
+/** Bulks and their recipients, the source of truth of every bulk: Redis only holds the schedule. */
+@Injectable()
+export class BulkRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  createForClient(
+    clientId: number,
+    bulk: { instanceId: string; message: string; delayMs: number; warnings: string[] },
+    recipients: NewRecipient[],
+  ): Promise<BulkJob> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const created = await tx.bulkJob.create({ data: { ...bulk, clientId, total: recipients.length, status: 'queued' } });
+        for (let i = 0; i < recipients.length; i += CHUNK) {
+          await tx.bulkRecipient.createMany({
+            data: recipients.slice(i, i + CHUNK).map((r) => ({
+              bulkId: created.id,
+              clientId,
+              position: r.position,
+              number: r.number,
+              variables: r.variables ?? Prisma.JsonNull,
+            })),
+          });
+        }
+        return created;
+      },
+      { timeout: 30000 },
+    );
+  }
+
+  findForClient(clientId: number, id: string): Promise<(BulkJob & { instance: { name: string } }) | null> {
+    return this.prisma.bulkJob.findFirst({ where: { clientId, id }, include: { instance: { select: { name: true } } } });
+  }
+
+  async countsForClient(clientId: number, bulkId: string): Promise<Record<RecipientStatus, number>> {
+    const rows = await this.prisma.bulkRecipient.groupBy({ by: ['status'], where: { clientId, bulkId }, _count: { _all: true } });
+    const counts = { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
+    for (const row of rows) counts[row.status] = row._count._all;
+    return counts;
+  }
+
+  /** Recipients by position, each with its message's delivery status. */
+  recipientsForClient(clientId: number, bulkId: string, after: number, limit: number) {
+    return this.prisma.bulkRecipient.findMany({
+      where: { clientId, bulkId, position: { gt: after } },
+      orderBy: { position: 'asc' },
+      take: limit,
+      include: { message: { select: { status: true, upstreamMessageId: true } } },
+    });
+  }
+
+  /** Moves the bulk from one of `from` to `to`; false when it was in another status. */
+  async transitionForClient(clientId: number, id: string, from: BulkStatus[], to: BulkStatus, pauseReason: string | null = null): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.prisma.bulkJob.updateMany({
+      where: { clientId, id, status: { in: from } },
+      data: {
+        status: to,
+        pauseReason,
+        ...(to === 'completed' || to === 'cancelled' ? { finishedAt: now } : {}),
+      },
+    });
+    return count === 1;
+  }
+
+  async cancelPendingForClient(clientId: number, bulkId: string): Promise<void> {
+    await this.prisma.bulkRecipient.updateMany({ where: { clientId, bulkId, status: 'pending' }, data: { status: 'cancelled' } });
+  }
+
+  // ---- the worker's view ----
+
+  findForRun(clientId: number, id: string): Promise<BulkForRun | null> {
+    return this.prisma.bulkJob.findFirst({ where: { clientId, id }, include: { instance: { include: { client: true } } } });
+  }
+
+  /**
+   * Takes or renews the bulk's driver lease for `owner`. False when another live driver holds it: that driver
+   * carries on and this one stops.
+   */
+  async leaseForClient(clientId: number, id: string, owner: string, ms: number): Promise<boolean> {
+    const count = await this.prisma.$executeRaw`
+      UPDATE bulk_jobs SET lease_owner = ${owner}, lease_until = now() + ${ms} * interval '1 millisecond'
+      WHERE id = ${id}::uuid AND client_id = ${clientId} AND (lease_owner IS NULL OR lease_owner = ${owner} OR lease_until < now())`;
+    return count === 1;
+  }
+
+  async releaseLeaseForClient(clientId: number, id: string, owner: string): Promise<void> {
+    await this.prisma.bulkJob.updateMany({ where: { clientId, id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
+  }
+
+  async statusForClient(clientId: number, id: string): Promise<BulkStatus | undefined> {
+    const row = await this.prisma.bulkJob.findFirst({ where: { clientId, id }, select: { status: true } });
+    return row?.status;
+  }
+
+  async markStartedForClient(clientId: number, id: string): Promise<void> {
+    await this.prisma.bulkJob.updateMany({ where: { clientId, id, status: { in: ['queued', 'running'] } }, data: { status: 'running' } });
+    await this.prisma.bulkJob.updateMany({ where: { clientId, id, startedAt: null }, data: { startedAt: new Date() } });
+  }
+
+  /**
+   * Takes the next recipient by position and marks it `sending`. A recipient already `sending` was in flight when a
+   * worker died: it is taken again (it may be sent twice; both attempts are in the message log).
+   */
+  async claimNextForClient(clientId: number, bulkId: string): Promise<BulkRecipient | undefined> {
+    const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`
+      UPDATE bulk_recipients SET status = 'sending', attempts = attempts + 1, updated_at = now()
+      WHERE id = (
+        SELECT id FROM bulk_recipients WHERE bulk_id = ${bulkId}::uuid AND client_id = ${clientId} AND status IN ('pending', 'sending')
+        ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
+      ) RETURNING id`;
+    const id = rows[0]?.id;
+    return id === undefined ? undefined : ((await this.prisma.bulkRecipient.findUnique({ where: { id } })) ?? undefined);
+  }
+
+  async finishRecipientForClient(clientId: number, id: bigint, status: 'sent' | 'failed', messageId: bigint | null, error: string | null): Promise<void> {
+    await this.prisma.bulkRecipient.updateMany({
+      where: { clientId, id },
+      data: { status, messageId, error, sentAt: status === 'sent' ? new Date() : undefined },
+    });
+  }
+
+  /** Gives an unsent recipient back (pacing full, instance disconnected, retry later). */
+  async releaseRecipientForClient(clientId: number, id: bigint, scheduledAt: Date | null = null, error: string | null = null): Promise<void> {
+    await this.prisma.bulkRecipient.updateMany({ where: { clientId, id, status: 'sending' }, data: { status: 'pending', scheduledAt, error } });
+  }
+
+  /** Finishes the bulk when nothing is left to send. */
+  async completeIfDoneForClient(clientId: number, id: string): Promise<boolean> {
+    const left = await this.prisma.bulkRecipient.count({ where: { clientId, bulkId: id, status: { in: ['pending', 'sending'] } } });
+    if (left > 0) return false;
+    return this.transitionForClient(clientId, id, ['running', 'queued'], 'completed');
+  }
+
+  /** Bulks that should be running, for re-driving after a worker or Redis loss. */
+  listActiveForSystem(): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
+    return this.prisma.bulkJob.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true, clientId: true } });
+  }
+
+  listPausedOfInstanceForSystem(instanceId: string, reasonPrefix: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
+    return this.prisma.bulkJob.findMany({
+      where: { instanceId, status: 'paused', pauseReason: { startsWith: reasonPrefix } },
+      select: { id: true, clientId: true },
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '@/common/errors/app-error';
+import { normalizeRecipient } from '@/common/phone/phone';
+import { AppConfig } from '@/config/app-config';
+import { BulkStatus } from '@/generated/prisma/client';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { InstancesService } from '@/modules/instances/instances.service';
+import { DISCONNECTED_REASON } from './bulk-runner.service';
+import { BulkQueueService } from './bulk-queue.service';
+import { BulkRepository, NewRecipient } from './bulk.repository';
+import { contentWarnings, render } from './content-guard';
+import { BulkAcceptedDto, BulkRecipientInput, SendBulkDto } from './dto/send-bulk.dto';
+
+const AVERAGE_SEND_MS = 300;
+
+/** Bulk campaigns: accepted at once, sent by the worker, visible and controllable recipient by recipient. */
+@Injectable()
+export class BulkService {
+  constructor(
+    private readonly bulks: BulkRepository,
+    private readonly instances: InstancesService,
+    private readonly queue: BulkQueueService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(auth: ClientAuth, dto: SendBulkDto): Promise<BulkAcceptedDto> {
+    const instance = await this.instances.resolve(auth, dto.instanceName);
+    const accepted: NewRecipient[] = [];
+    const texts: string[] = [];
+    const rejected: { number: string; reason: string }[] = [];
+    const seen = new Set<string>();
+    dto.recipients.forEach((input, index) => {
+      const parsed = this.readRecipient(input, dto.message, seen);
+      if (!parsed.ok) return rejected.push({ number: describe(input, index), reason: parsed.reason });
+      seen.add(parsed.recipient.number);
+      accepted.push({ ...parsed.recipient, position: accepted.length + 1 });
+      texts.push(parsed.text);
+    });
+
+    const warnings = contentWarnings(texts);
+    if (warnings.length > 0 && auth.limits.strictContentGuard) throw new UnprocessableError(warnings.join(' '), 'CONTENT_GUARD');
+    if (accepted.length === 0) {
+      const reasons = rejected.slice(0, 5).map((r) => `${r.number}: ${r.reason}`);
+      throw new ValidationError(`recipients: none is valid (${reasons.join('; ')}${rejected.length > 5 ? '; …' : ''})`, 'NO_VALID_RECIPIENTS');
+    }
+    const bulk = await this.bulks.createForClient(auth.clientId, { instanceId: instance.id, message: dto.message, delayMs: dto.delay ?? 0, warnings }, accepted);
+    await this.queue.drive(auth.clientId, bulk.id);
+    return { bulk_id: bulk.id, total: dto.recipients.length, accepted: accepted.length, rejected, warnings };
+  }
+
+  async get(auth: ClientAuth, id: string, after: number, limit: number) {
+    const bulk = await this.find(auth, id);
+    const [counts, recipients] = await Promise.all([
+      this.bulks.countsForClient(auth.clientId, id),
+      this.bulks.recipientsForClient(auth.clientId, id, after, limit),
+    ]);
+    const done = bulk.total - counts.pending - counts.sending;
+    const remaining = counts.pending + counts.sending;
+    const gap = Math.max(bulk.delayMs, auth.limits.sendIntervalMs) + (auth.limits.jitterMinMs + auth.limits.jitterMaxMs) / 2 + AVERAGE_SEND_MS;
+    const last = recipients.at(-1);
+    return {
+      bulk_id: bulk.id,
+      instance: bulk.instance.name,
+      status: bulk.status,
+      pause_reason: bulk.pauseReason,
+      total: bulk.total,
+      counts,
+      progress: bulk.total === 0 ? 1 : Number((done / bulk.total).toFixed(4)),
+      expected_finish_at: bulk.status === 'running' || bulk.status === 'queued' ? new Date(Date.now() + remaining * gap).toISOString() : null,
+      warnings: bulk.warnings,
+      created_at: bulk.createdAt.toISOString(),
+      started_at: bulk.startedAt?.toISOString() ?? null,
+      finished_at: bulk.finishedAt?.toISOString() ?? null,
+      recipients: recipients.map((r) => ({
+        position: r.position,
+        number: r.number,
+        // A sent recipient reports its message's delivery progress (sent → delivered → read) from the log.
+        status: r.status === 'sent' && r.message ? r.message.status : r.status,
+        message_id: r.message?.upstreamMessageId ?? null,
+        attempts: r.attempts,
+        error: r.error,
+        sent_at: r.sentAt?.toISOString() ?? null,
+      })),
+      next_after: recipients.length === limit && last ? last.position : null,
+    };
+  }
+
+  async pause(auth: ClientAuth, id: string) {
+    await this.transition(auth, id, ['queued', 'running'], 'paused', 'paused by request');
+    return this.summary(auth, id);
+  }
+
+  async resume(auth: ClientAuth, id: string) {
+    await this.transition(auth, id, ['paused'], 'running');
+    await this.queue.drive(auth.clientId, id);
+    return this.summary(auth, id);
+  }
+
+  async cancel(auth: ClientAuth, id: string) {
+    await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
+    await this.bulks.cancelPendingForClient(auth.clientId, id);
+    return this.summary(auth, id);
+  }
+
+  /** The instance is connected again: bulks it paused by disconnecting carry on. */
+  async resumeAfterReconnect(instanceId: string): Promise<void> {
+    for (const bulk of await this.bulks.listPausedOfInstanceForSystem(instanceId, DISCONNECTED_REASON)) {
+      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) await this.queue.drive(bulk.clientId, bulk.id);
+    }
+  }
+
+  private async summary(auth: ClientAuth, id: string) {
+    const bulk = await this.find(auth, id);
+    return { bulk_id: bulk.id, status: bulk.status, pause_reason: bulk.pauseReason };
+  }
+
+  private async transition(auth: ClientAuth, id: string, from: BulkStatus[], to: BulkStatus, reason: string | null = null): Promise<void> {
+    const bulk = await this.find(auth, id);
+    if (!(await this.bulks.transitionForClient(auth.clientId, id, from, to, reason))) {
+      throw new ConflictError(`Bulk ${id} is ${bulk.status} and cannot be ${to === 'running' ? 'resumed' : to}`, 'BULK_STATE');
+    }
+  }
+
+  private async find(auth: ClientAuth, id: string) {
+    const bulk = await this.bulks.findForClient(auth.clientId, id);
+    if (!bulk || (auth.instanceId && bulk.instanceId !== auth.instanceId)) throw new NotFoundError(`Bulk ${id} does not exist`, 'BULK_NOT_FOUND');
+    return bulk;
+  }
+
+  private readRecipient(
+    input: BulkRecipientInput,
+    template: string,
+    seen: Set<string>,
+  ): { ok: true; recipient: Omit<NewRecipient, 'position'>; text: string } | { ok: false; reason: string } {
+    const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
+    const number = typeof input === 'string' ? input : isObject ? input.number : undefined;
+    if (typeof number !== 'string') return { ok: false, reason: 'must be a phone number or an object {number, variables}' };
+    const variables = isObject ? input.variables : undefined;
+    if (variables !== undefined && !validVariables(variables)) {
+      return { ok: false, reason: 'variables: must be an object of strings or numbers' };
+    }
+    const normalized = normalizeRecipient(number, this.config.get('DEFAULT_COUNTRY'));
+    if (!normalized.ok) return { ok: false, reason: normalized.reason };
+    if (seen.has(normalized.recipient.value)) return { ok: false, reason: 'duplicate recipient in this bulk' };
+    const rendered = render(template, variables);
+    if (!rendered.ok) return { ok: false, reason: rendered.reason };
+    return { ok: true, recipient: { number: normalized.recipient.value, variables }, text: rendered.text };
+  }
+}
+
+function validVariables(value: unknown): value is Record<string, string | number> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))
+  );
+}
+
+function describe(input: unknown, index: number): string {
+  if (typeof input === 'string') return input;
+  if (typeof input === 'object' && input !== null && typeof (input as { number?: unknown }).number === 'string') return (input as { number: string }).number;
+  return `recipients.${index}`;
+}

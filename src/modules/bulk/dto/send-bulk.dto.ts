@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
+
+export const MAX_BULK_RECIPIENTS = 10000;
+
+export type BulkRecipientInput = string | { number: string; variables?: Record<string, string | number> };
+
+export class SendBulkDto {
+  @ApiProperty({ example: 'my-sales' })
+  @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
+  instanceName!: string;
+
+  @ApiProperty({
+    description: `Up to ${MAX_BULK_RECIPIENTS} numbers, or objects {number, variables} whose variables fill {{name}} placeholders. Invalid entries are rejected one by one.`,
+    example: ['254712345678', { number: '254723456789', variables: { name: 'Amina' } }],
+  })
+  @ArrayMaxSize(MAX_BULK_RECIPIENTS)
+  @ArrayMinSize(1)
+  @IsArray()
+  recipients!: BulkRecipientInput[];
+
+  @ApiProperty({ example: 'Hello {{name}}!' })
+  @MaxLength(65536)
+  @Matches(/\S/, { message: 'must not be blank' })
+  @IsString()
+  message!: string;
+
+  @ApiPropertyOptional({ description: 'Gap between two sends in ms; never less than the client’s pacing interval', example: 2000 })
+  @IsOptional()
+  @Min(0)
+  @Max(600000)
+  @IsInt()
+  delay?: number;
+}
+
+export class BulkAcceptedDto {
+  @ApiProperty() bulk_id!: string;
+  @ApiProperty({ description: 'Recipients in the request' }) total!: number;
+  @ApiProperty({ description: 'Recipients that will be sent to' }) accepted!: number;
+  @ApiProperty({ example: [{ number: '0712', reason: '"0712" is too short to be a phone number' }] })
+  rejected!: { number: string; reason: string }[];
+  @ApiProperty({ type: [String] }) warnings!: string[];
+}
+
+export class BulkQueryDto {
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000, description: 'Recipients per page' })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  limit: number = 100;
+
+  @ApiPropertyOptional({ default: 0, description: 'Show recipients after this position (next_after of the previous page)' })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(0)
+  @IsInt()
+  after?: number;
+}

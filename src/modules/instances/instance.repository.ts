@@ -55,6 +55,15 @@ export class InstanceRepository {
     return this.prisma.instance.findFirst({ where: { clientId, id, ...LIVE } });
   }
 
+  async setWebhookForClient(clientId: number, id: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
+    await this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data });
+  }
+
+  async clientWebhookUrl(clientId: number): Promise<string | null> {
+    const client = await this.prisma.client.findUnique({ where: { id: clientId }, select: { webhookUrl: true } });
+    return client?.webhookUrl ?? null;
+  }
+
   /** Ids of every instance with this name the client ever had, so logs of deleted instances stay findable. */
   async idsByNameIncludingDeletedForClient(clientId: number, name: string): Promise<string[]> {
     const rows = await this.prisma.instance.findMany({ where: { clientId, name }, select: { id: true } });

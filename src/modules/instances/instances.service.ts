@@ -162,6 +162,14 @@ export class InstancesService {
     await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
   }
 
+  setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
+    return this.instances.setWebhookForClient(clientId, instanceId, data);
+  }
+
+  clientWebhookUrl(clientId: number): Promise<string | null> {
+    return this.instances.clientWebhookUrl(clientId);
+  }
+
   idsByNameIncludingDeleted(clientId: number, name: string): Promise<string[]> {
     return this.instances.idsByNameIncludingDeletedForClient(clientId, name);
   }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { UpstreamWebhookService } from './upstream-webhook.service';
+import { WebhookConfigService } from './webhook-config.service';
 
 @Global()
-@Module({ providers: [UpstreamWebhookService], exports: [UpstreamWebhookService] })
+@Module({ providers: [UpstreamWebhookService, WebhookConfigService], exports: [UpstreamWebhookService, WebhookConfigService] })
 export class WebhooksModule {}

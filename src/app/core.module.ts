@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { GlobalExceptionFilter } from '@/common/errors/global-exception.filter';
 import { loggerParams } from '@/common/logging/logger.options';
+import { OutboundModule } from '@/common/net/outbound.module';
 import { RedisModule } from '@/common/redis/redis.module';
 import { AppConfig } from '@/config/app-config';
 import { PrismaModule } from '@/database/prisma.module';
@@ -28,6 +29,7 @@ import { QueueModule } from '@/queue/queue.module';
     HealthModule,
     AuditModule,
     LimitsModule,
+    OutboundModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }],
 })

@@ -3,8 +3,9 @@ import { BulkProcessor } from '@/modules/bulk/bulk.processor';
 import { InstanceTokensProcessor } from '@/modules/instances/instance-tokens.processor';
 import { MaintenanceProcessor } from '@/modules/maintenance/maintenance.processor';
 import { UpstreamEventsProcessor } from '@/modules/webhooks/upstream-events.processor';
+import { WebhookDeliveryProcessor } from '@/modules/webhooks/webhook-delivery.processor';
 import { DomainModule } from './domain.module';
 
 /** Every BullMQ processor: importing this is what makes a process a worker. */
-@Module({ imports: [DomainModule], providers: [BulkProcessor, MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor] })
+@Module({ imports: [DomainModule], providers: [BulkProcessor, MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor, WebhookDeliveryProcessor] })
 export class WorkerModule {}

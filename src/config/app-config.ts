@@ -30,6 +30,15 @@ export class AppConfig {
     return value.split(',');
   }
 
+  /** WEBHOOK_RETRY_SCHEDULE in milliseconds. */
+  get webhookRetryDelaysMs(): number[] {
+    const unit: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
+    return this.env.WEBHOOK_RETRY_SCHEDULE.split(',').map((part) => {
+      const [, value, suffix] = /(\d+)(ms|s|m|h)/.exec(part.trim())!;
+      return Number(value) * unit[suffix!]!;
+    });
+  }
+
   /** BullMQ keys live under the install's prefix too. */
   get queuePrefix(): string {
     return `${this.env.REDIS_KEY_PREFIX}:bull`;

@@ -96,6 +96,18 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
   MAX_MEDIA_BYTES: number = 16 * 1024 * 1024;
 
+  /** Hosts, IPs or CIDRs that tenant webhook and media URLs may reach even though they are private (comma list). */
+  @IsOptional() @Matches(/^[A-Za-z0-9.:/,_ -]*$/, { message: 'must be a comma list of hosts, IPs or CIDRs' })
+  WEBHOOK_ALLOWED_HOSTS: string = '';
+
+  /** Waits between webhook delivery attempts (ms, s, m or h); after the last one a delivery is dead. */
+  @IsOptional() @Matches(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*)*$/, { message: 'must be a comma list of durations such as 5s,30s,2m,1h' })
+  WEBHOOK_RETRY_SCHEDULE: string = '5s,30s,2m,10m,30m,1h,3h,6h,12h';
+
+  /** A tenant endpoint must answer 2xx within this long (ms) for a delivery to count. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  WEBHOOK_TIMEOUT_MS: number = 10000;
+
   /** Bulks one worker process drives at once (each waits on its instance's pacing most of the time). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   BULK_CONCURRENCY: number = 50;

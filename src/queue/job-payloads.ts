@@ -14,11 +14,16 @@ export interface ApplyStatusPayload {
   instanceId: string;
   upstreamMessageId: string;
   status: 'sent' | 'delivered' | 'read' | 'failed';
-  dedupeKey: string;
 }
 
 /** Drives one bulk: sends its recipients in order through the instance's pacing until none is left. */
 export interface RunBulkPayload {
   clientId: number;
   bulkId: string;
+}
+
+/** One attempt at delivering one stored event to a tenant endpoint. */
+export interface DeliverPayload {
+  clientId: number;
+  deliveryId: string;
 }

@@ -4,6 +4,7 @@ export const QueueName = {
   InstanceTokens: 'instance-tokens',
   UpstreamEvents: 'upstream-events',
   Bulk: 'bulk',
+  WebhookDelivery: 'webhook-delivery',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -14,4 +15,5 @@ export const JobName = {
   ApplyStatus: 'apply-status',
   RunBulk: 'run-bulk',
   ResumeBulk: 'resume-bulk',
+  Deliver: 'deliver',
 } as const;

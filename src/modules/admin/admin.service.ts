@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { issueClientKey } from '@/common/crypto/api-keys';
 import { NotFoundError, ValidationError } from '@/common/errors/app-error';
+import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AuditService } from '@/modules/audit/audit.service';
 import { InstancesService } from '@/modules/instances/instances.service';
@@ -35,10 +36,12 @@ export class AdminService {
     private readonly clients: ClientRepository,
     private readonly instances: InstancesService,
     private readonly audit: AuditService,
+    private readonly guard: OutboundGuard,
   ) {}
 
   async createClient(admin: AdminAuth, dto: CreateClientDto): Promise<CreatedClientResponseDto> {
     assertJitterRange(dto);
+    assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const key = issueClientKey();
     const client = await this.clients.createWithKey({ ...toSettings(dto), name: dto.name }, key);
     await this.record(admin, client.id, 'client.created', { name: client.name, key_prefix: key.prefix });
@@ -58,6 +61,7 @@ export class AdminService {
 
   async updateClient(admin: AdminAuth, clientId: number, dto: UpdateClientDto): Promise<ClientResponseDto> {
     assertJitterRange(dto);
+    assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const client = await this.clients.update(clientId, toSettings(dto));
     if (!client) throw clientNotFound(clientId);
     await this.record(admin, clientId, dto.active === false ? 'client.deactivated' : 'client.updated', { changed: Object.keys(dto) });

@@ -64,6 +64,11 @@ export class InstanceRepository {
     return client?.webhookUrl ?? null;
   }
 
+  async namesByIdForClient(clientId: number, ids: string[]): Promise<Map<string, string>> {
+    const rows = await this.prisma.instance.findMany({ where: { clientId, id: { in: ids } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   /** Ids of every instance with this name the client ever had, so logs of deleted instances stay findable. */
   async idsByNameIncludingDeletedForClient(clientId: number, name: string): Promise<string[]> {
     const rows = await this.prisma.instance.findMany({ where: { clientId, name }, select: { id: true } });
@@ -78,11 +83,13 @@ export class InstanceRepository {
     ]);
   }
 
-  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<void> {
-    await this.prisma.instance.updateMany({
+  /** Stores a new state; false when the instance already had it (the upstream repeats states, contract §11). */
+  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<boolean> {
+    const { count } = await this.prisma.instance.updateMany({
       where: { clientId, id, ...LIVE, NOT: { status } },
       data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
     });
+    return count === 1;
   }
 
   /**

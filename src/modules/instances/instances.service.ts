@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
 import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
+import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AppConfig } from '@/config/app-config';
 import { fromPrismaError } from '@/database/prisma-error';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
@@ -38,6 +39,7 @@ export class InstancesService {
     private readonly evolution: EvolutionClient,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly guard: OutboundGuard,
   ) {}
 
   /**
@@ -156,10 +158,10 @@ export class InstancesService {
     return this.instances.findLiveByNameForSystem(name);
   }
 
-  /** Records a state the upstream reported (connection.update). */
-  async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<void> {
-    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return;
-    await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+  /** Records a state the upstream reported (connection.update); true when it is a change, not a repeat. */
+  async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
+    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;
+    return this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
   }
 
   setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
@@ -168,6 +170,10 @@ export class InstancesService {
 
   clientWebhookUrl(clientId: number): Promise<string | null> {
     return this.instances.clientWebhookUrl(clientId);
+  }
+
+  namesByIdForClient(clientId: number, ids: string[]): Promise<Map<string, string>> {
+    return this.instances.namesByIdForClient(clientId, ids);
   }
 
   idsByNameIncludingDeleted(clientId: number, name: string): Promise<string[]> {
@@ -203,6 +209,7 @@ export class InstancesService {
   private async reserve(clientId: number, dto: CreateSubInstanceDto, integration: string, token: string, webhookSecret: string): Promise<Instance> {
     // Routes accept an instance's id or its name in one place, so a name may not look like an id.
     if (UUID.test(dto.instanceName)) throw new ValidationError('instanceName: must not have the form of a UUID');
+    assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const key = this.config.encryptionKey;
     let result;
     try {

@@ -57,32 +57,17 @@ export class MessageRepository {
   }
 
   /**
-   * Applies an upstream status (messages.update) once: the de-duplication key and the change commit together, so a
-   * repeat is skipped and a crash in between loses nothing. 'unknown' when no message has that WhatsApp id yet.
+   * Applies an upstream status (messages.update) to the message with that WhatsApp id; a repeat or a step back
+   * changes nothing. 'unknown' when no message has that id (yet).
    */
-  applyUpstreamStatusForSystem(
-    instanceId: string,
-    upstreamMessageId: string,
-    to: MessageStatus,
-    dedupeKey: string,
-  ): Promise<'applied' | 'ignored' | 'duplicate' | 'unknown'> {
-    return this.prisma
-      .$transaction(async (tx) => {
-        const inserted = await tx.$executeRaw`
-          INSERT INTO upstream_events (instance_id, dedupe_key, event) VALUES (${instanceId}::uuid, ${dedupeKey}, 'messages.update')
-          ON CONFLICT DO NOTHING`;
-        if (inserted === 0) return 'duplicate' as const;
-        const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
-          SELECT * FROM messages WHERE instance_id = ${instanceId}::uuid AND upstream_message_id = ${upstreamMessageId}
-          ORDER BY id DESC LIMIT 1 FOR UPDATE`;
-        // Throwing rolls the de-duplication key back, so a later retry can still apply the status.
-        if (!row) throw new UnknownMessage();
-        return (await advance(tx, toMessage(row), to)) ? ('applied' as const) : ('ignored' as const);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof UnknownMessage) return 'unknown' as const;
-        throw err;
-      });
+  applyUpstreamStatusForSystem(instanceId: string, upstreamMessageId: string, to: MessageStatus): Promise<'applied' | 'ignored' | 'unknown'> {
+    return this.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
+        SELECT * FROM messages WHERE instance_id = ${instanceId}::uuid AND upstream_message_id = ${upstreamMessageId}
+        ORDER BY id DESC LIMIT 1 FOR UPDATE`;
+      if (!row) return 'unknown' as const;
+      return (await advance(tx, toMessage(row), to)) ? ('applied' as const) : ('ignored' as const);
+    });
   }
 
   listForClient(clientId: number, filters: MessageFilters, page: { limit: number; offset: number; beforeId?: bigint }): Promise<MessageWithInstance[]> {
@@ -115,8 +100,6 @@ export class MessageRepository {
     return (result._sum.attempts ?? 0) - (result._sum.failed ?? 0);
   }
 }
-
-class UnknownMessage extends Error {}
 
 function where(clientId: number, f: MessageFilters): Prisma.MessageWhereInput {
   return {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { NotFoundError, UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
+import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { InstancesService } from '@/modules/instances/instances.service';
@@ -10,10 +11,19 @@ import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
 import { MessageRepository } from '@/modules/messages/message.repository';
 import { ApplyStatusPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
+import { WebhookDeliveryService } from './webhook-delivery.service';
 
 interface UpstreamEnvelope {
   event?: unknown;
-  data?: Record<string, unknown>;
+  data?: unknown;
+  date_time?: unknown;
+  sender?: unknown;
+}
+
+type Data = Record<string, unknown>;
+
+function asRecord(value: unknown): Data {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : {};
 }
 
 /** The suffix form `/messages-update` (contract §4.2) names the same event as `messages.update`. */
@@ -22,9 +32,21 @@ function eventName(body: UpstreamEnvelope, suffix?: string): string {
   return (suffix ?? '').replace(/-/g, '.');
 }
 
+/** What makes an event a repeat: the message id (and status) where there is one (contract §4.1: no event id). */
+export function dedupeKey(event: string, data: Data): string | null {
+  if (event === 'messages.update' && typeof data.keyId === 'string') return `${event}:${data.keyId}:${String(data.status)}`;
+  const key = asRecord(data.key);
+  if (typeof key.id === 'string') return `${event}:${key.id}`;
+  if (event === 'messages.delete' && typeof data.id === 'string') return `${event}:${data.id}`;
+  const qr = asRecord(data.qrcode);
+  if (event === 'qrcode.updated' && typeof qr.code === 'string') return `${event}:${qr.code}`;
+  return null;
+}
+
 /**
  * Consumes what the upstream posts to the gateway: delivery status moves the message log, connection state moves the
- * instance. Repeats are skipped (the upstream resends, contract §4.3 and §11), and the answer is fast.
+ * instance, and every event the tenant subscribed to is stored once for signed delivery. Repeats are skipped (the
+ * upstream resends, contract §4.3 and §11) and the answer is fast: delivery happens in the worker.
  */
 @Injectable()
 export class UpstreamWebhookService {
@@ -33,6 +55,7 @@ export class UpstreamWebhookService {
     private readonly instances: InstancesService,
     private readonly messages: MessageRepository,
     private readonly bulks: BulkService,
+    private readonly deliveries: WebhookDeliveryService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
@@ -42,43 +65,56 @@ export class UpstreamWebhookService {
     if (!isUpstreamWebhookToken(this.config, instance.id, token)) {
       throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
     }
-    const data = body.data ?? {};
-    switch (eventName(body, suffix)) {
-      case 'messages.update':
-        await this.applyStatus(instance.clientId, instance.id, data);
-        break;
-      case 'connection.update':
-        if (typeof data.state === 'string') {
-          await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
-          if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
-        }
-        break;
-      default:
-        break;
+    const event = eventName(body, suffix);
+    const data = asRecord(body.data);
+    let forward = true;
+    if (event === 'messages.update') await this.applyStatus(instance, data);
+    if (event === 'connection.update' && typeof data.state === 'string') {
+      // The upstream repeats "connecting" every few seconds while it retries: only changes go to the tenant.
+      forward = await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
+      if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
+    }
+    if (forward) {
+      const clientUrl = await this.instances.clientWebhookUrl(instance.clientId);
+      await this.deliveries.record(instance, clientUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
     }
     return { received: true };
   }
 
-  private async applyStatus(clientId: number, instanceId: string, data: Record<string, unknown>): Promise<void> {
+  /** Worker side of the status retry: throws while the message is still unknown, so BullMQ tries again. */
+  async retryStatus(payload: ApplyStatusPayload): Promise<string> {
+    const outcome = await this.messages.applyUpstreamStatusForSystem(payload.instanceId, payload.upstreamMessageId, payload.status);
+    if (outcome === 'unknown') throw new Error('message not logged yet');
+    return outcome;
+  }
+
+  /**
+   * The reference's envelope. The upstream's `apikey` (an instance token when the upstream exposes it) and its
+   * `destination`/`server_url` never reach a tenant.
+   */
+  private tenantPayload(instance: Instance, event: string, body: UpstreamEnvelope, data: Data): object {
+    return {
+      event,
+      instance: instance.name,
+      data,
+      date_time: typeof body.date_time === 'string' ? body.date_time : new Date().toISOString(),
+      ...(typeof body.sender === 'string' ? { sender: body.sender } : {}),
+      server_url: this.config.publicUrl,
+    };
+  }
+
+  private async applyStatus(instance: Instance, data: Data): Promise<void> {
     const status = typeof data.status === 'string' ? UPSTREAM_STATUS[data.status] : undefined;
     const upstreamMessageId = typeof data.keyId === 'string' ? data.keyId : undefined;
     if (!status || !upstreamMessageId) return;
-    const dedupeKey = `messages.update:${upstreamMessageId}:${String(data.status)}`;
-    const outcome = await this.messages.applyUpstreamStatusForSystem(instanceId, upstreamMessageId, status, dedupeKey);
+    const outcome = await this.messages.applyUpstreamStatusForSystem(instance.id, upstreamMessageId, status);
     if (outcome === 'unknown') {
       // The webhook can beat the send's own bookkeeping; try again shortly instead of losing the status.
       await this.queue.add(
         JobName.ApplyStatus,
-        { clientId, instanceId, upstreamMessageId, status: status as ApplyStatusPayload['status'], dedupeKey },
-        { jobId: `apply-${instanceId}-${dedupeKey.replace(/:/g, '-')}`, attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+        { clientId: instance.clientId, instanceId: instance.id, upstreamMessageId, status: status as ApplyStatusPayload['status'] },
+        { jobId: `apply-${instance.id}-${upstreamMessageId}-${String(data.status)}`, attempts: 6, backoff: { type: 'exponential', delay: 500 } },
       );
     }
-  }
-
-  /** Worker side of the retry: throws while the message is still unknown, so BullMQ tries again. */
-  async retryStatus(payload: ApplyStatusPayload): Promise<string> {
-    const outcome = await this.messages.applyUpstreamStatusForSystem(payload.instanceId, payload.upstreamMessageId, payload.status, payload.dedupeKey);
-    if (outcome === 'unknown') throw new Error('message not logged yet');
-    return outcome;
   }
 }

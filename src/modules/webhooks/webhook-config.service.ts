@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SetWebhookDto, WebhookConfigDto } from './dto/webhook-config.dto';
@@ -9,7 +10,10 @@ import { SetWebhookDto, WebhookConfigDto } from './dto/webhook-config.dto';
  */
 @Injectable()
 export class WebhookConfigService {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly guard: OutboundGuard,
+  ) {}
 
   async get(auth: ClientAuth, instanceName: string): Promise<WebhookConfigDto> {
     const instance = await this.instances.resolve(auth, instanceName);
@@ -25,6 +29,7 @@ export class WebhookConfigService {
 
   async set(auth: ClientAuth, instanceName: string, dto: SetWebhookDto): Promise<WebhookConfigDto> {
     const instance = await this.instances.resolve(auth, instanceName);
+    assertAllowedUrl(this.guard, 'url', dto.url);
     await this.instances.setWebhook(auth.clientId, instance.id, {
       webhookUrl: dto.url,
       webhookEvents: dto.events ?? [],

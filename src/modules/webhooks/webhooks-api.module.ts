@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UpstreamWebhookController } from './upstream-webhook.controller';
+import { WebhooksController } from './webhooks.controller';
 
-@Module({ controllers: [UpstreamWebhookController] })
+@Module({ controllers: [UpstreamWebhookController, WebhooksController] })
 export class WebhooksApiModule {}

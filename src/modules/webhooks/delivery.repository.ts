@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@/database/prisma.service';
+import { DeliveryStatus, Prisma, WebhookDelivery } from '@/generated/prisma/client';
+
+export interface NewDelivery {
+  clientId: number;
+  instanceId: string;
+  event: string;
+  payload: Prisma.InputJsonValue;
+  url: string;
+}
+
+export interface DeliveryFilters {
+  status?: DeliveryStatus;
+  event?: string;
+  instanceIds?: string[];
+  before?: Date;
+}
+
+export type DeliveryWithInstance = WebhookDelivery & { instance: { name: string; webhookSecretEncrypted: string } };
+
+/** Upstream events kept for tenants: the de-duplication keys and the deliveries, written together. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Records an upstream event once: with a de-duplication key, a repeat returns 'duplicate' and stores nothing;
+   * otherwise the delivery (when the tenant has a target) is stored in the same transaction as the key.
+   */
+  recordEventForSystem(instanceId: string, dedupeKey: string | null, event: string, delivery: NewDelivery | null): Promise<'duplicate' | WebhookDelivery | null> {
+    return this.prisma.$transaction(async (tx) => {
+      if (dedupeKey) {
+        const inserted = await tx.$executeRaw`
+          INSERT INTO upstream_events (instance_id, dedupe_key, event) VALUES (${instanceId}::uuid, ${dedupeKey}, ${event})
+          ON CONFLICT DO NOTHING`;
+        if (inserted === 0) return 'duplicate' as const;
+      }
+      return delivery ? tx.webhookDelivery.create({ data: { ...delivery, nextAttemptAt: new Date() } }) : null;
+    });
+  }
+
+  findForClient(clientId: number, id: string): Promise<DeliveryWithInstance | null> {
+    return this.prisma.webhookDelivery
+      .findFirst({ where: { clientId, id } })
+      .then(async (d) => {
+        if (!d) return null;
+        const instance = await this.prisma.instance.findFirst({ where: { clientId, id: d.instanceId }, select: { name: true, webhookSecretEncrypted: true } });
+        return instance ? { ...d, instance } : null;
+      });
+  }
+
+  listForClient(clientId: number, f: DeliveryFilters, limit: number): Promise<WebhookDelivery[]> {
+    return this.prisma.webhookDelivery.findMany({
+      where: {
+        clientId,
+        status: f.status,
+        event: f.event,
+        instanceId: f.instanceIds ? { in: f.instanceIds } : undefined,
+        createdAt: f.before ? { lt: f.before } : undefined,
+      },
+      orderBy: { createdAt: 'desc' },
+      take: limit,
+    });
+  }
+
+  async recordSuccessForClient(clientId: number, id: string, statusCode: number): Promise<void> {
+    await this.prisma.webhookDelivery.updateMany({
+      where: { clientId, id },
+      data: { status: 'succeeded', attempts: { increment: 1 }, lastStatusCode: statusCode, lastError: null, nextAttemptAt: null, deliveredAt: new Date() },
+    });
+  }
+
+  async recordFailureForClient(clientId: number, id: string, statusCode: number | null, error: string, nextAttemptAt: Date | null): Promise<void> {
+    await this.prisma.webhookDelivery.updateMany({
+      where: { clientId, id },
+      data: { status: nextAttemptAt ? 'retrying' : 'dead', attempts: { increment: 1 }, lastStatusCode: statusCode, lastError: error.slice(0, 500), nextAttemptAt },
+    });
+  }
+
+  /** Puts deliveries back in line for a fresh round of attempts. */
+  async resetForClient(clientId: number, where: Prisma.WebhookDeliveryWhereInput): Promise<{ id: string }[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.webhookDelivery.findMany({ where: { ...where, clientId }, select: { id: true }, take: 10000 });
+      await tx.webhookDelivery.updateMany({
+        where: { clientId, id: { in: rows.map((r) => r.id) } },
+        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), lastError: null },
+      });
+      return rows;
+    });
+  }
+
+  /** Deliveries due that have no job any more (a Redis loss), for the sweeper. */
+  listDueForSystem(before: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'clientId' | 'attempts'>[]> {
+    return this.prisma.webhookDelivery.findMany({
+      where: { status: { in: ['pending', 'retrying'] }, nextAttemptAt: { lte: before } },
+      select: { id: true, clientId: true, attempts: true },
+      orderBy: { nextAttemptAt: 'asc' },
+      take: limit,
+    });
+  }
+}

@@ -1,3 +1,4 @@
+import { OptionalInt } from '@/common/validation/query-fields';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -18,12 +19,7 @@ export class AuditQueryDto {
   @IsString()
   action?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(200)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 200, default: 50 })
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { OptionalInt } from '@/common/validation/query-fields';
 import { Client } from '@/generated/prisma/client';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -78,19 +78,10 @@ export class RotateKeyDto {
 }
 
 export class ListQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(200)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 200, default: 50 })
   limit: number = 50;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
+  @OptionalInt({ min: 0, default: 0 })
   offset: number = 0;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OptionalInt } from '@/common/validation/query-fields';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
 
 export const MAX_BULK_RECIPIENTS = 10000;
@@ -45,18 +45,9 @@ export class BulkAcceptedDto {
 }
 
 export class BulkQueryDto {
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000, description: 'Recipients per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(1000)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 1000, default: 100, description: 'Recipients per page' })
   limit: number = 100;
 
-  @ApiPropertyOptional({ default: 0, description: 'Show recipients after this position (next_after of the previous page)' })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
+  @OptionalInt({ min: 0, default: 0, description: 'Show recipients after this position (next_after of the previous page)' })
   after?: number;
 }

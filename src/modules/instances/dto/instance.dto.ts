@@ -1,12 +1,13 @@
+import { OptionalInt } from '@/common/validation/query-fields';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Instance } from '@/generated/prisma/client';
 
-/** What the upstream accepts in a URL path without surprises: letters, digits, "-" and "_", 2 to 64 characters. */
-export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$/;
-export const INSTANCE_NAME_RULE = 'must be 2-64 letters, digits, "-" or "_", starting with a letter or digit';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '../instance-name';
+
+export { INSTANCE_NAME, INSTANCE_NAME_RULE };
 
 export const INTEGRATIONS = ['WHATSAPP-BAILEYS', 'EVOLUTION'] as const;
 
@@ -36,19 +37,10 @@ export class AdminCreateInstanceDto extends CreateSubInstanceDto {
 }
 
 export class InstanceListQueryDto {
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(500)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 500, default: 100 })
   limit: number = 100;
 
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
+  @OptionalInt({ min: 0, default: 0 })
   offset: number = 0;
 
   @ApiPropertyOptional({ description: 'Admin only: instances of this client' })

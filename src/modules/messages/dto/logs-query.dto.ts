@@ -1,34 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
+import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { OptionalInstanceName, OptionalInt, OptionalOneOf } from '@/common/validation/query-fields';
 
 export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
 
 export class LogsQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(200)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 200, default: 50 })
   limit: number = 50;
 
-  @ApiPropertyOptional({ default: 0, description: 'Rows to skip; prefer `cursor` for deep pages' })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
+  @OptionalInt({ min: 0, default: 0, description: 'Rows to skip; prefer `cursor` for deep pages' })
   offset: number = 0;
 
-  @ApiPropertyOptional({ description: 'Instance name' })
-  @IsOptional()
-  @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
+  @OptionalInstanceName()
   instance?: string;
 
-  @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
-  @IsOptional()
-  @IsIn(MESSAGE_STATUSES, { message: `must be one of ${MESSAGE_STATUSES.join(', ')}` })
+  @OptionalOneOf(MESSAGE_STATUSES)
   status?: (typeof MESSAGE_STATUSES)[number];
 
   @ApiPropertyOptional({ description: 'Recipient, in any form the send endpoints accept' })

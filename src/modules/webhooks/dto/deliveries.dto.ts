@@ -1,15 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { OptionalInstanceName, OptionalInt, OptionalOneOf } from '@/common/validation/query-fields';
 import { WebhookDelivery } from '@/generated/prisma/client';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'dead'] as const;
 
 export class DeliveriesQueryDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
-  @IsOptional()
-  @IsIn(DELIVERY_STATUSES, { message: `must be one of ${DELIVERY_STATUSES.join(', ')}` })
+  @OptionalOneOf(DELIVERY_STATUSES)
   status?: (typeof DELIVERY_STATUSES)[number];
 
   @ApiPropertyOptional({ example: 'messages.update' })
@@ -18,17 +15,10 @@ export class DeliveriesQueryDto {
   @IsString()
   event?: string;
 
-  @ApiPropertyOptional({ description: 'Instance name' })
-  @IsOptional()
-  @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
+  @OptionalInstanceName()
   instance?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(200)
-  @IsInt()
+  @OptionalInt({ min: 1, max: 200, default: 50 })
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'next_before of the previous page' })
@@ -42,9 +32,7 @@ export class RedeliverDeadDto {
   @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date or time' })
   since!: string;
 
-  @ApiPropertyOptional({ description: 'Only this instance' })
-  @IsOptional()
-  @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
+  @OptionalInstanceName('Only this instance')
   instance?: string;
 }
 

@@ -4,6 +4,7 @@ import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evoluti
 import { freePort } from '../setup/test-app';
 import { createTestDatabase } from '../setup/test-database';
 import { createClient, httpClient } from '../factories/client.factory';
+import { createInstance } from '../factories/instance.factory';
 import { deleteRedisPrefix, rawTestEnv, redisUrl, TEST_ADMIN, TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
 import { Spawned, spawnGateway, startRedis } from '../setup/processes';
@@ -157,12 +158,19 @@ describe('the gateway process', () => {
       await api.get('/api/admin/clients?number=254712345678', { headers: { authorization: `Bearer ${token}` } });
       await api.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${reseller}` } });
       await api.post('/api/login', { username: 'admin', password: 'a-wrong-password-guess' });
+      // An instance and a send: the instance key, its webhook secret, the upstream token and the text stay out too.
+      const instance = await createInstance(api, reseller, { webhook_url: 'https://example.com/hook' });
+      sim.scan(instance.name);
+      await api.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '0712345678', text: 'a very private message' }, { headers: { apikey: instance.apiKey } });
+      await api.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712340000', text: 'to nobody' }, { headers: { apikey: client.apiKey } });
 
       const output = await waitFor(() => (running.gateway.output().includes('trace-me-123') ? running.gateway.output() : undefined), 5000, 'log lines');
       const lines = output.split('\n').filter((l) => l.trim() !== '');
       expect(lines.every((l) => l.startsWith('{'))).toBe(true);
       expect(lines.some((l) => JSON.parse(l).reqId === 'trace-me-123')).toBe(true);
-      for (const secret of [TEST_ADMIN.password, 'a-wrong-password-guess', client.apiKey, token, reseller, '254712345678', TEST_GLOBAL_KEY]) {
+      const secrets = [TEST_ADMIN.password, 'a-wrong-password-guess', client.apiKey, token, reseller, '254712345678', TEST_GLOBAL_KEY];
+      secrets.push(instance.apiKey, instance.webhookSecret, sim.instance(instance.name)!.token, 'a very private message', '254712340000');
+      for (const secret of secrets) {
         expect(output).not.toContain(secret);
       }
     });

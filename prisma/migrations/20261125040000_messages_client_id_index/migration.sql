@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "messages_client_id_id_idx" ON "messages"("client_id", "id" DESC);
+

@@ -4,8 +4,9 @@ import { AuthModule } from '@/modules/auth/auth.module';
 import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
+import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, BulkApiModule, WebhooksApiModule] })
+@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, BulkApiModule, WebhooksApiModule, PassthroughModule] })
 export class ApiModule {}

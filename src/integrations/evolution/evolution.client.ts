@@ -182,6 +182,16 @@ export class EvolutionClient implements OnModuleDestroy {
     });
   }
 
+  /**
+   * One legacy Evolution API route for the pass-through surface, answered as it is (see `raw`): `/<route>/<name>`, or
+   * `/<route>` for the routes without an instance. The caller decides which query parameters may reach the upstream.
+   */
+  forward(req: Omit<UpstreamCall, 'path'> & { route: string; instanceName?: string }): Promise<RawUpstreamResponse> {
+    const { route, instanceName, ...call } = req;
+    const path = instanceName === undefined ? `/${route}` : `/${route}/${enc(instanceName)}`;
+    return this.raw({ ...call, path });
+  }
+
   /** A call whose non-2xx answers become typed errors, including HTTP 200 `{error:true}`. */
   async call<T>(call: UpstreamCall): Promise<T> {
     return this.unwrap<T>(await this.raw(call), call.context);

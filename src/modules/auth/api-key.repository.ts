@@ -16,4 +16,9 @@ export class ApiKeyRepository {
   findByIdWithClient(id: number): Promise<ApiKeyWithClient | null> {
     return this.prisma.apiKey.findUnique({ where: { id }, include: { client: true } });
   }
+
+  /** A client that is not deleted, for the operator's master key acting on its behalf. */
+  findLiveClientForSystem(id: number): Promise<Client | null> {
+    return this.prisma.client.findFirst({ where: { id, deletedAt: null } });
+  }
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { hashApiKey, sameHash } from '@/common/crypto/api-keys';
 import { hashPassword, verifyPassword } from '@/common/crypto/password';
-import { ForbiddenError, UnauthorizedError } from '@/common/errors/app-error';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { Client } from '@/generated/prisma/client';
 import { AuditService } from '@/modules/audit/audit.service';
@@ -76,6 +77,27 @@ export class AuthService implements OnApplicationBootstrap {
     return row.kind === 'instance' && row.instanceId
       ? { clientId: row.clientId, via: 'instance-key', instanceId: row.instanceId, keyId: row.id, limits }
       : { clientId: row.clientId, via: 'client-key', keyId: row.id, limits };
+  }
+
+  /**
+   * Whether `key` is the operator's MASTER_API_KEY (never, when it is unset). Both sides are hashed first so the
+   * constant-time comparison does not depend on, or reveal, the key's length.
+   */
+  isMasterKey(key: string): boolean {
+    const master = this.config.get('MASTER_API_KEY');
+    if (!master) return false;
+    const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+    return timingSafeEqual(digest(key), digest(master));
+  }
+
+  /**
+   * The operator's master key acting for one client: that client's limits (pacing and daily caps still apply), no
+   * key of its own (`keyId` 0). A deleted client is unknown; a deactivated one is still reachable by the operator.
+   */
+  async actAsClient(clientId: number): Promise<ClientAuth> {
+    const client = await this.apiKeys.findLiveClientForSystem(clientId);
+    if (!client) throw new NotFoundError(`Client ${clientId} does not exist`, 'CLIENT_NOT_FOUND');
+    return { clientId: client.id, via: 'master-key', keyId: 0, limits: limitsOf(client) };
   }
 
   /** Verifies a reseller JWT (HS256, not expired, typ reseller), that the key that minted it still works, and its client. */

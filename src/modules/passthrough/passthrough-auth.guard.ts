@@ -1,0 +1,85 @@
+import {
+  applyDecorators,
+  CanActivate,
+  Controller,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  Param,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UnauthorizedError } from '@/common/errors/app-error';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { AuthService } from '@/modules/auth/auth.service';
+import { InstanceNamePipe } from '@/modules/instances/instance-name.pipe';
+import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
+import { UpstreamAnswerInterceptor } from './upstream-answer';
+
+/**
+ * Who calls a pass-through route: the operator's master key (every instance, acting for the instance's owner), or a
+ * client or instance key (that tenant's instances, or that one instance).
+ */
+export type PassthroughCaller = { kind: 'master' } | { kind: 'tenant'; auth: ClientAuth };
+
+type PassthroughRequest = FastifyRequest & { passthroughCaller?: PassthroughCaller; clientAuth?: ClientAuth };
+
+export const PASSTHROUGH_TAG = 'Evolution API (pass-through)';
+
+/**
+ * The legacy Evolution API routes authenticate like the upstream: the `apikey` header only (no Bearer tokens). The
+ * master key is checked first, in constant time; any other key is a client or instance key and counts against the
+ * client's per-minute rate limit, as on v1.
+ */
+@Injectable()
+export class PassthroughAuthGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly rateLimit: RequestRateLimitService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<PassthroughRequest>();
+    const header = request.headers.apikey;
+    const key = typeof header === 'string' ? header.trim() : '';
+    if (key === '') throw new UnauthorizedError('Missing credentials: send your API key in the apikey header');
+    if (this.auth.isMasterKey(key)) {
+      request.passthroughCaller = { kind: 'master' };
+      return true;
+    }
+    const auth = await this.auth.authenticateApiKey(key);
+    request.passthroughCaller = { kind: 'tenant', auth };
+    request.clientAuth = auth;
+    const state = await this.rateLimit.consume(auth.clientId, auth.limits.rateLimit);
+    void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(state));
+    return true;
+  }
+}
+
+/**
+ * A pass-through controller under `path`: the apikey guard, the upstream's status on the reply, and the OpenAPI tag
+ * and security shared by every legacy route.
+ */
+export const PassthroughController = (path: string) =>
+  applyDecorators(
+    Controller(path),
+    ApiTags(PASSTHROUGH_TAG),
+    UseGuards(PassthroughAuthGuard),
+    UseInterceptors(UpstreamAnswerInterceptor),
+    ApiSecurity('apikey'),
+    ApiUnauthorizedResponse({ description: 'No apikey header' }),
+    ApiForbiddenResponse({ description: 'Unknown, revoked or deactivated API key' }),
+    ApiNotFoundResponse({ description: 'The instance does not exist, or is not the caller’s' }),
+    ApiTooManyRequestsResponse({ description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After' }),
+  );
+
+/** The `:instanceName` path parameter, checked before any lookup (a malformed name is a 400). */
+export const InstanceName = () => Param('instanceName', new InstanceNamePipe());
+
+export const Caller = createParamDecorator((_: unknown, context: ExecutionContext): PassthroughCaller => {
+  const caller = context.switchToHttp().getRequest<PassthroughRequest>().passthroughCaller;
+  if (!caller) throw new Error('Caller used on a route without PassthroughAuthGuard');
+  return caller;
+});

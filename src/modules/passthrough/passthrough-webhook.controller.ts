@@ -1,0 +1,27 @@
+import { Body, Get, Post } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { LegacySetWebhookBody } from './dto/passthrough-docs.dto';
+import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
+import { PassthroughService } from './passthrough.service';
+import { UpstreamAnswer } from './upstream-answer';
+
+/** The tenant's webhook, kept by the gateway: the upstream's own webhook always points at the gateway's receiver. */
+@PassthroughController('webhook')
+export class PassthroughWebhookController {
+  constructor(private readonly passthrough: PassthroughService) {}
+
+  @Post('set/:instanceName')
+  @ApiOperation({ summary: 'Set where this instance’s events are delivered (signed by the gateway with the instance’s webhook_secret)' })
+  @ApiBody({ type: LegacySetWebhookBody })
+  @ApiCreatedResponse({ description: 'The webhook row, in the upstream’s shape' })
+  set(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+    return this.passthrough.setWebhook(c, name, body);
+  }
+
+  @Get('find/:instanceName')
+  @ApiOperation({ summary: 'The instance’s webhook configuration, or null' })
+  @ApiOkResponse({ description: 'The webhook row, in the upstream’s shape, or null' })
+  find(@Caller() c: PassthroughCaller, @InstanceName() name: string): Promise<UpstreamAnswer> {
+    return this.passthrough.findWebhook(c, name);
+  }
+}

@@ -1,0 +1,99 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client } from 'pg';
+import { hashApiKey } from '@/common/crypto/api-keys';
+import type { PrismaService } from '@/database/prisma.service';
+import { PrismaClient } from '@/generated/prisma/client';
+import { MessageRepository } from '@/modules/messages/message.repository';
+
+export interface MicroResult {
+  what: string;
+  /** Which step of a send it is, and whether it ran as the gateway runs it or as plain node-postgres. */
+  step: 'floor' | 'auth' | 'instance' | 'log' | 'accept';
+  via: 'gateway' | 'pg' | 'prisma raw';
+  /** Postgres round trips one call makes. */
+  roundTrips: number;
+  meanMs: number;
+  /** CPU of the calling process per call (the benchmark process, otherwise idle during this step). */
+  cpuMs: number;
+}
+
+/**
+ * The database steps of a send, timed one at a time from outside the gateway: each as the gateway does it (Prisma's
+ * ORM over @prisma/adapter-pg, or the repository itself) and as one plain node-postgres statement doing the same
+ * work. Sequential, so latency is round trips plus server time; CPU per call is the client-side cost. This is the
+ * evidence for how much of a send is the Prisma client rather than Postgres.
+ */
+export async function dbMicrobench(
+  databaseUrl: string,
+  ctx: { apiKey: string; clientId: number; instanceId: string; instanceName: string },
+  iterations = 300,
+): Promise<MicroResult[]> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  const repo = new MessageRepository(prisma as unknown as PrismaService);
+  const keyHash = hashApiKey(ctx.apiKey);
+  const results: MicroResult[] = [];
+
+  const time = async (what: string, step: MicroResult['step'], via: MicroResult['via'], roundTrips: number, fn: () => Promise<unknown>) => {
+    for (let i = 0; i < 20; i++) await fn();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < iterations; i++) await fn();
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    results.push({ what, step, via, roundTrips, meanMs: wall / iterations, cpuMs: (cpu.user + cpu.system) / 1000 / iterations });
+  };
+
+  try {
+    await time('pg: SELECT 1 (one round trip, the floor)', 'floor', 'pg', 1, () => pg.query('SELECT 1'));
+    await time('Prisma: apiKey.findUnique({ where: { keyHash }, include: { client: true } }) (the auth guard)', 'auth', 'gateway', 2, () =>
+      prisma.apiKey.findUnique({ where: { keyHash }, include: { client: true } }),
+    );
+    await time('pg: the same key and client in one JOIN', 'auth', 'pg', 1, () =>
+      pg.query('SELECT k.*, row_to_json(c) AS client FROM api_keys k JOIN clients c ON c.id = k.client_id WHERE k.key_hash = $1', [keyHash]),
+    );
+    await time('Prisma: $queryRaw of the same JOIN (raw SQL through Prisma)', 'auth', 'prisma raw', 1, () =>
+      prisma.$queryRaw`SELECT k.*, row_to_json(c) AS client FROM api_keys k JOIN clients c ON c.id = k.client_id WHERE k.key_hash = ${keyHash}`,
+    );
+    await time('Prisma: instance.findFirst({ where: { clientId, name, deletedAt: null } }) (instance lookup)', 'instance', 'gateway', 1, () =>
+      prisma.instance.findFirst({ where: { clientId: ctx.clientId, name: ctx.instanceName, deletedAt: null } }),
+    );
+    await time('pg: the same instance lookup', 'instance', 'pg', 1, () =>
+      pg.query('SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1', [ctx.clientId, ctx.instanceName]),
+    );
+    await time('MessageRepository.createForClient (interactive transaction: BEGIN, 3 INSERTs, COMMIT)', 'log', 'gateway', 5, () =>
+      repo.createForClient(ctx.clientId, { instanceId: ctx.instanceId, source: 'api', number: '254712345678', messageType: 'text' }),
+    );
+    await time('pg: the same three writes as one statement (INSERT … RETURNING with two data-modifying CTEs)', 'log', 'pg', 1, () =>
+      pg.query(
+        `WITH m AS (
+           INSERT INTO messages (client_id, instance_id, source, number, message_type, status, created_at, updated_at)
+           VALUES ($1, $2::uuid, 'api', $3, $4, 'queued', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC') RETURNING *),
+         c AS (
+           INSERT INTO message_counts (client_id, instance_id, status, count) SELECT client_id, instance_id, status, 1 FROM m
+           ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1),
+         u AS (
+           INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
+           SELECT client_id, instance_id, created_at::date, message_type, 1, 0, 0, 0, 0 FROM m
+           ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET attempts = usage_daily.attempts + 1)
+         SELECT * FROM m`,
+        [ctx.clientId, ctx.instanceId, '254712345678', 'text'],
+      ),
+    );
+    const [row] = (await pg.query<{ id: string }>('SELECT id::text FROM messages WHERE client_id = $1 ORDER BY id DESC LIMIT 1', [ctx.clientId])).rows;
+    const id = BigInt(row!.id);
+    await time('MessageRepository.markAcceptedForClient (UPDATE, autocommit)', 'accept', 'gateway', 1, () => repo.markAcceptedForClient(ctx.clientId, id, '3EB0BENCHMARK0000'));
+    await time('pg: the same UPDATE', 'accept', 'pg', 1, () =>
+      pg.query('UPDATE messages SET upstream_message_id = $1, updated_at = now() WHERE id = $2 AND client_id = $3 RETURNING *', [
+        '3EB0BENCHMARK0000',
+        id,
+        ctx.clientId,
+      ]),
+    );
+    return results;
+  } finally {
+    await pg.end();
+    await prisma.$disconnect();
+  }
+}

@@ -185,6 +185,14 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
         expect(res.data).toEqual({ instance: created.name, state });
         const row = await queryDb(t, 'SELECT status FROM instances WHERE id = $1', [created.id]);
         expect(row[0]!.status).toBe(state);
+        // A closed instance starts a new connection and answers a fresh QR; a refused one says so, with no QR.
+        const again = await http.get(`/api/v1/whatsapp/qrcode/${created.name}`, key(client.apiKey));
+        expect(again.status).toBe(200);
+        if (state === 'close') {
+          expect(again.data).toMatchObject({ instance: created.name, state: 'connecting', base64: expect.stringMatching(/^data:image\/png;base64,/) });
+        } else {
+          expect(again.data).toEqual({ instance: created.name, state: 'refused', base64: null, code: null, pairingCode: null, count: 0 });
+        }
       }
     });
 

@@ -128,6 +128,20 @@ export class InstancesService {
       await this.storeState(instance, answer.instance.state);
       return { instance: instance.name, state: answer.instance.state, base64: null, code: null, pairingCode: null, count: 0 };
     }
+    // A refused instance falls through the upstream's connect to `{instance: {status}, qrcode}` (contract §2.1).
+    const fallThrough = answer as { instance?: { status?: string }; qrcode?: QrCode };
+    if (typeof fallThrough.instance?.status === 'string') {
+      const qr = fallThrough.qrcode ?? {};
+      await this.storeState(instance, fallThrough.instance.status);
+      return {
+        instance: instance.name,
+        state: fallThrough.instance.status,
+        base64: qr.base64 ?? null,
+        code: qr.code ?? null,
+        pairingCode: qr.pairingCode ?? null,
+        count: qr.count ?? 0,
+      };
+    }
     // Asking for a QR starts a connection upstream: the instance is connecting until the QR is scanned.
     await this.storeState(instance, 'connecting');
     return {

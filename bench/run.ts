@@ -14,7 +14,7 @@
  */
 import axios, { AxiosInstance } from 'axios';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -71,8 +71,8 @@ const HELP = `npm run bench -- [options]
   --large-rows=N    message rows of the large tenant (default ${DEFAULTS.largeRows})
   --quiet-wait=S    before each measured run, wait up to S seconds for other processes to leave the CPU (default ${DEFAULTS.quietWait})
   --no-profile      skip the diagnostic pass (CPU profile, round-trip counts, database steps)
-  --no-doc          do not rewrite docs/performance.md
-  --render-from=F   measure nothing: rewrite docs/performance.md from the results file F an earlier run saved`;
+  --no-doc          do not rewrite the generated part of docs/performance.md
+  --render-from=F   measure nothing: rewrite the generated part of docs/performance.md from the results file F an earlier run saved`;
 
 const NUMERIC = {
   duration: 'duration',
@@ -129,8 +129,8 @@ async function main(): Promise<void> {
   if (renderFrom) {
     const results = JSON.parse(readFileSync(renderFrom.slice('--render-from='.length), 'utf8')) as BenchResults;
     results.targets = checkTargets(results);
-    writeFileSync(path.join(ROOT, 'docs', 'performance.md'), renderMarkdown(results));
-    log(`rewrote docs/performance.md from the run of ${results.machine.date}`);
+    writeDoc(renderMarkdown(results));
+    log(`rewrote the generated part of docs/performance.md from the run of ${results.machine.date}`);
     return;
   }
   const opts = parseOptions(process.argv.slice(2));
@@ -238,9 +238,10 @@ async function main(): Promise<void> {
       const cursor = await cursorAfterPages(db.url, large.client.id, 999, 50);
       readTargets.push({ tenant: label(opts.largeRows), endpoint: 'GET /messages (page 1,000 by cursor, limit 50)', path: `/api/v1/whatsapp/messages?cursor=${cursor}`, headers: large.headers, extra: true });
     }
-    // One pass over every read path first, so the first measured run does not pay for the gateway's JIT warming up.
+    // One pass over every read path first, at the fixed rate, so the first measured run pays neither for the
+    // gateway's JIT nor for the load generator's own warming up.
     for (const rt of readTargets) {
-      await runMax({ name: 'warm-up', baseUrl: gateway.url, method: 'GET', path: rt.path, headers: rt.headers, expectStatus: 200 }, 4, 2, meter, cores);
+      await runFixed({ name: 'warm-up', baseUrl: gateway.url, method: 'GET', path: rt.path, headers: rt.headers, expectStatus: 200 }, opts.readRate, 2, meter, cores);
     }
     const readRuns: ReadRun[] = [];
     for (const rt of readTargets) {
@@ -412,13 +413,8 @@ async function main(): Promise<void> {
       log(`  profiled full load: ${describeRun(profiled)}`);
       await gateway.child.stop(20000);
       const exited = performance.now();
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      // Only the full-load window (less its first second of ramp-up), not start-up or the traces.
-      const window = { fromEndMs: exited - loadStart - 1000, toEndMs: exited - loadEnd + 200 };
-      const profile = file ? summarizeProfile(path.join(profileDir, file), ROOT, window) : undefined;
-      if (!profile) log('  (no CPU profile was written)');
-      else log(`  CPU profile: ${profile.self.slice(0, 5).map((c) => `${c.component} ${fmt(c.pct, 0)}%`).join(', ')}`);
-
+      // The database steps are timed before the profile is read: parsing it leaves garbage whose collection would
+      // be charged to the first step's CPU.
       const steps = await dbMicrobench(db.url, {
         apiKey: sender.client.apiKey,
         clientId: sender.client.id,
@@ -426,6 +422,13 @@ async function main(): Promise<void> {
         instanceName: sender.instances[0]!.name,
       });
       for (const s of steps) log(`  ${s.what.slice(0, 90).padEnd(90)} ${fmt(s.meanMs, 3)} ms, CPU ${fmt(s.cpuMs, 3)} ms`);
+
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      // Only the full-load window (less its first second of ramp-up), not start-up or the traces.
+      const window = { fromEndMs: exited - loadStart - 1000, toEndMs: exited - loadEnd + 200 };
+      const profile = file ? summarizeProfile(path.join(profileDir, file), ROOT, window) : undefined;
+      if (!profile) log('  (no CPU profile was written)');
+      else log(`  CPU profile: ${profile.self.slice(0, 5).map((c) => `${c.component} ${fmt(c.pct, 0)}%`).join(', ')}`);
       diagnostics = { trace, profile, profiledRun: profiled, steps };
     }
 
@@ -446,13 +449,37 @@ async function main(): Promise<void> {
     writeFileSync(json, JSON.stringify(results, null, 2));
     log(`raw results: ${json}`);
     if (opts.doc) {
-      const file = path.join(ROOT, 'docs', 'performance.md');
-      writeFileSync(file, renderMarkdown(results));
-      log(`wrote ${path.relative(ROOT, file)}`);
+      writeDoc(renderMarkdown(results));
+      log('wrote the generated part of docs/performance.md');
     }
   } finally {
     await cleanup.run();
   }
+}
+
+const DOC = path.join(ROOT, 'docs', 'performance.md');
+const DOC_START = '<!-- generated by bench/run.ts (npm run bench): start -->';
+const DOC_END = '<!-- generated by bench/run.ts (npm run bench): end -->';
+
+/**
+ * Rewrites only this benchmark's part of docs/performance.md, between its markers, and keeps whatever else the file
+ * holds (other benchmarks' sections). A file written before the markers existed ends this part at the raw results.
+ */
+function writeDoc(generated: string): void {
+  const existing = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  let before = '';
+  let after = '\n';
+  const start = existing.indexOf(DOC_START);
+  const end = existing.indexOf(DOC_END);
+  if (start >= 0 && end > start) {
+    before = existing.slice(0, start);
+    after = existing.slice(end + DOC_END.length);
+  } else {
+    const raw = existing.indexOf('\n## Raw results');
+    const close = raw >= 0 ? existing.indexOf('</details>', raw) : -1;
+    if (close >= 0) after = existing.slice(close + '</details>'.length);
+  }
+  writeFileSync(DOC, `${before}${DOC_START}\n${generated.trimEnd()}\n${DOC_END}${after}`);
 }
 
 function mean(xs: number[]): number {

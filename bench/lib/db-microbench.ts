@@ -36,7 +36,7 @@ export async function dbMicrobench(
   const results: MicroResult[] = [];
 
   const time = async (what: string, step: MicroResult['step'], via: MicroResult['via'], roundTrips: number, fn: () => Promise<unknown>) => {
-    for (let i = 0; i < 20; i++) await fn();
+    for (let i = 0; i < 50; i++) await fn();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < iterations; i++) await fn();

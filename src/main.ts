@@ -14,6 +14,7 @@ async function main(): Promise<void> {
 
   // Loaded after validation so a configuration error is reported at once, before the framework loads.
   const { createApp } = await import('./app/create-app');
+  const { closeGracefully } = await import('./app/graceful-shutdown');
   const app = await createApp(env);
   const logger = new Logger('Main');
   await app.listen({ port: env.PORT, host: env.HOST });
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     logger.log({ signal }, 'Shutting down: no new requests, finishing in-flight requests and jobs');
     // Past the deadline, in-flight work is abandoned; queued jobs stay in Redis and are retried by another worker.
     setTimeout(() => process.exit(1), env.SHUTDOWN_TIMEOUT_MS).unref();
-    app.close().then(
+    closeGracefully(app).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'Shutdown failed');

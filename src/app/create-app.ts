@@ -33,8 +33,15 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  // A response finishing after shutdown began closes its connection; a kept-alive one would hold the server open
+  // for the server's whole keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    if (closing) void reply.header('Connection', 'close');
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(

@@ -5,7 +5,11 @@ import { MaintenanceProcessor } from '@/modules/maintenance/maintenance.processo
 import { UpstreamEventsProcessor } from '@/modules/webhooks/upstream-events.processor';
 import { WebhookDeliveryProcessor } from '@/modules/webhooks/webhook-delivery.processor';
 import { DomainModule } from './domain.module';
+import { WorkerDrainService } from './worker-drain.service';
 
 /** Every BullMQ processor: importing this is what makes a process a worker. */
-@Module({ imports: [DomainModule], providers: [BulkProcessor, MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor, WebhookDeliveryProcessor] })
+@Module({
+  imports: [DomainModule],
+  providers: [BulkProcessor, MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor, WebhookDeliveryProcessor, WorkerDrainService],
+})
 export class WorkerModule {}

@@ -67,7 +67,8 @@ describe('bulk crash safety', () => {
 
   const sentNumbers = (name: string) => sim.requests().filter((r) => r.path === `/message/sendText/${name}`).map((r) => (r.body as { number: string }).number);
 
-  async function expectExactlyOnce(name: string, numbers: string[], key: object, bulkId: string): Promise<void> {
+  /** A killed worker may have sent its last recipient without recording it: that one may go twice, no other. */
+  async function expectExactlyOnce(name: string, numbers: string[], key: object, bulkId: string, allowedTwice = 1): Promise<void> {
     const done = await waitFor(async () => {
       const res = await http.get(`/api/v1/whatsapp/send-bulk/${bulkId}`, key);
       return res.data.status === 'completed' ? res.data : undefined;
@@ -76,7 +77,7 @@ describe('bulk crash safety', () => {
     const sent = sentNumbers(name);
     expect(new Set(sent)).toEqual(new Set(numbers));
     const twice = numbers.filter((n) => sent.filter((s) => s === n).length > 1);
-    expect(twice.length).toBeLessThanOrEqual(1);
+    expect(twice.length).toBeLessThanOrEqual(allowedTwice);
     expect(sent.length).toBe(numbers.length + twice.length);
     // Every attempt, the repeated one included, is in the message log.
     const log = await http.get(`/api/v1/whatsapp/messages?bulk_id=${bulkId}&limit=200`, key);
@@ -92,6 +93,20 @@ describe('bulk crash safety', () => {
     expect(atKill).toBeLessThan(15);
     await startWorker();
     await expectExactlyOnce(name, numbers, key, bulkId);
+  }, 90000);
+
+  it('hands a bulk back when its worker stops with SIGTERM midway, and the next worker sends each recipient once', async () => {
+    // 40 recipients 150 ms apart outlast the worker's 5 s shutdown deadline: exiting 0 means it stopped midway.
+    const { name, key, bulkId, numbers } = await startBulk(40);
+    await waitFor(() => sentNumbers(name).length >= 5, 20000, 'five sends');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const atStop = sentNumbers(name).length;
+    expect(atStop).toBeLessThan(40);
+    const stopped = await http.get(`/api/v1/whatsapp/send-bulk/${bulkId}`, key);
+    expect(stopped.data).toMatchObject({ status: 'running', counts: expect.objectContaining({ sending: 0 }) });
+    await startWorker();
+    await expectExactlyOnce(name, numbers, key, bulkId, 0);
   }, 90000);
 
   it('survives Redis restarting empty midway', async () => {

@@ -122,10 +122,13 @@ describe('the gateway process', () => {
     });
 
     it('finishes the request in flight on SIGTERM, then exits 0', async () => {
-      // The upstream holds the readiness probe for 600 ms, so the request is still in flight when SIGTERM arrives.
-      sim.addFault({ route: 'GET /instance/fetchInstances', count: 1, timeoutMs: 600 });
+      // The upstream holds the readiness probe for 600 ms, so the request is still in flight when SIGTERM arrives. The
+      // gateway's own background instance checks use the same route, so the fault covers a few calls, not only one.
+      sim.addFault({ route: 'GET /instance/fetchInstances', count: 5, timeoutMs: 600 });
       const inFlight = http.get(`${running.base}/health/ready`);
-      await waitFor(() => sim.requests().some((r) => r.path.startsWith('/instance/fetchInstances')), 5000, 'the probe to reach the upstream');
+      const isProbe = (r: { path: string; query: Record<string, string> }) =>
+        r.path === '/instance/fetchInstances' && r.query.instanceName === '__nextmavens_health_probe__';
+      await waitFor(() => sim.requests().some(isProbe), 5000, 'the probe to reach the upstream');
       running.gateway.child.kill('SIGTERM');
       const res = await inFlight;
       expect(res.status).toBe(503);

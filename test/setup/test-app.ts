@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { Client } from 'pg';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '@/app/create-app';
+import { closeGracefully } from '@/app/graceful-shutdown';
 import { EnvSchema } from '@/config/env.schema';
 import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
 import { isolatedEnv, TEST_GLOBAL_KEY } from './test-env';
@@ -45,7 +46,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     sim,
     env: isolated.env,
     close: async () => {
-      await app.close();
+      await closeGracefully(app);
       await sim.close();
       await isolated.cleanup();
     },

@@ -27,6 +27,8 @@ export const DAILY_CAP_REASON = 'daily cap reached';
 @Injectable()
 export class BulkRunnerService {
   private readonly logger = new Logger(BulkRunnerService.name);
+  /** Set when the process shuts down: drivers finish the recipient in hand and hand their bulk back. */
+  private stopping = false;
 
   constructor(
     private readonly bulks: BulkRepository,
@@ -34,6 +36,10 @@ export class BulkRunnerService {
     private readonly evolution: EvolutionClient,
     private readonly queue: BulkQueueService,
   ) {}
+
+  stop(): void {
+    this.stopping = true;
+  }
 
   async run(clientId: number, bulkId: string): Promise<void> {
     const bulk = await this.bulks.findForRun(clientId, bulkId);
@@ -44,7 +50,9 @@ export class BulkRunnerService {
       // in-flight recipient and send it twice while the first is still sending it.
       if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
       await this.bulks.markStartedForClient(clientId, bulkId);
-      while ((await this.bulks.statusForClient(clientId, bulkId)) === 'running') {
+      // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
+      // this one when it starts again) continues it from the next unsent recipient.
+      while (!this.stopping && (await this.bulks.statusForClient(clientId, bulkId)) === 'running') {
         if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
         const recipient = await this.bulks.claimNextForClient(clientId, bulkId);
         if (!recipient) {

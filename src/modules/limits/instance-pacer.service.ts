@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { RedisService } from '@/common/redis/redis.service';
 
@@ -18,6 +19,19 @@ if wait > tonumber(ARGV[2]) then return {-1, wait} end
 local nextSlot = slot + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], nextSlot, 'PX', nextSlot - now + 60000)
 return {slot, wait}
+`;
+
+/**
+ * Lets a send leave only when the instance's previous send left at least the minimum gap ago, and records it as the
+ * latest. Returns how long to wait first (0: go now).
+ */
+const DEPART = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1]) - now
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) + 60000)
+return 0
 `;
 
 /**
@@ -56,6 +70,21 @@ export class InstancePacerService {
       );
     }
     return Date.now() + wait;
+  }
+
+  /**
+   * Called when a reserved slot comes, right before the send leaves. Slots are spaced on the schedule, but a busy
+   * process can wake a send late and the next one on time, so the minimum gap is also checked against when the
+   * previous send actually left.
+   */
+  async depart(instanceId: string, settings: PacingSettings): Promise<void> {
+    if (settings.sendIntervalMs <= 0) return;
+    const minGap = settings.sendIntervalMs + PACING_SAFETY_MS;
+    for (;;) {
+      const wait = (await this.redis.client.eval(DEPART, 1, this.redis.key('pace', instanceId, 'departed'), minGap)) as number;
+      if (wait <= 0) return;
+      await sleep(wait);
+    }
   }
 }
 

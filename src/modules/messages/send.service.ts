@@ -100,6 +100,7 @@ export class SendService {
     const wait = slot - Date.now();
     if (wait > 0) await sleep(wait);
     try {
+      await this.pacer.depart(instance.id, d.limits);
       const answer = await d.send(d.recipient.value);
       const accepted = await this.messages.markAcceptedForClient(instance.clientId, message.id, answer.key.id);
       return toMessageResponse(accepted, instance.name);

@@ -5,10 +5,9 @@ import { hashApiKey, sameHash } from '@/common/crypto/api-keys';
 import { hashPassword, verifyPassword } from '@/common/crypto/password';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
-import { Client } from '@/generated/prisma/client';
 import { AuditService } from '@/modules/audit/audit.service';
 import { AdminUserRepository } from './admin-user.repository';
-import { ApiKeyRepository, ApiKeyWithClient } from './api-key.repository';
+import { ApiKeyRepository, KeyForAuth } from './api-key.repository';
 import {
   ADMIN_TOKEN_TTL_SECONDS,
   AdminAuth,
@@ -132,7 +131,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /** Unknown, revoked, expired or deactivated → 403 (the reference's error table); otherwise the key's client. */
-  private assertKeyUsable(key: ApiKeyWithClient): Client {
+  private assertKeyUsable(key: KeyForAuth): KeyForAuth['client'] {
     if (key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) {
       throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
     }

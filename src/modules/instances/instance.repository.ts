@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
+import { fromRow } from '@/database/raw-row';
 import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
 
 export interface NewInstance {
@@ -47,8 +48,11 @@ export class InstanceRepository {
     return client?.maxInstances ?? 0;
   }
 
-  findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
-    return this.prisma.instance.findFirst({ where: { clientId, name, ...LIVE } });
+  /** Runs on every send: hand-written SQL (see fromRow). */
+  async findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
+    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
+      SELECT * FROM instances WHERE client_id = ${clientId} AND name = ${name} AND deleted_at IS NULL LIMIT 1`;
+    return row ? fromRow<Instance>(row) : null;
   }
 
   findByIdForClient(clientId: number, id: string): Promise<Instance | null> {

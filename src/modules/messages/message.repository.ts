@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '@/common/errors/app-error';
 import { PrismaService } from '@/database/prisma.service';
+import { fromRow } from '@/database/raw-row';
 import { Message, MessageSource, MessageStatus, Prisma } from '@/generated/prisma/client';
 import { canAdvance, rollupIncrements } from './message-status';
 
@@ -27,32 +29,54 @@ export type MessageWithInstance = Message & { instance: { name: string } };
 type Tx = Prisma.TransactionClient;
 
 /**
- * The message log. Every write also moves the rollups in the same transaction: `message_counts` (current status,
+ * The message log. Every write also moves the rollups atomically with it: `message_counts` (current status,
  * for the log's totals) and `usage_daily` (milestones per day and type, for stats), so neither read scans the log.
  */
 @Injectable()
 export class MessageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  createForClient(clientId: number, data: NewMessage): Promise<Message> {
-    return this.prisma.$transaction(async (tx) => {
-      const message = await tx.message.create({ data: { ...data, clientId, status: data.status ?? 'queued' } });
-      await moveCount(tx, message, null, message.status);
-      await addUsage(tx, message, { attempts: 1, ...rollupIncrements('queued', message.status) });
-      return message;
-    });
+  /** The row and both rollups in one statement: this runs for every send. */
+  async createForClient(clientId: number, data: NewMessage): Promise<Message> {
+    const status = data.status ?? 'queued';
+    const add = { attempts: 1, ...rollupIncrements('queued', status) };
+    const now = new Date();
+    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
+      WITH m AS (
+        INSERT INTO messages (client_id, instance_id, bulk_id, source, number, message_type, status, error, created_at, updated_at)
+        VALUES (${clientId}, ${data.instanceId}::uuid, ${data.bulkId ?? null}::uuid, ${data.source}::"MessageSource", ${data.number},
+                ${data.messageType}, ${status}::"MessageStatus", ${data.error ?? null}, ${now}, ${now})
+        RETURNING *
+      ), counted AS (
+        INSERT INTO message_counts (client_id, instance_id, status, count) SELECT client_id, instance_id, status, 1 FROM m
+        ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1
+        RETURNING 1
+      ), used AS (
+        -- Reading counted makes its row lock come first, the order status changes take too: Postgres does not
+        -- otherwise order sibling CTEs, and the opposite order deadlocks with a concurrent status change.
+        INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
+        SELECT client_id, instance_id, ${utcDay(now)}::date, message_type, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed}
+        FROM m CROSS JOIN counted
+        ${ON_USAGE_CONFLICT}
+      )
+      SELECT * FROM m`;
+    return fromRow<Message>(row!);
   }
 
   /** The upstream accepted the message (HTTP 201, status PENDING): remember its WhatsApp id. */
   async markAcceptedForClient(clientId: number, id: bigint, upstreamMessageId: string): Promise<Message> {
-    return this.prisma.message.update({ where: { id, clientId }, data: { upstreamMessageId } });
+    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
+      UPDATE messages SET upstream_message_id = ${upstreamMessageId}, updated_at = ${new Date()}
+      WHERE id = ${id} AND client_id = ${clientId} RETURNING *`;
+    if (!row) throw new NotFoundError(`Message ${id} does not exist`, 'MESSAGE_NOT_FOUND');
+    return fromRow<Message>(row);
   }
 
   /** Moves a message forward; a transition the status rules forbid changes nothing and returns null. */
   advanceForClient(clientId: number, id: bigint, to: MessageStatus, error?: string): Promise<Message | null> {
     return this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<Record<string, unknown>[]>`SELECT * FROM messages WHERE id = ${id} AND client_id = ${clientId} FOR UPDATE`;
-      return row ? advance(tx, toMessage(row), to, error) : null;
+      return row ? advance(tx, fromRow<Message>(row), to, error) : null;
     });
   }
 
@@ -66,7 +90,7 @@ export class MessageRepository {
         SELECT * FROM messages WHERE instance_id = ${instanceId}::uuid AND upstream_message_id = ${upstreamMessageId}
         ORDER BY id DESC LIMIT 1 FOR UPDATE`;
       if (!row) return 'unknown' as const;
-      return (await advance(tx, toMessage(row), to)) ? ('applied' as const) : ('ignored' as const);
+      return (await advance(tx, fromRow<Message>(row), to)) ? ('applied' as const) : ('ignored' as const);
     });
   }
 
@@ -112,11 +136,18 @@ function where(clientId: number, f: MessageFilters): Prisma.MessageWhereInput {
   };
 }
 
+/** The column that records when a message reached each status. */
+const STAMP_COLUMNS: Record<MessageStatus, string | null> = { queued: null, sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at' };
+
 async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message | null> {
   if (!canAdvance(message.status, to)) return null;
   const now = new Date();
-  const stamp = { sent: { sentAt: now }, delivered: { deliveredAt: now }, read: { readAt: now }, failed: { failedAt: now }, queued: {} }[to];
-  const updated = await tx.message.update({ where: { id: message.id }, data: { status: to, ...stamp, ...(error ? { error } : {}) } });
+  const stampColumn = STAMP_COLUMNS[to];
+  const stamp = stampColumn ? Prisma.sql`, ${Prisma.raw(stampColumn)} = ${now}` : Prisma.empty;
+  const setError = error ? Prisma.sql`, error = ${error}` : Prisma.empty;
+  const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
+    UPDATE messages SET status = ${to}::"MessageStatus", updated_at = ${now}${stamp}${setError} WHERE id = ${message.id} RETURNING *`;
+  const updated = fromRow<Message>(row!);
   await moveCount(tx, message, message.status, to);
   await addUsage(tx, message, { attempts: 0, ...rollupIncrements(message.status, to) });
   return updated;
@@ -134,33 +165,17 @@ async function moveCount(tx: Tx, m: Message, from: MessageStatus | null, to: Mes
 
 async function addUsage(tx: Tx, m: Message, add: { attempts: number; sent: number; delivered: number; read: number; failed: number }): Promise<void> {
   if (Object.values(add).every((n) => n === 0)) return;
-  const day = m.createdAt.toISOString().slice(0, 10);
   await tx.$executeRaw`INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
-    VALUES (${m.clientId}, ${m.instanceId}::uuid, ${day}::date, ${m.messageType}, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed})
-    ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET
-      attempts = usage_daily.attempts + EXCLUDED.attempts, sent = usage_daily.sent + EXCLUDED.sent,
-      delivered = usage_daily.delivered + EXCLUDED.delivered, read = usage_daily.read + EXCLUDED.read,
-      failed = usage_daily.failed + EXCLUDED.failed`;
+    VALUES (${m.clientId}, ${m.instanceId}::uuid, ${utcDay(m.createdAt)}::date, ${m.messageType}, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed})
+    ${ON_USAGE_CONFLICT}`;
 }
 
-/** $queryRaw returns column names; map the few the status logic reads. */
-function toMessage(row: Record<string, unknown>): Message {
-  return {
-    id: row.id as bigint,
-    clientId: row.client_id as number,
-    instanceId: row.instance_id as string,
-    bulkId: (row.bulk_id as string | null) ?? null,
-    source: row.source as MessageSource,
-    number: row.number as string,
-    messageType: row.message_type as string,
-    status: row.status as MessageStatus,
-    upstreamMessageId: (row.upstream_message_id as string | null) ?? null,
-    error: (row.error as string | null) ?? null,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-    sentAt: (row.sent_at as Date | null) ?? null,
-    deliveredAt: (row.delivered_at as Date | null) ?? null,
-    readAt: (row.read_at as Date | null) ?? null,
-    failedAt: (row.failed_at as Date | null) ?? null,
-  };
+/** Usage is counted on the day (UTC) the message was created. */
+function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
 }
+
+const ON_USAGE_CONFLICT = Prisma.sql`ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET
+  attempts = usage_daily.attempts + EXCLUDED.attempts, sent = usage_daily.sent + EXCLUDED.sent,
+  delivered = usage_daily.delivered + EXCLUDED.delivered, read = usage_daily.read + EXCLUDED.read,
+  failed = usage_daily.failed + EXCLUDED.failed`;

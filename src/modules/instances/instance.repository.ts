@@ -63,9 +63,10 @@ export class InstanceRepository {
     await this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data });
   }
 
+  /** Read for every forwarded upstream event: hand-written SQL (see fromRow). */
   async clientWebhookUrl(clientId: number): Promise<string | null> {
-    const client = await this.prisma.client.findUnique({ where: { id: clientId }, select: { webhookUrl: true } });
-    return client?.webhookUrl ?? null;
+    const [row] = await this.prisma.$queryRaw<{ webhook_url: string | null }[]>`SELECT webhook_url FROM clients WHERE id = ${clientId}`;
+    return row?.webhook_url ?? null;
   }
 
   async namesByIdForClient(clientId: number, ids: string[]): Promise<Map<string, string>> {
@@ -127,8 +128,10 @@ export class InstanceRepository {
   // ---- system and operator access (not tenant-scoped by design) ----
 
   /** The webhook receiver knows only the instance name in its URL; the header token then proves the sender. */
-  findLiveByNameForSystem(name: string): Promise<Instance | null> {
-    return this.prisma.instance.findFirst({ where: { name, ...LIVE } });
+  /** Runs for every upstream event: hand-written SQL (see fromRow). */
+  async findLiveByNameForSystem(name: string): Promise<Instance | null> {
+    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM instances WHERE name = ${name} AND deleted_at IS NULL LIMIT 1`;
+    return row ? fromRow<Instance>(row) : null;
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */

@@ -20,6 +20,8 @@ export interface DeliveryFilters {
 export type DeliveryWithInstance = WebhookDelivery & { instance: { name: string; webhookSecretEncrypted: string } };
 
 /** Upstream events kept for tenants: the de-duplication keys and the deliveries, written together. */
+type Tx = Prisma.TransactionClient;
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -28,16 +30,16 @@ export class DeliveryRepository {
    * Records an upstream event once: with a de-duplication key, a repeat returns 'duplicate' and stores nothing;
    * otherwise the delivery (when the tenant has a target) is stored in the same transaction as the key.
    */
-  recordEventForSystem(instanceId: string, dedupeKey: string | null, event: string, delivery: NewDelivery | null): Promise<'duplicate' | WebhookDelivery | null> {
-    return this.prisma.$transaction(async (tx) => {
-      if (dedupeKey) {
-        const inserted = await tx.$executeRaw`
-          INSERT INTO upstream_events (instance_id, dedupe_key, event) VALUES (${instanceId}::uuid, ${dedupeKey}, ${event})
-          ON CONFLICT DO NOTHING`;
-        if (inserted === 0) return 'duplicate' as const;
-      }
-      return delivery ? tx.webhookDelivery.create({ data: { ...delivery, nextAttemptAt: new Date() } }) : null;
-    });
+  async recordEventForSystem(instanceId: string, dedupeKey: string | null, event: string, delivery: NewDelivery | null): Promise<'duplicate' | WebhookDelivery | null> {
+    const firstSeen = async (db: Tx) =>
+      (await db.$executeRaw`
+        INSERT INTO upstream_events (instance_id, dedupe_key, event) VALUES (${instanceId}::uuid, ${dedupeKey}, ${event})
+        ON CONFLICT DO NOTHING`) > 0;
+    const create = (db: Tx, d: NewDelivery) => db.webhookDelivery.create({ data: { ...d, nextAttemptAt: new Date() } });
+    // Most events need one write, or none: a transaction only when both the key and the delivery are written.
+    if (!dedupeKey) return delivery ? create(this.prisma, delivery) : null;
+    if (!delivery) return (await firstSeen(this.prisma)) ? null : 'duplicate';
+    return this.prisma.$transaction(async (tx) => ((await firstSeen(tx)) ? create(tx, delivery) : ('duplicate' as const)));
   }
 
   findForClient(clientId: number, id: string): Promise<DeliveryWithInstance | null> {

@@ -10,8 +10,6 @@ export interface NewRecipient {
 
 export type BulkForRun = BulkJob & { instance: Instance & { client: Client } };
 
-const CHUNK = 1000;
-
 /** Bulks and their recipients, the source of truth of every bulk: Redis only holds the schedule. */
 @Injectable()
 export class BulkRepository {
@@ -25,17 +23,16 @@ export class BulkRepository {
     return this.prisma.$transaction(
       async (tx) => {
         const created = await tx.bulkJob.create({ data: { ...bulk, clientId, total: recipients.length, status: 'queued' } });
-        for (let i = 0; i < recipients.length; i += CHUNK) {
-          await tx.bulkRecipient.createMany({
-            data: recipients.slice(i, i + CHUNK).map((r) => ({
-              bulkId: created.id,
-              clientId,
-              position: r.position,
-              number: r.number,
-              variables: r.variables ?? Prisma.JsonNull,
-            })),
-          });
-        }
+        // One statement for up to 10,000 rows: three arrays unnested server-side cost a fraction of a multi-row
+        // createMany, whose parameters Prisma builds one by one.
+        await tx.$executeRaw`
+          INSERT INTO bulk_recipients (bulk_id, client_id, position, number, variables, updated_at)
+          SELECT ${created.id}::uuid, ${clientId}, r.position, r.number, r.variables::jsonb, ${new Date()}
+          FROM unnest(
+            ${recipients.map((r) => r.position)}::int[],
+            ${recipients.map((r) => r.number)}::text[],
+            ${recipients.map((r) => (r.variables ? JSON.stringify(r.variables) : null))}::text[]
+          ) AS r(position, number, variables)`;
         return created;
       },
       { timeout: 30000 },

@@ -3,13 +3,15 @@ import { Client } from 'pg';
 import { hashApiKey } from '@/common/crypto/api-keys';
 import type { PrismaService } from '@/database/prisma.service';
 import { PrismaClient } from '@/generated/prisma/client';
+import { ApiKeyRepository } from '@/modules/auth/api-key.repository';
+import { InstanceRepository } from '@/modules/instances/instance.repository';
 import { MessageRepository } from '@/modules/messages/message.repository';
 
 export interface MicroResult {
   what: string;
   /** Which step of a send it is, and whether it ran as the gateway runs it or as plain node-postgres. */
   step: 'floor' | 'auth' | 'instance' | 'log' | 'accept';
-  via: 'gateway' | 'pg' | 'prisma raw';
+  via: 'gateway' | 'pg' | 'prisma orm';
   /** Postgres round trips one call makes. */
   roundTrips: number;
   meanMs: number;
@@ -18,10 +20,11 @@ export interface MicroResult {
 }
 
 /**
- * The database steps of a send, timed one at a time from outside the gateway: each as the gateway does it (Prisma's
- * ORM over @prisma/adapter-pg, or the repository itself) and as one plain node-postgres statement doing the same
- * work. Sequential, so latency is round trips plus server time; CPU per call is the client-side cost. This is the
- * evidence for how much of a send is the Prisma client rather than Postgres.
+ * The database steps of a send, timed one at a time from outside the gateway: each as the gateway does it (its
+ * repository method: hand-written SQL through Prisma's $queryRaw), as the equivalent Prisma ORM call, and as one
+ * plain node-postgres statement doing the same work. Sequential, so latency is round trips plus server time; CPU
+ * per call is the client-side cost. This is the evidence for how much of a send is the Prisma client rather than
+ * Postgres.
  */
 export async function dbMicrobench(
   databaseUrl: string,
@@ -31,7 +34,10 @@ export async function dbMicrobench(
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
-  const repo = new MessageRepository(prisma as unknown as PrismaService);
+  const service = prisma as unknown as PrismaService;
+  const repo = new MessageRepository(service);
+  const keys = new ApiKeyRepository(service);
+  const instances = new InstanceRepository(service);
   const keyHash = hashApiKey(ctx.apiKey);
   const results: MicroResult[] = [];
 
@@ -47,23 +53,34 @@ export async function dbMicrobench(
 
   try {
     await time('pg: SELECT 1 (one round trip, the floor)', 'floor', 'pg', 1, () => pg.query('SELECT 1'));
-    await time('Prisma: apiKey.findUnique({ where: { keyHash }, include: { client: true } }) (the auth guard)', 'auth', 'gateway', 2, () =>
+    await time('ApiKeyRepository.findByHash (the auth guard: key and client in one JOIN, $queryRaw)', 'auth', 'gateway', 1, () => keys.findByHash(keyHash));
+    await time('Prisma ORM: apiKey.findUnique({ where: { keyHash }, include: { client: true } })', 'auth', 'prisma orm', 2, () =>
       prisma.apiKey.findUnique({ where: { keyHash }, include: { client: true } }),
     );
     await time('pg: the same key and client in one JOIN', 'auth', 'pg', 1, () =>
       pg.query('SELECT k.*, row_to_json(c) AS client FROM api_keys k JOIN clients c ON c.id = k.client_id WHERE k.key_hash = $1', [keyHash]),
     );
-    await time('Prisma: $queryRaw of the same JOIN (raw SQL through Prisma)', 'auth', 'prisma raw', 1, () =>
-      prisma.$queryRaw`SELECT k.*, row_to_json(c) AS client FROM api_keys k JOIN clients c ON c.id = k.client_id WHERE k.key_hash = ${keyHash}`,
+    await time('InstanceRepository.findByNameForClient (instance lookup, $queryRaw)', 'instance', 'gateway', 1, () =>
+      instances.findByNameForClient(ctx.clientId, ctx.instanceName),
     );
-    await time('Prisma: instance.findFirst({ where: { clientId, name, deletedAt: null } }) (instance lookup)', 'instance', 'gateway', 1, () =>
+    await time('Prisma ORM: instance.findFirst({ where: { clientId, name, deletedAt: null } })', 'instance', 'prisma orm', 1, () =>
       prisma.instance.findFirst({ where: { clientId: ctx.clientId, name: ctx.instanceName, deletedAt: null } }),
     );
     await time('pg: the same instance lookup', 'instance', 'pg', 1, () =>
       pg.query('SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1', [ctx.clientId, ctx.instanceName]),
     );
-    await time('MessageRepository.createForClient (interactive transaction: BEGIN, 3 INSERTs, COMMIT)', 'log', 'gateway', 5, () =>
+    await time('MessageRepository.createForClient (the row and both rollups in one statement, $queryRaw)', 'log', 'gateway', 1, () =>
       repo.createForClient(ctx.clientId, { instanceId: ctx.instanceId, source: 'api', number: '254712345678', messageType: 'text' }),
+    );
+    await time('Prisma ORM: an interactive transaction (BEGIN, message.create, 2 upserts, COMMIT)', 'log', 'prisma orm', 5, () =>
+      prisma.$transaction(async (tx) => {
+        const m = await tx.message.create({ data: { clientId: ctx.clientId, instanceId: ctx.instanceId, source: 'api', number: '254712345678', messageType: 'text' } });
+        await tx.$executeRaw`INSERT INTO message_counts (client_id, instance_id, status, count) VALUES (${m.clientId}, ${m.instanceId}::uuid, 'queued', 1)
+          ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1`;
+        await tx.$executeRaw`INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
+          VALUES (${m.clientId}, ${m.instanceId}::uuid, ${m.createdAt.toISOString().slice(0, 10)}::date, 'text', 1, 0, 0, 0, 0)
+          ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET attempts = usage_daily.attempts + 1`;
+      }),
     );
     await time('pg: the same three writes as one statement (INSERT … RETURNING with two data-modifying CTEs)', 'log', 'pg', 1, () =>
       pg.query(
@@ -83,7 +100,10 @@ export async function dbMicrobench(
     );
     const [row] = (await pg.query<{ id: string }>('SELECT id::text FROM messages WHERE client_id = $1 ORDER BY id DESC LIMIT 1', [ctx.clientId])).rows;
     const id = BigInt(row!.id);
-    await time('MessageRepository.markAcceptedForClient (UPDATE, autocommit)', 'accept', 'gateway', 1, () => repo.markAcceptedForClient(ctx.clientId, id, '3EB0BENCHMARK0000'));
+    await time('MessageRepository.markAcceptedForClient (UPDATE … RETURNING, $queryRaw)', 'accept', 'gateway', 1, () => repo.markAcceptedForClient(ctx.clientId, id, '3EB0BENCHMARK0000'));
+    await time('Prisma ORM: message.update({ where: { id, clientId } })', 'accept', 'prisma orm', 1, () =>
+      prisma.message.update({ where: { id, clientId: ctx.clientId }, data: { upstreamMessageId: '3EB0BENCHMARK0000' } }),
+    );
     await time('pg: the same UPDATE', 'accept', 'pg', 1, () =>
       pg.query('UPDATE messages SET upstream_message_id = $1, updated_at = now() WHERE id = $2 AND client_id = $3 RETURNING *', [
         '3EB0BENCHMARK0000',

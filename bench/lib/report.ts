@@ -188,13 +188,14 @@ function limits(r: BenchResults, d: NonNullable<BenchResults['diagnostics']>): s
   const sum = (xs: { cpuMs: number; meanMs: number }[], k: 'cpuMs' | 'meanMs') => xs.reduce((a, x) => a + x[k], 0);
   const viaGateway = steps('gateway');
   const viaPg = steps('pg');
+  const viaOrm = steps('prisma orm');
   const prismaShare = (d.profile?.self ?? []).filter((c) => /prisma|^wasm/.test(c.component)).reduce((a, c) => a + c.pct, 0);
   const send = d.trace.find((t) => t.name === 'POST /send');
   const lines = [
     '## What limits the gateway (from the diagnostics)',
     '',
     `- **CPU per request.** At full load the gateway process spent ${f(gwCpu, 2)} ms of CPU per send, the bare proxy ${f(bareCpu, 2)} ms: the throughput ratio is essentially the inverse of this (${f(bareCpu / gwCpu, 2)}), because the gateway's one event loop is the bottleneck.`,
-    `- **The database client.** The four database steps of a send (auth, instance lookup, logging the message with its rollups, recording the upstream id) cost ${f(sum(viaGateway, 'cpuMs'), 2)} ms of client CPU and ${f(sum(viaGateway, 'meanMs'), 2)} ms of latency as the gateway runs them, against ${f(sum(viaPg, 'cpuMs'), 2)} ms of CPU and ${f(sum(viaPg, 'meanMs'), 2)} ms of latency as plain node-postgres statements doing the same work (table in section 3). The gateway uses Prisma 6 with the \`queryCompiler\` preview and @prisma/adapter-pg: every ORM call is compiled to SQL by a WebAssembly module on the event loop, and its results are mapped back in JavaScript.${d.profile ? ` In the CPU profile, Prisma's client and that WebAssembly module take ${f(prismaShare, 0)}% of the gateway's busy time as their own (self) time.` : ''}`,
+    `- **The database client.** The four database steps of a send (auth, instance lookup, logging the message with its rollups, recording the upstream id) cost ${f(sum(viaGateway, 'cpuMs'), 2)} ms of client CPU and ${f(sum(viaGateway, 'meanMs'), 2)} ms of latency as the gateway runs them (hand-written SQL through Prisma's \`$queryRaw\`), ${f(sum(viaOrm, 'cpuMs'), 2)} ms and ${f(sum(viaOrm, 'meanMs'), 2)} ms as the equivalent Prisma ORM calls, and ${f(sum(viaPg, 'cpuMs'), 2)} ms and ${f(sum(viaPg, 'meanMs'), 2)} ms as plain node-postgres statements doing the same work (table in section 3). The gateway uses Prisma 6 with the \`queryCompiler\` preview and @prisma/adapter-pg: every ORM call is compiled to SQL by a WebAssembly module on the event loop, and even a raw query passes through the client's request pipeline before it reaches node-postgres.${d.profile ? ` In the CPU profile, Prisma's client and that WebAssembly module take ${f(prismaShare, 0)}% of the gateway's busy time as their own (self) time.` : ''}`,
   ];
   if (send) {
     lines.push(
@@ -391,7 +392,7 @@ export function renderMarkdown(r: BenchResults): string {
       p(
         '### The database steps of a send, timed from outside',
         '',
-        'Each step run 300 times in a row (after 50 untimed) from the benchmark process against the same database, as the gateway does it (Prisma over @prisma/adapter-pg, or the repository method itself) and as plain node-postgres doing the same work. *CPU* is the client process\'s CPU per call, i.e. what the step costs the gateway\'s event loop; *latency* adds the round trips and Postgres\' own time (including the WAL flush of each commit).',
+        'Each step run 300 times in a row (after 50 untimed) from the benchmark process against the same database, as the gateway does it (its repository method), as the equivalent Prisma ORM call, and as plain node-postgres doing the same work. *CPU* is the client process\'s CPU per call, i.e. what the step costs the gateway\'s event loop; *latency* adds the round trips and Postgres\' own time (including the WAL flush of each commit).',
         '',
         '| step | round trips | latency ms | client CPU ms |',
         '|---|---:|---:|---:|',

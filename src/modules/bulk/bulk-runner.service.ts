@@ -52,9 +52,9 @@ export class BulkRunnerService {
       await this.bulks.markStartedForClient(clientId, bulkId);
       // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
       // this one when it starts again) continues it from the next unsent recipient.
-      while (!this.stopping && (await this.bulks.statusForClient(clientId, bulkId)) === 'running') {
-        if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
-        const recipient = await this.bulks.claimNextForClient(clientId, bulkId);
+      while (!this.stopping) {
+        const recipient = await this.bulks.claimNextForClient(clientId, bulkId, owner, LEASE_MS);
+        if (recipient === 'stop') return;
         if (!recipient) {
           await this.bulks.completeIfDoneForClient(clientId, bulkId);
           return;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
+import { fromRow } from '@/database/raw-row';
 import { BulkJob, BulkRecipient, BulkStatus, Client, Instance, Prisma, RecipientStatus } from '@/generated/prisma/client';
 
 export interface NewRecipient {
@@ -99,36 +100,43 @@ export class BulkRepository {
     await this.prisma.bulkJob.updateMany({ where: { clientId, id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
   }
 
-  async statusForClient(clientId: number, id: string): Promise<BulkStatus | undefined> {
-    const row = await this.prisma.bulkJob.findFirst({ where: { clientId, id }, select: { status: true } });
-    return row?.status;
-  }
-
   async markStartedForClient(clientId: number, id: string): Promise<void> {
     await this.prisma.bulkJob.updateMany({ where: { clientId, id, status: { in: ['queued', 'running'] } }, data: { status: 'running' } });
     await this.prisma.bulkJob.updateMany({ where: { clientId, id, startedAt: null }, data: { startedAt: new Date() } });
   }
 
   /**
-   * Takes the next recipient by position and marks it `sending`. A recipient already `sending` was in flight when a
-   * worker died: it is taken again (it may be sent twice; both attempts are in the message log).
+   * For the bulk's driver `owner`, in one statement: renews its lease if the bulk is still running and nobody else
+   * holds it, then takes the next recipient by position and marks it `sending`. 'stop' when the bulk is no longer
+   * running or another driver holds it; undefined when nothing is left to send. A recipient already `sending` was in
+   * flight when a worker died: it is taken again (it may be sent twice; both attempts are in the message log).
    */
-  async claimNextForClient(clientId: number, bulkId: string): Promise<BulkRecipient | undefined> {
-    const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`
-      UPDATE bulk_recipients SET status = 'sending', attempts = attempts + 1, updated_at = now()
-      WHERE id = (
-        SELECT id FROM bulk_recipients WHERE bulk_id = ${bulkId}::uuid AND client_id = ${clientId} AND status IN ('pending', 'sending')
-        ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
-      ) RETURNING id`;
-    const id = rows[0]?.id;
-    return id === undefined ? undefined : ((await this.prisma.bulkRecipient.findUnique({ where: { id } })) ?? undefined);
+  async claimNextForClient(clientId: number, bulkId: string, owner: string, leaseMs: number): Promise<BulkRecipient | 'stop' | undefined> {
+    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
+      WITH leased AS (
+        UPDATE bulk_jobs SET lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
+        WHERE id = ${bulkId}::uuid AND client_id = ${clientId} AND status = 'running'
+          AND (lease_owner IS NULL OR lease_owner = ${owner} OR lease_until < now())
+        RETURNING id
+      ), claimed AS (
+        UPDATE bulk_recipients SET status = 'sending', attempts = attempts + 1, updated_at = now()
+        WHERE id = (
+          SELECT id FROM bulk_recipients
+          WHERE bulk_id = (SELECT id FROM leased) AND client_id = ${clientId} AND status IN ('pending', 'sending')
+          ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
+        ) RETURNING *
+      )
+      SELECT EXISTS (SELECT 1 FROM leased) AS leased, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+    const { leased, ...recipient } = row as { leased: boolean } & Record<string, unknown>;
+    if (!leased) return 'stop';
+    return recipient.id === null ? undefined : fromRow<BulkRecipient>(recipient);
   }
 
   async finishRecipientForClient(clientId: number, id: bigint, status: 'sent' | 'failed', messageId: bigint | null, error: string | null): Promise<void> {
-    await this.prisma.bulkRecipient.updateMany({
-      where: { clientId, id },
-      data: { status, messageId, error, sentAt: status === 'sent' ? new Date() : undefined },
-    });
+    await this.prisma.$executeRaw`
+      UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = ${messageId}, error = ${error}, updated_at = ${new Date()}
+        ${status === 'sent' ? Prisma.sql`, sent_at = ${new Date()}` : Prisma.empty}
+      WHERE id = ${id} AND client_id = ${clientId}`;
   }
 
   /** Gives an unsent recipient back (pacing full, instance disconnected, retry later). */

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     cleanup.add('delete the benchmark Redis keys', () => deleteRedisPrefix(prefix));
     const sim = await startSimulator(cleanup); // status webhooks off (acks: [])
     const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: database.url, redisPrefix: prefix });
-    log(`simulator ${sim.url} (pid ${sim.child.pid}), gateway ${gateway.url} (pid ${gateway.child.pid}), BULK_CONCURRENCY default (50)`);
+    log(`simulator ${sim.url} (pid ${sim.child.pid}), gateway ${gateway.url} (pid ${gateway.child.pid}), BULK_CONCURRENCY default (500)`);
     const meter = new CpuMeter(() => ({ gateway: [gateway.child.pid], simulator: [sim.child.pid] }));
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });

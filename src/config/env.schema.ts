@@ -108,9 +108,12 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60000)
   WEBHOOK_TIMEOUT_MS: number = 10000;
 
-  /** Bulks one worker process drives at once (each waits on its instance's pacing most of the time). */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
-  BULK_CONCURRENCY: number = 50;
+  /**
+   * Bulks one worker process drives at once. Each waits on its instance's pacing most of the time, and a bulk past
+   * the limit waits for a whole running bulk to finish, so this should exceed the instances that run bulks at once.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
+  BULK_CONCURRENCY: number = 500;
 
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)

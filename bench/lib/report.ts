@@ -355,7 +355,7 @@ export function renderMarkdown(r: BenchResults): string {
     ),
     `- The *(extra)* row is page 1,000 at the default limit of 50 for the ${large} tenant (49,950 rows deep), reached with a cursor computed in SQL.`,
     '',
-    `Plan of the first page's query for the ${small} tenant (\`EXPLAIN ANALYZE\` of \`WHERE client_id = $1 ORDER BY id DESC LIMIT 51\`, the shape Prisma sends):`,
+    `Plan of the first page's query for the ${small} tenant (\`EXPLAIN ANALYZE\` of \`SELECT * FROM messages WHERE client_id = $1 ORDER BY id DESC LIMIT 51\`: the messages side of the gateway's list query, which also joins each row's instance name by primary key):`,
     '',
     code(r.reads.plans.small),
     '',

@@ -118,7 +118,7 @@ export async function cursorAfterPages(databaseUrl: string, clientId: number, pa
   }
 }
 
-/** EXPLAIN (ANALYZE) of the log's page query as Prisma runs it, to show which index a plan uses. */
+/** EXPLAIN (ANALYZE) of the messages side of the log's page query, to show which index a plan uses. */
 export async function explainPage(databaseUrl: string, clientId: number, limit: number, beforeId?: string): Promise<string> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();

@@ -133,9 +133,10 @@ export class BulkRepository {
   }
 
   async finishRecipientForClient(clientId: number, id: bigint, status: 'sent' | 'failed', messageId: bigint | null, error: string | null): Promise<void> {
+    const now = new Date();
     await this.prisma.$executeRaw`
-      UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = ${messageId}, error = ${error}, updated_at = ${new Date()}
-        ${status === 'sent' ? Prisma.sql`, sent_at = ${new Date()}` : Prisma.empty}
+      UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = ${messageId}, error = ${error}, updated_at = ${now}
+        ${status === 'sent' ? Prisma.sql`, sent_at = ${now}` : Prisma.empty}
       WHERE id = ${id} AND client_id = ${clientId}`;
   }
 

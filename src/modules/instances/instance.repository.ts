@@ -127,8 +127,10 @@ export class InstanceRepository {
 
   // ---- system and operator access (not tenant-scoped by design) ----
 
-  /** The webhook receiver knows only the instance name in its URL; the header token then proves the sender. */
-  /** Runs for every upstream event: hand-written SQL (see fromRow). */
+  /**
+   * The webhook receiver knows only the instance name in its URL; the header token then proves the sender. Runs for
+   * every upstream event: hand-written SQL (see fromRow).
+   */
   async findLiveByNameForSystem(name: string): Promise<Instance | null> {
     const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM instances WHERE name = ${name} AND deleted_at IS NULL LIMIT 1`;
     return row ? fromRow<Instance>(row) : null;

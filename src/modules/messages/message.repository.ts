@@ -103,8 +103,9 @@ export class MessageRepository {
     return rows.map(({ instance_name, ...row }) => ({ ...fromRow<Message>(row), instance: { name: instance_name as string } }));
   }
 
-  countForClient(clientId: number, filters: MessageFilters): Promise<number> {
-    return this.prisma.message.count({ where: where(clientId, filters) });
+  async countForClient(clientId: number, filters: MessageFilters): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ total: bigint }[]>`SELECT count(*) AS total FROM messages m WHERE ${whereSql(clientId, filters)}`;
+    return Number(row!.total);
   }
 
   /** Total from the status counters, for filters on instance and status only. */
@@ -118,13 +119,13 @@ export class MessageRepository {
 
   /** Messages attempted today on the instance, to re-seed the daily cap after a Redis loss. */
   async attemptsTodayForClient(clientId: number, instanceId: string, now: Date): Promise<number> {
-    const day = new Date(now.toISOString().slice(0, 10));
+    const day = new Date(utcDay(now));
     const result = await this.prisma.usageDaily.aggregate({ where: { clientId, instanceId, day }, _sum: { attempts: true, failed: true } });
     return (result._sum.attempts ?? 0) - (result._sum.failed ?? 0);
   }
 }
 
-/** The same filters as `where`, for the hand-written list query (messages aliased `m`). */
+/** The log's filters, for the hand-written list and count queries (messages aliased `m`). */
 function whereSql(clientId: number, f: MessageFilters): Prisma.Sql {
   const conditions = [
     Prisma.sql`m.client_id = ${clientId}`,
@@ -136,17 +137,6 @@ function whereSql(clientId: number, f: MessageFilters): Prisma.Sql {
     f.to && Prisma.sql`m.created_at < ${f.to}`,
   ].filter((c): c is Prisma.Sql => Boolean(c));
   return Prisma.join(conditions, ' AND ');
-}
-
-function where(clientId: number, f: MessageFilters): Prisma.MessageWhereInput {
-  return {
-    clientId,
-    instanceId: f.instanceIds ? { in: f.instanceIds } : undefined,
-    status: f.status,
-    number: f.number,
-    bulkId: f.bulkId,
-    createdAt: f.from || f.to ? { gte: f.from, lt: f.to } : undefined,
-  };
 }
 
 /** The column that records when a message reached each status. */

@@ -19,9 +19,9 @@ export interface DeliveryFilters {
 
 export type DeliveryWithInstance = WebhookDelivery & { instance: { name: string; webhookSecretEncrypted: string } };
 
-/** Upstream events kept for tenants: the de-duplication keys and the deliveries, written together. */
 type Tx = Prisma.TransactionClient;
 
+/** Upstream events kept for tenants: the de-duplication keys and the deliveries, written together. */
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly prisma: PrismaService) {}

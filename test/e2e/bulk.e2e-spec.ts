@@ -1,4 +1,5 @@
 import { AxiosInstance } from 'axios';
+import { MessageRepository } from '@/modules/messages/message.repository';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
@@ -189,6 +190,31 @@ describe('bulk sends', () => {
     const done = await bulkDone(key, data.bulk_id);
     expect(done.recipients.filter((r: { status: string }) => r.status === 'failed')).toEqual([]);
     expect(new Set(sendsTo(name).map((s) => s.number)).size).toBe(5);
+  });
+
+  it('cancelling closes the log row of an attempt that was interrupted before it left', async () => {
+    const { client, instances, key } = await tenant(FAST);
+    const name = instances[0]!.name;
+    t.sim.setState(name, 'close');
+    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712350001', '254712350002'], message: 'i' }, key);
+    await waitFor(async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused', 5000, 'the bulk to pause');
+    // What a worker killed during its slot wait leaves: the recipient's row written, linked, still queued.
+    const [recipient] = await queryDb(t, `SELECT r.id, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id
+      WHERE r.bulk_id = $1 AND r.position = 2`, [data.bulk_id]);
+    await t.app.get(MessageRepository).createForClient(client.id, {
+      instanceId: recipient!.instance_id as string,
+      bulkId: data.bulk_id,
+      bulkRecipientId: BigInt(recipient!.id as string),
+      source: 'bulk',
+      number: '254712350002',
+      messageType: 'text',
+    });
+    expect((await http.get(`/api/v1/whatsapp/messages?bulk_id=${data.bulk_id}&status=queued`, key)).data.total).toBe(1);
+
+    expect((await http.post(`${BULK}/${data.bulk_id}/cancel`, null, key)).data.status).toBe('cancelled');
+    const log = await http.get(`/api/v1/whatsapp/messages?bulk_id=${data.bulk_id}&number=254712350002`, key);
+    expect(log.data.messages).toEqual([expect.objectContaining({ status: 'failed', error: 'bulk cancelled' })]);
+    expect((await http.get(`/api/v1/whatsapp/messages?bulk_id=${data.bulk_id}&status=queued`, key)).data.total).toBe(0);
   });
 
   it('fails a recipient that is not on WhatsApp at once and goes on', async () => {

@@ -8,7 +8,7 @@ import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { BulkForRun, BulkRepository } from './bulk.repository';
+import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { render } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
@@ -59,7 +59,7 @@ export class BulkRunnerService {
           await this.bulks.completeIfDoneForClient(clientId, bulkId);
           return;
         }
-        const outcome = await this.sendOne(bulk, recipient.id, recipient.number, recipient.variables, recipient.attempts);
+        const outcome = await this.sendOne(bulk, recipient);
         if (outcome === 'stop') return;
       }
     } finally {
@@ -81,10 +81,16 @@ export class BulkRunnerService {
     return active.length;
   }
 
-  private async sendOne(bulk: BulkForRun, id: bigint, number: string, variables: unknown, attempts: number): Promise<'next' | 'stop'> {
+  private async sendOne(bulk: BulkForRun, recipient: ClaimedRecipient): Promise<'next' | 'stop'> {
     const { instance } = bulk;
-    const clientId = bulk.clientId;
-    const rendered = render(bulk.message, (variables ?? undefined) as Record<string, string | number> | undefined);
+    const { clientId } = bulk;
+    const { id, number, attempts, logged } = recipient;
+    if (logged?.upstreamMessageId) {
+      // The worker that sent it stopped after the upstream accepted it and before the recipient was settled.
+      await this.bulks.finishRecipientForClient(clientId, id, 'sent', null, null);
+      return 'next';
+    }
+    const rendered = render(bulk.message, (recipient.variables ?? undefined) as Record<string, string | number> | undefined);
     if (!rendered.ok) {
       await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, rendered.reason);
       return 'next';
@@ -98,6 +104,9 @@ export class BulkRunnerService {
         messageType: 'text',
         source: 'bulk',
         bulkId: bulk.id,
+        bulkRecipientId: id,
+        // A row still `queued` is an attempt a crash or an outage interrupted: it is sent again under that row.
+        interruptedMessageId: logged?.status === 'queued' ? (recipient.messageId ?? undefined) : undefined,
         maxWaitMs: SLOT_WAIT_MS,
         send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
       });

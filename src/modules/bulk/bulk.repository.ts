@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
 import { fromRow } from '@/database/raw-row';
-import { BulkJob, BulkRecipient, BulkStatus, Client, Instance, Prisma, RecipientStatus } from '@/generated/prisma/client';
+import { BulkJob, BulkRecipient, BulkStatus, Client, Instance, MessageStatus, Prisma, RecipientStatus } from '@/generated/prisma/client';
 
 export interface NewRecipient {
   position: number;
@@ -10,6 +10,12 @@ export interface NewRecipient {
 }
 
 export type BulkForRun = BulkJob & { instance: Instance & { client: Client } };
+
+/**
+ * A claimed recipient and what its log row says, when it has one: a row is linked to its recipient as it is written,
+ * so a recipient re-driven after a crash finds the attempt that was interrupted.
+ */
+export type ClaimedRecipient = BulkRecipient & { logged: { status: MessageStatus; upstreamMessageId: string | null } | null };
 
 /** Bulks and their recipients, the source of truth of every bulk: Redis only holds the schedule. */
 @Injectable()
@@ -75,8 +81,20 @@ export class BulkRepository {
     return count === 1;
   }
 
-  async cancelPendingForClient(clientId: number, bulkId: string): Promise<void> {
-    await this.prisma.bulkRecipient.updateMany({ where: { clientId, bulkId, status: 'pending' }, data: { status: 'cancelled' } });
+  /**
+   * Cancels the recipients not sent yet. Returns the log rows of those whose attempt was interrupted before it left
+   * (still `queued`, never accepted), which nothing will send now.
+   */
+  async cancelPendingForClient(clientId: number, bulkId: string): Promise<bigint[]> {
+    const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`
+      WITH cancelled AS (
+        UPDATE bulk_recipients SET status = 'cancelled', updated_at = now()
+        WHERE client_id = ${clientId} AND bulk_id = ${bulkId}::uuid AND status = 'pending'
+        RETURNING message_id
+      )
+      SELECT m.id FROM messages m JOIN cancelled c ON m.id = c.message_id
+      WHERE m.client_id = ${clientId} AND m.status = 'queued' AND m.upstream_message_id IS NULL`;
+    return rows.map((row) => row.id);
   }
 
   // ---- the worker's view ----
@@ -107,11 +125,12 @@ export class BulkRepository {
 
   /**
    * For the bulk's driver `owner`, in one statement: renews its lease if the bulk is still running and nobody else
-   * holds it, then takes the next recipient by position and marks it `sending`. 'stop' when the bulk is no longer
-   * running or another driver holds it; undefined when nothing is left to send. A recipient already `sending` was in
-   * flight when a worker died: it is taken again (it may be sent twice; both attempts are in the message log).
+   * holds it, then takes the next recipient by position and marks it `sending`, with the status of its log row if it
+   * has one. 'stop' when the bulk is no longer running or another driver holds it; undefined when nothing is left to
+   * send. A recipient already `sending` was in flight when a worker died: it is taken again, and its log row tells
+   * the driver whether the upstream had accepted it.
    */
-  async claimNextForClient(clientId: number, bulkId: string, owner: string, leaseMs: number): Promise<BulkRecipient | 'stop' | undefined> {
+  async claimNextForClient(clientId: number, bulkId: string, owner: string, leaseMs: number): Promise<ClaimedRecipient | 'stop' | undefined> {
     const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
       WITH leased AS (
         UPDATE bulk_jobs SET lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
@@ -126,16 +145,21 @@ export class BulkRepository {
           ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
         ) RETURNING *
       )
-      SELECT EXISTS (SELECT 1 FROM leased) AS leased, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
-    const { leased, ...recipient } = row as { leased: boolean } & Record<string, unknown>;
+      SELECT EXISTS (SELECT 1 FROM leased) AS leased, claimed.*, m.status AS logged_status, m.upstream_message_id AS logged_upstream_id
+      FROM (SELECT 1) AS one LEFT JOIN claimed ON true LEFT JOIN messages m ON m.id = claimed.message_id AND m.client_id = ${clientId}`;
+    const { leased, logged_status, logged_upstream_id, ...recipient } = row as Record<string, unknown>;
     if (!leased) return 'stop';
-    return recipient.id === null ? undefined : fromRow<BulkRecipient>(recipient);
+    if (recipient.id === null) return undefined;
+    const logged = logged_status ? { status: logged_status as MessageStatus, upstreamMessageId: logged_upstream_id as string | null } : null;
+    return { ...fromRow<BulkRecipient>(recipient), logged };
   }
 
+  /** Settles a recipient; without a message id it keeps the log row it is linked to, if any. */
   async finishRecipientForClient(clientId: number, id: bigint, status: 'sent' | 'failed', messageId: bigint | null, error: string | null): Promise<void> {
     const now = new Date();
     await this.prisma.$executeRaw`
-      UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = ${messageId}, error = ${error}, updated_at = ${now}
+      UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = COALESCE(${messageId}, message_id), error = ${error},
+        updated_at = ${now}
         ${status === 'sent' ? Prisma.sql`, sent_at = ${now}` : Prisma.empty}
       WHERE id = ${id} AND client_id = ${clientId}`;
   }

@@ -5,6 +5,7 @@ import { AppConfig } from '@/config/app-config';
 import { BulkStatus } from '@/generated/prisma/client';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
+import { SendService } from '@/modules/messages/send.service';
 import { DISCONNECTED_REASON } from './bulk-runner.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRepository, NewRecipient } from './bulk.repository';
@@ -20,6 +21,7 @@ export class BulkService {
     private readonly bulks: BulkRepository,
     private readonly instances: InstancesService,
     private readonly queue: BulkQueueService,
+    private readonly sender: SendService,
     private readonly config: AppConfig,
   ) {}
 
@@ -97,8 +99,9 @@ export class BulkService {
   }
 
   async cancel(auth: ClientAuth, id: string) {
-    await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
-    await this.bulks.cancelPendingForClient(auth.clientId, id);
+    const bulk = await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
+    const interrupted = await this.bulks.cancelPendingForClient(auth.clientId, id);
+    for (const messageId of interrupted) await this.sender.abandon({ id: bulk.instanceId, clientId: auth.clientId }, messageId, 'bulk cancelled');
     return this.summary(auth, id);
   }
 
@@ -114,11 +117,12 @@ export class BulkService {
     return { bulk_id: bulk.id, status: bulk.status, pause_reason: bulk.pauseReason };
   }
 
-  private async transition(auth: ClientAuth, id: string, from: BulkStatus[], to: BulkStatus, reason: string | null = null): Promise<void> {
+  private async transition(auth: ClientAuth, id: string, from: BulkStatus[], to: BulkStatus, reason: string | null = null) {
     const bulk = await this.find(auth, id);
     if (!(await this.bulks.transitionForClient(auth.clientId, id, from, to, reason))) {
       throw new ConflictError(`Bulk ${id} is ${bulk.status} and cannot be ${to === 'running' ? 'resumed' : to}`, 'BULK_STATE');
     }
+    return bulk;
   }
 
   private async find(auth: ClientAuth, id: string) {

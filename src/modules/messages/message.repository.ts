@@ -8,6 +8,8 @@ import { canAdvance, rollupIncrements } from './message-status';
 export interface NewMessage {
   instanceId: string;
   bulkId?: string | null;
+  /** The bulk recipient this attempt sends to: linked to the row in the same statement. */
+  bulkRecipientId?: bigint;
   source: MessageSource;
   number: string;
   messageType: string;
@@ -36,7 +38,7 @@ type Tx = Prisma.TransactionClient;
 export class MessageRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The row and both rollups in one statement: this runs for every send. */
+  /** The row, both rollups and the link from its bulk recipient in one statement: this runs for every send. */
   async createForClient(clientId: number, data: NewMessage): Promise<Message> {
     const status = data.status ?? 'queued';
     const add = { attempts: 1, ...rollupIncrements('queued', status) };
@@ -58,7 +60,13 @@ export class MessageRepository {
         SELECT client_id, instance_id, ${utcDay(now)}::date, message_type, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed}
         FROM m CROSS JOIN counted
         ${ON_USAGE_CONFLICT}
-      )
+      )${
+        data.bulkRecipientId === undefined
+          ? Prisma.empty
+          : Prisma.sql`, linked AS (
+        UPDATE bulk_recipients SET message_id = m.id FROM m WHERE bulk_recipients.id = ${data.bulkRecipientId} AND bulk_recipients.client_id = ${clientId}
+      )`
+      }
       SELECT * FROM m`;
     return fromRow<Message>(row!);
   }

@@ -23,6 +23,13 @@ export interface Delivery {
   messageType: string;
   source: MessageSource;
   bulkId?: string;
+  /**
+   * Set for a bulk recipient: its log row is linked to it, and an attempt interrupted before it left (the process
+   * stopping, Redis failing) keeps that row `queued` for the re-drive instead of failing it.
+   */
+  bulkRecipientId?: bigint;
+  /** The `queued` row of such an interrupted attempt: sent again under it, so a recipient has one row. */
+  interruptedMessageId?: bigint;
   /** How long the send may wait for the instance's pacing slot before answering 429. */
   maxWaitMs: number;
   send: (to: string) => Promise<SendResponse>;
@@ -82,35 +89,54 @@ export class SendService {
 
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
-    await this.caps.take(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()));
+    // An interrupted attempt took its unit of the cap when it was logged and never gave it back.
+    const holdsCapUnit = d.interruptedMessageId !== undefined;
+    if (!holdsCapUnit) {
+      await this.caps.take(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()));
+    }
     let slot: number;
     try {
       slot = await this.pacer.reserve(instance.id, d.limits, d.maxWaitMs);
     } catch (err) {
-      await this.caps.giveBack(instance.id);
+      if (!holdsCapUnit) await this.caps.giveBack(instance.id);
       throw err;
     }
-    const message = await this.messages.createForClient(instance.clientId, {
-      instanceId: instance.id,
-      bulkId: d.bulkId,
-      source: d.source,
-      number: d.recipient.value,
-      messageType: d.messageType,
-    });
-    const wait = slot - Date.now();
-    if (wait > 0) await sleep(wait);
+    const messageId =
+      d.interruptedMessageId ??
+      (
+        await this.messages.createForClient(instance.clientId, {
+          instanceId: instance.id,
+          bulkId: d.bulkId,
+          bulkRecipientId: d.bulkRecipientId,
+          source: d.source,
+          number: d.recipient.value,
+          messageType: d.messageType,
+        })
+      ).id;
+    let departed = false;
     try {
+      const wait = slot - Date.now();
+      if (wait > 0) await sleep(wait);
       await this.pacer.depart(instance.id, d.limits);
+      departed = true;
       const answer = await d.send(d.recipient.value);
-      const accepted = await this.messages.markAcceptedForClient(instance.clientId, message.id, answer.key.id);
+      const accepted = await this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id);
       return toMessageResponse(accepted, instance.name);
     } catch (err) {
+      if (!departed && d.bulkRecipientId !== undefined) throw err;
       const reason = err instanceof Error ? err.message : 'the send failed';
-      await this.messages.advanceForClient(instance.clientId, message.id, 'failed', reason);
+      await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason);
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
       if (!(err instanceof EvolutionError && err.kind === 'timeout')) await this.caps.giveBack(instance.id);
       throw err;
     }
+  }
+
+  /** Closes the row of an interrupted attempt that will not be sent after all, and frees the cap unit it held. */
+  async abandon(instance: Pick<Instance, 'id' | 'clientId'>, messageId: bigint, reason: string): Promise<void> {
+    if (!(await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason))) return;
+    // Best effort: without Redis the cap is re-seeded from the rollups, which count this row as failed now.
+    await this.caps.giveBack(instance.id).catch(() => undefined);
   }
 
   recipient(number: string): Recipient {

@@ -17,10 +17,10 @@ export interface Simulator {
 
 /**
  * The Evolution API simulator in its own process (`npm run upstream:sim`'s entry point), driven through its /__sim
- * control routes. Status webhooks are switched off (`acks: []`): a send then costs the gateway one upstream call and
- * the one `send.message` webhook the real upstream also posts for every send.
+ * control routes. Status webhooks are switched off (`acks: []`) unless asked for: a send then costs the gateway one
+ * upstream call and the one `send.message` webhook the real upstream also posts for every send.
  */
-export async function startSimulator(cleanup: Cleanup): Promise<Simulator> {
+export async function startSimulator(cleanup: Cleanup, opts: { statusWebhooks?: boolean } = {}): Promise<Simulator> {
   const port = await freePort();
   const child = spawnTs('simulator', 'test/upstream/main.ts', {
     SIM_PORT: String(port),
@@ -31,6 +31,7 @@ export async function startSimulator(cleanup: Cleanup): Promise<Simulator> {
   const url = `http://127.0.0.1:${port}`;
   const control = axios.create({ baseURL: `${url}/__sim`, headers: { apikey: TEST_GLOBAL_KEY }, validateStatus: () => true, timeout: 10000 });
   await waitUntil('the simulator to listen', 60000, async () => (await control.get('/instances')).status === 200, child);
+  if (opts.statusWebhooks) return { child, url, control };
   const acks = await control.post('/acks', { statuses: [] });
   if (acks.status !== 200) throw new Error(`could not switch status webhooks off: ${acks.status} ${JSON.stringify(acks.data)}`);
   return { child, url, control };
@@ -86,10 +87,15 @@ export async function startGateway(
   return { child, url };
 }
 
-/** The bare Fastify proxy (bench/bare-proxy.ts) in its own process. */
-export async function startBareProxy(cleanup: Cleanup, simUrl: string, tokens: Record<string, string>): Promise<{ child: Child; url: string }> {
+/** A bare proxy in its own process: Fastify + axios (bench/bare-proxy.ts) or Node's http (bench/bare-http-proxy.ts). */
+export async function startBareProxy(
+  cleanup: Cleanup,
+  simUrl: string,
+  tokens: Record<string, string>,
+  entry = 'bench/bare-proxy.ts',
+): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const child = spawnTs('bare proxy', 'bench/bare-proxy.ts', { PORT: String(port), BARE_UPSTREAM_URL: simUrl, BARE_TOKENS: JSON.stringify(tokens) });
+  const child = spawnTs('bare proxy', entry, { PORT: String(port), BARE_UPSTREAM_URL: simUrl, BARE_TOKENS: JSON.stringify(tokens) });
   cleanup.add('stop the bare proxy', () => child.stop());
   const url = `http://127.0.0.1:${port}`;
   await waitUntil('the bare proxy to listen', 60000, async () => (await probe.get(`${url}/health`)).status === 200, child);

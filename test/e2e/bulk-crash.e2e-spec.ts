@@ -23,8 +23,12 @@ describe('bulk crash safety', () => {
   let http: AxiosInstance;
   let env: Record<string, string | undefined>;
 
+  /** Starts a worker and waits until it serves /health, so a slow start on a busy machine is not counted as sending time. */
   const startWorker = async () => {
-    worker = spawnGateway({ ...env, APP_ROLE: 'worker', PORT: String(await freePort()) });
+    const port = await freePort();
+    worker = spawnGateway({ ...env, APP_ROLE: 'worker', PORT: String(port) });
+    const probe = httpClient(`http://127.0.0.1:${port}`);
+    await waitFor(async () => (await probe.get('/health')).status === 200, 60000, 'the worker to listen');
   };
 
   beforeAll(async () => {
@@ -44,7 +48,7 @@ describe('bulk crash safety', () => {
     http = httpClient(`http://127.0.0.1:${port}`);
     await waitFor(async () => (await http.get('/health')).status === 200, 60000, 'the API to listen');
     await startWorker();
-  }, 90000);
+  }, 180000);
 
   afterAll(async () => {
     await Promise.all([api?.kill(), worker?.kill()]);
@@ -115,7 +119,7 @@ describe('bulk crash safety', () => {
     expect(atKill).toBeLessThan(15);
     await startWorker();
     await expectExactlyOnce(name, numbers, key, bulkId);
-  }, 90000);
+  }, 180000);
 
   it('hands a bulk back when its worker stops with SIGTERM midway, and the next worker sends each recipient once', async () => {
     // 40 recipients 150 ms apart outlast the worker's 5 s shutdown deadline: exiting 0 means it stopped midway.
@@ -129,7 +133,7 @@ describe('bulk crash safety', () => {
     expect(stopped.data).toMatchObject({ status: 'running', counts: expect.objectContaining({ sending: 0 }) });
     await startWorker();
     await expectExactlyOnce(name, numbers, key, bulkId, 0);
-  }, 90000);
+  }, 180000);
 
   it('survives Redis restarting empty midway', async () => {
     const { name, key, bulkId, numbers } = await startBulk(15);
@@ -138,5 +142,5 @@ describe('bulk crash safety', () => {
     await new Promise((resolve) => redis.once('exit', resolve));
     redis = startRedis(redisPort);
     await expectExactlyOnce(name, numbers, key, bulkId);
-  }, 90000);
+  }, 180000);
 });

@@ -50,8 +50,10 @@ export class InstanceRepository {
 
   /** Runs on every send: hand-written SQL (see fromRow). */
   async findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
-    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
-      SELECT * FROM instances WHERE client_id = ${clientId} AND name = ${name} AND deleted_at IS NULL LIMIT 1`;
+    const [row] = await this.prisma.rows<Record<string, unknown>>(
+      'SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1',
+      [clientId, name],
+    );
     return row ? fromRow<Instance>(row) : null;
   }
 
@@ -132,8 +134,18 @@ export class InstanceRepository {
    * every upstream event: hand-written SQL (see fromRow).
    */
   async findLiveByNameForSystem(name: string): Promise<Instance | null> {
-    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM instances WHERE name = ${name} AND deleted_at IS NULL LIMIT 1`;
+    const [row] = await this.prisma.rows<Record<string, unknown>>('SELECT * FROM instances WHERE name = $1 AND deleted_at IS NULL LIMIT 1', [name]);
     return row ? fromRow<Instance>(row) : null;
+  }
+
+  /** The webhook receiver's lookup, run for every upstream event: the instance and its client's webhook URL at once. */
+  async findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
+    const [row] = await this.prisma.rows<Record<string, unknown>>(
+      `SELECT i.*, c.webhook_url AS client_webhook_url FROM instances i JOIN clients c ON c.id = i.client_id
+       WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
+      [name],
+    );
+    return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */

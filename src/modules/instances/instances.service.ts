@@ -172,6 +172,10 @@ export class InstancesService {
     return this.instances.findLiveByNameForSystem(name);
   }
 
+  findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
+    return this.instances.findLiveByNameWithClientUrlForSystem(name);
+  }
+
   /** Records a state the upstream reported (connection.update); true when it is a change, not a repeat. */
   async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
     if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;

@@ -28,6 +28,18 @@ export interface MessageFilters {
 
 export type MessageWithInstance = Message & { instance: { name: string } };
 
+export interface UpstreamStatus {
+  instanceId: string;
+  upstreamMessageId: string;
+  status: MessageStatus;
+}
+
+export type StatusOutcome = 'applied' | 'ignored' | 'unknown';
+
+function compareKeys(a: UpstreamStatus, b: UpstreamStatus): number {
+  return a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : a.upstreamMessageId < b.upstreamMessageId ? -1 : a.upstreamMessageId > b.upstreamMessageId ? 1 : 0;
+}
+
 type Tx = Prisma.TransactionClient;
 
 /**
@@ -89,17 +101,22 @@ export class MessageRepository {
   }
 
   /**
-   * Applies an upstream status (messages.update) to the message with that WhatsApp id; a repeat or a step back
-   * changes nothing. 'unknown' when no message has that id (yet).
+   * Applies a batch of upstream statuses (messages.update), at most one per message, in one statement with both
+   * rollups: a repeat or a step back changes nothing. One outcome per item, in order; 'unknown' when no message has
+   * that id (yet). Rows are locked in (instance, WhatsApp id) order and the rollups in key order, so concurrent
+   * batches and sends cannot deadlock on each other.
    */
-  applyUpstreamStatusForSystem(instanceId: string, upstreamMessageId: string, to: MessageStatus): Promise<'applied' | 'ignored' | 'unknown'> {
-    return this.prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
-        SELECT * FROM messages WHERE instance_id = ${instanceId}::uuid AND upstream_message_id = ${upstreamMessageId}
-        ORDER BY id DESC LIMIT 1 FOR UPDATE`;
-      if (!row) return 'unknown' as const;
-      return (await advance(tx, fromRow<Message>(row), to)) ? ('applied' as const) : ('ignored' as const);
-    });
+  async applyUpstreamStatusesForSystem(items: UpstreamStatus[]): Promise<StatusOutcome[]> {
+    const order = items.map((item, index) => ({ item, index })).sort((a, b) => compareKeys(a.item, b.item));
+    const rows = await this.prisma.rows<{ position: number; outcome: StatusOutcome }>(APPLY_STATUSES_SQL, [
+      order.map((o) => o.index),
+      order.map((o) => o.item.instanceId),
+      order.map((o) => o.item.upstreamMessageId),
+      order.map((o) => o.item.status),
+    ]);
+    const outcomes: StatusOutcome[] = items.map(() => 'unknown');
+    for (const row of rows) outcomes[row.position] = row.outcome;
+    return outcomes;
   }
 
   /** The log's pages, newest first: hand-written SQL, as this is the most read endpoint after sends. */
@@ -190,3 +207,59 @@ const ON_USAGE_CONFLICT = Prisma.sql`ON CONFLICT (client_id, day, instance_id, m
   attempts = usage_daily.attempts + EXCLUDED.attempts, sent = usage_daily.sent + EXCLUDED.sent,
   delivered = usage_daily.delivered + EXCLUDED.delivered, read = usage_daily.read + EXCLUDED.read,
   failed = usage_daily.failed + EXCLUDED.failed`;
+
+/**
+ * The status rules of message-status.ts in SQL, for a batch: `rank` orders the statuses, a move is allowed when
+ * canAdvance allows it, and each moved message adds to the rollups what rollupIncrements says.
+ */
+const APPLY_STATUSES_SQL = `
+WITH ranks(status, rank) AS (
+  VALUES ('queued'::"MessageStatus", 0), ('sent', 1), ('failed', 1.5), ('delivered', 2), ('read', 3)
+), input AS (
+  SELECT i.position, i.instance_id, i.upstream_id, i.status::"MessageStatus" AS to_status, i.ord
+  FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS i(position, instance_id, upstream_id, status, ord)
+), found AS (
+  SELECT input.*, m.id, m.status AS from_status
+  FROM input CROSS JOIN LATERAL (
+    SELECT id, status FROM messages WHERE instance_id = input.instance_id AND upstream_message_id = input.upstream_id
+    ORDER BY id DESC LIMIT 1 FOR UPDATE
+  ) m
+), allowed AS (
+  SELECT f.*, rf.rank AS from_rank, rt.rank AS to_rank FROM found f
+  JOIN ranks rf ON rf.status = f.from_status JOIN ranks rt ON rt.status = f.to_status
+  WHERE f.from_status <> 'failed'
+    AND ((f.to_status = 'failed' AND f.from_status IN ('queued', 'sent')) OR (f.to_status <> 'failed' AND rt.rank > rf.rank))
+), moved AS (
+  UPDATE messages m SET status = a.to_status, updated_at = now(),
+    sent_at = CASE WHEN a.to_status = 'sent' THEN now() ELSE m.sent_at END,
+    delivered_at = CASE WHEN a.to_status = 'delivered' THEN now() ELSE m.delivered_at END,
+    read_at = CASE WHEN a.to_status = 'read' THEN now() ELSE m.read_at END,
+    failed_at = CASE WHEN a.to_status = 'failed' THEN now() ELSE m.failed_at END
+  FROM allowed a WHERE m.id = a.id
+  RETURNING m.client_id, m.instance_id, m.message_type, m.created_at, a.from_status, a.from_rank, a.to_status, a.to_rank
+), counted AS (
+  INSERT INTO message_counts (client_id, instance_id, status, count)
+  SELECT client_id, instance_id, status, sum(delta) FROM (
+    SELECT client_id, instance_id, from_status AS status, -1 AS delta FROM moved
+    UNION ALL SELECT client_id, instance_id, to_status, 1 FROM moved
+  ) d GROUP BY client_id, instance_id, status ORDER BY client_id, instance_id, status
+  ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + EXCLUDED.count
+  RETURNING 1
+), increments AS (
+  SELECT client_id, instance_id, created_at::date AS day, message_type,
+    (NOT (from_status <> 'failed' AND from_rank >= 1) AND to_status <> 'failed' AND to_rank >= 1)::int AS sent,
+    (NOT (from_status <> 'failed' AND from_rank >= 2) AND to_status <> 'failed' AND to_rank >= 2)::int AS delivered,
+    (NOT (from_status <> 'failed' AND from_rank >= 3) AND to_status <> 'failed' AND to_rank >= 3)::int AS read,
+    (to_status = 'failed')::int AS failed
+  FROM moved
+), used AS (
+  INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
+  SELECT client_id, instance_id, day, message_type, 0, sum(sent), sum(delivered), sum(read), sum(failed)
+  FROM increments CROSS JOIN (SELECT count(*) FROM counted) AS after_counts
+  GROUP BY client_id, day, instance_id, message_type ORDER BY client_id, day, instance_id, message_type
+  ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET
+    sent = usage_daily.sent + EXCLUDED.sent, delivered = usage_daily.delivered + EXCLUDED.delivered,
+    read = usage_daily.read + EXCLUDED.read, failed = usage_daily.failed + EXCLUDED.failed
+)
+SELECT input.position, CASE WHEN a.id IS NOT NULL THEN 'applied' WHEN f.id IS NOT NULL THEN 'ignored' ELSE 'unknown' END AS outcome
+FROM input LEFT JOIN found f ON f.position = input.position LEFT JOIN allowed a ON a.position = input.position`;

@@ -8,7 +8,7 @@ import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhoo
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
-import { MessageRepository } from '@/modules/messages/message.repository';
+import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
 import { ApplyStatusPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { WebhookDeliveryService } from './webhook-delivery.service';
@@ -53,14 +53,14 @@ export class UpstreamWebhookService {
   constructor(
     private readonly config: AppConfig,
     private readonly instances: InstancesService,
-    private readonly messages: MessageRepository,
+    private readonly statuses: StatusBatcherService,
     private readonly bulks: BulkService,
     private readonly deliveries: WebhookDeliveryService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
   async receive(instanceName: string, token: string | undefined, body: UpstreamEnvelope, suffix?: string): Promise<{ received: true }> {
-    const instance = await this.instances.findLiveByNameForSystem(instanceName);
+    const instance = await this.instances.findLiveByNameWithClientUrlForSystem(instanceName);
     if (!instance) throw new NotFoundError(`Instance "${instanceName}" does not exist`, 'INSTANCE_NOT_FOUND');
     if (!isUpstreamWebhookToken(this.config, instance.id, token)) {
       throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
@@ -75,15 +75,14 @@ export class UpstreamWebhookService {
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
     if (forward) {
-      const clientUrl = await this.instances.clientWebhookUrl(instance.clientId);
-      await this.deliveries.record(instance, clientUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
+      await this.deliveries.record(instance, instance.clientWebhookUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
     }
     return { received: true };
   }
 
   /** Worker side of the status retry: throws while the message is still unknown, so BullMQ tries again. */
   async retryStatus(payload: ApplyStatusPayload): Promise<string> {
-    const outcome = await this.messages.applyUpstreamStatusForSystem(payload.instanceId, payload.upstreamMessageId, payload.status);
+    const outcome = await this.statuses.apply(payload);
     if (outcome === 'unknown') throw new Error('message not logged yet');
     return outcome;
   }
@@ -107,7 +106,7 @@ export class UpstreamWebhookService {
     const status = typeof data.status === 'string' ? UPSTREAM_STATUS[data.status] : undefined;
     const upstreamMessageId = typeof data.keyId === 'string' ? data.keyId : undefined;
     if (!status || !upstreamMessageId) return;
-    const outcome = await this.messages.applyUpstreamStatusForSystem(instance.id, upstreamMessageId, status);
+    const outcome = await this.statuses.apply({ instanceId: instance.id, upstreamMessageId, status });
     if (outcome === 'unknown') {
       // The webhook can beat the send's own bookkeeping; try again shortly instead of losing the status.
       await this.queue.add(

@@ -66,13 +66,13 @@ export class WebhookDeliveryService implements OnModuleDestroy {
 
   /**
    * Stores an upstream event for the instance's tenant (once, when `dedupeKey` is given) and queues its delivery.
-   * Nothing is stored for a tenant without a target or not subscribed to the event, except the key.
+   * Nothing is stored for a tenant without a target or not subscribed to the event: there is nothing to repeat.
    */
   async record(instance: Instance, clientWebhookUrl: string | null, event: string, payload: object, dedupeKey: string | null): Promise<void> {
     const url = instance.webhookEnabled ? (instance.webhookUrl ?? clientWebhookUrl) : null;
     const subscribed = instance.webhookEvents.length === 0 || instance.webhookEvents.includes(subscriptionName(event));
-    const target = url && subscribed ? { clientId: instance.clientId, instanceId: instance.id, event, payload, url } : null;
-    if (!target && !dedupeKey) return;
+    if (!url || !subscribed) return;
+    const target = { clientId: instance.clientId, instanceId: instance.id, event, payload, url };
     const stored = await this.deliveries.recordEventForSystem(instance.id, dedupeKey, event, target);
     if (stored && stored !== 'duplicate') await this.enqueue(stored.clientId, stored.id, 0);
   }

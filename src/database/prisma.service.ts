@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, QueryConfig, types } from 'pg';
 import { AppConfig } from '@/config/app-config';
@@ -27,6 +27,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 
   constructor(config: AppConfig) {
     const pool = new Pool({ connectionString: config.get('DATABASE_URL'), connectionTimeoutMillis: 5000, max: 10 });
+    // An idle connection that Postgres closes (a restart, a failover) must not take the process down with it.
+    pool.on('error', (err) => new Logger(PrismaService.name).warn({ err: err.message }, 'An idle database connection was closed'));
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: false }) });
     this.pool = pool;
   }

@@ -17,7 +17,7 @@ describe(MaintenanceService.name, () => {
     sut = new MaintenanceService(new MaintenanceRepository(prisma));
   });
   afterAll(async () => {
-    await prisma.$disconnect();
+    await prisma.onModuleDestroy();
     await isolated.cleanup();
   });
 

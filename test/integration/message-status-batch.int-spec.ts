@@ -62,8 +62,8 @@ describe('upstream statuses applied in batches', () => {
       const moved = canAdvance(m.from, m.to);
       expect({ pair: `${m.from}→${m.to}`, status: row.status }).toEqual({ pair: `${m.from}→${m.to}`, status: moved ? m.to : m.from });
       if (!moved) continue;
-      expected.counts[m.from] -= 1;
-      expected.counts[m.to] += 1;
+      expected.counts[m.from]! -= 1;
+      expected.counts[m.to]! += 1;
       const add = rollupIncrements(m.from, m.to);
       expected.usage = expected.usage.map((n, k) => n + [0, add.sent, add.delivered, add.read, add.failed][k]!);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
+import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Client, Prisma } from '@/generated/prisma/client';
 
 export type ClientWithKey = Client & { currentKeyPrefix: string | null };
@@ -28,7 +29,10 @@ function withKey(row: Client & { apiKeys: { prefix: string }[] }): ClientWithKey
 /** The operator's view of tenants. Deleted clients are invisible to every method. */
 @Injectable()
 export class ClientRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cache: TenantReadCache,
+  ) {}
 
   async createWithKey(settings: ClientSettings & { name: string }, key: IssuedKey): Promise<ClientWithKey> {
     const row = await this.prisma.client.create({
@@ -54,18 +58,20 @@ export class ClientRepository {
 
   /** Updates a live client; null when it does not exist or was deleted. */
   async update(clientId: number, settings: ClientSettings): Promise<ClientWithKey | null> {
-    const { count } = await this.prisma.client.updateMany({ where: { id: clientId, deletedAt: null }, data: settings });
+    const { count } = await this.cache.written(this.prisma.client.updateMany({ where: { id: clientId, deletedAt: null }, data: settings }));
     return count === 1 ? this.findById(clientId) : null;
   }
 
   /** Soft delete: the row stays for logs and audit, every key stops working. */
   async softDelete(clientId: number, now: Date): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.client.updateMany({ where: { id: clientId, deletedAt: null }, data: { deletedAt: now, active: false } });
-      if (count === 0) return false;
-      await tx.apiKey.updateMany({ where: { clientId, revokedAt: null }, data: { revokedAt: now } });
-      return true;
-    });
+    return this.cache.written(
+      this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.client.updateMany({ where: { id: clientId, deletedAt: null }, data: { deletedAt: now, active: false } });
+        if (count === 0) return false;
+        await tx.apiKey.updateMany({ where: { clientId, revokedAt: null }, data: { revokedAt: now } });
+        return true;
+      }),
+    );
   }
 
   /**
@@ -73,6 +79,10 @@ export class ClientRepository {
    * Returns false when the client does not exist.
    */
   async rotateKey(clientId: number, key: IssuedKey, now: Date, oldKeysExpireAt: Date | null): Promise<boolean> {
+    return this.cache.written(this.rotate(clientId, key, now, oldKeysExpireAt));
+  }
+
+  private rotate(clientId: number, key: IssuedKey, now: Date, oldKeysExpireAt: Date | null): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       // The row lock serialises rotations of one client, so two at once cannot both leave a current key.
       const [client] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM clients WHERE id = ${clientId} AND deleted_at IS NULL FOR UPDATE`;

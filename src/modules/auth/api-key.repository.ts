@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { fromRow } from '@/database/raw-row';
 import { PrismaService } from '@/database/prisma.service';
-import { ApiKey, Client, Prisma } from '@/generated/prisma/client';
+import { TenantReadCache } from '@/database/tenant-read-cache';
+import { ApiKey, Client } from '@/generated/prisma/client';
 import { ClientLimits } from './auth-context';
 
 /** What authenticating a key needs: the key's state and its client's state and limits. */
@@ -11,15 +12,18 @@ export type KeyForAuth = Pick<ApiKey, 'id' | 'clientId' | 'instanceId' | 'kind' 
 
 @Injectable()
 export class ApiKeyRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cache: TenantReadCache,
+  ) {}
 
   /** The key row for a hash, with its client; the caller decides whether it is usable. Runs on every request. */
   findByHash(keyHash: string): Promise<KeyForAuth | null> {
-    return this.findForAuth(Prisma.sql`k.key_hash = ${keyHash}`);
+    return this.cache.read(`key-hash:${keyHash}`, () => this.findForAuth('k.key_hash = $1', keyHash));
   }
 
   findByIdWithClient(id: number): Promise<KeyForAuth | null> {
-    return this.findForAuth(Prisma.sql`k.id = ${id}`);
+    return this.cache.read(`key-id:${id}`, () => this.findForAuth('k.id = $1', id));
   }
 
   /** A client that is not deleted, for the operator's master key acting on its behalf. */
@@ -27,13 +31,16 @@ export class ApiKeyRepository {
     return this.prisma.client.findFirst({ where: { id, deletedAt: null } });
   }
 
-  private async findForAuth(condition: Prisma.Sql): Promise<KeyForAuth | null> {
-    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
+  private async findForAuth(condition: 'k.key_hash = $1' | 'k.id = $1', value: string | number): Promise<KeyForAuth | null> {
+    const [row] = await this.prisma.rows<Record<string, unknown>>(
+      `
       SELECT k.id, k.client_id, k.instance_id, k.kind::text AS kind, k.key_hash, k.expires_at, k.revoked_at,
              c.active, c.deleted_at, c.rate_limit, c.daily_cap, c.send_interval_ms, c.jitter_min_ms, c.jitter_max_ms,
              c.strict_content_guard
       FROM api_keys k JOIN clients c ON c.id = k.client_id
-      WHERE ${condition}`;
+      WHERE ${condition}`,
+      [value],
+    );
     if (!row) return null;
     const { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, ...client } = fromRow<KeyForAuth & KeyForAuth['client']>(row);
     return { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, client };

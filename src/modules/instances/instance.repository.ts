@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
 import { fromRow } from '@/database/raw-row';
+import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
 
 export interface NewInstance {
@@ -26,7 +27,10 @@ const INSTANCE_LIMIT_LOCK = 4201;
  */
 @Injectable()
 export class InstanceRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cache: TenantReadCache,
+  ) {}
 
   /**
    * Inserts the instance unless the client already owns `maxInstances` live ones. A per-client advisory lock makes
@@ -49,12 +53,14 @@ export class InstanceRepository {
   }
 
   /** Runs on every send: hand-written SQL (see fromRow). */
-  async findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
-    const [row] = await this.prisma.rows<Record<string, unknown>>(
-      'SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1',
-      [clientId, name],
-    );
-    return row ? fromRow<Instance>(row) : null;
+  findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
+    return this.cache.read(`instance:${clientId}:${name}`, async () => {
+      const [row] = await this.prisma.rows<Record<string, unknown>>(
+        'SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1',
+        [clientId, name],
+      );
+      return row ? fromRow<Instance>(row) : null;
+    });
   }
 
   findByIdForClient(clientId: number, id: string): Promise<Instance | null> {
@@ -62,7 +68,7 @@ export class InstanceRepository {
   }
 
   async setWebhookForClient(clientId: number, id: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
-    await this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data });
+    await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data }));
   }
 
   /** Read for every forwarded upstream event: hand-written SQL (see fromRow). */
@@ -92,10 +98,12 @@ export class InstanceRepository {
 
   /** Stores a new state; false when the instance already had it (the upstream repeats states, contract §11). */
   async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<boolean> {
-    const { count } = await this.prisma.instance.updateMany({
-      where: { clientId, id, ...LIVE, NOT: { status } },
-      data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
-    });
+    const { count } = await this.cache.written(
+      this.prisma.instance.updateMany({
+        where: { clientId, id, ...LIVE, NOT: { status } },
+        data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
+      }),
+    );
     return count === 1;
   }
 
@@ -104,27 +112,31 @@ export class InstanceRepository {
    * meanwhile (then false, and nothing is written).
    */
   finishCreateForClient(clientId: number, id: string, upstreamId: string, key: IssuedKey): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { upstreamId } });
-      if (count === 0) return false;
-      await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
-      return true;
-    });
+    return this.cache.written(
+      this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { upstreamId } });
+        if (count === 0) return false;
+        await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+        return true;
+      }),
+    );
   }
 
   /** Soft delete: the row stays for message logs, the name becomes free, the instance keys stop working. */
   async softDeleteForClient(clientId: number, id: string, now: Date): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletedAt: now } });
-      if (count === 0) return false;
-      await tx.apiKey.updateMany({ where: { clientId, instanceId: id, revokedAt: null }, data: { revokedAt: now } });
-      return true;
-    });
+    return this.cache.written(
+      this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletedAt: now } });
+        if (count === 0) return false;
+        await tx.apiKey.updateMany({ where: { clientId, instanceId: id, revokedAt: null }, data: { revokedAt: now } });
+        return true;
+      }),
+    );
   }
 
   /** Undoes a create that failed midway: nothing may refer to the row yet. */
   async removeUnfinishedForClient(clientId: number, id: string): Promise<void> {
-    await this.prisma.instance.deleteMany({ where: { clientId, id } });
+    await this.cache.written(this.prisma.instance.deleteMany({ where: { clientId, id } }));
   }
 
   // ---- system and operator access (not tenant-scoped by design) ----
@@ -138,14 +150,19 @@ export class InstanceRepository {
     return row ? fromRow<Instance>(row) : null;
   }
 
-  /** The webhook receiver's lookup, run for every upstream event: the instance and its client's webhook URL at once. */
-  async findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
-    const [row] = await this.prisma.rows<Record<string, unknown>>(
-      `SELECT i.*, c.webhook_url AS client_webhook_url FROM instances i JOIN clients c ON c.id = i.client_id
-       WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
-      [name],
-    );
-    return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
+  /**
+   * The webhook receiver's lookup, run for every upstream event (four per send): the instance and its client's
+   * webhook URL at once, cached like the send path's lookups (see TenantReadCache).
+   */
+  findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
+    return this.cache.read(`receiver:${name}`, async () => {
+      const [row] = await this.prisma.rows<Record<string, unknown>>(
+        `SELECT i.*, c.webhook_url AS client_webhook_url FROM instances i JOIN clients c ON c.id = i.client_id
+         WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
+        [name],
+      );
+      return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
+    });
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
@@ -157,7 +174,7 @@ export class InstanceRepository {
   }
 
   async storeTokenForSystem(id: string, tokenEncrypted: string, now: Date): Promise<void> {
-    await this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } });
+    await this.cache.written(this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } }));
   }
 
   listLiveForSystem(): Promise<Instance[]> {
@@ -165,7 +182,7 @@ export class InstanceRepository {
   }
 
   async recordDriftForSystem(id: string, note: string, changes: Prisma.InstanceUpdateInput, now: Date): Promise<void> {
-    await this.prisma.instance.update({ where: { id }, data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now } });
+    await this.cache.written(this.prisma.instance.update({ where: { id }, data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now } }));
   }
 
   async markCheckedForSystem(ids: string[], now: Date): Promise<void> {

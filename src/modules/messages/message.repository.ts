@@ -53,41 +53,32 @@ export class MessageRepository {
   /** The row, both rollups and the link from its bulk recipient in one statement: this runs for every send. */
   async createForClient(clientId: number, data: NewMessage): Promise<Message> {
     const status = data.status ?? 'queued';
-    const add = { attempts: 1, ...rollupIncrements('queued', status) };
-    const now = new Date();
-    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
-      WITH m AS (
-        INSERT INTO messages (client_id, instance_id, bulk_id, source, number, message_type, status, error, created_at, updated_at)
-        VALUES (${clientId}, ${data.instanceId}::uuid, ${data.bulkId ?? null}::uuid, ${data.source}::"MessageSource", ${data.number},
-                ${data.messageType}, ${status}::"MessageStatus", ${data.error ?? null}, ${now}, ${now})
-        RETURNING *
-      ), counted AS (
-        INSERT INTO message_counts (client_id, instance_id, status, count) SELECT client_id, instance_id, status, 1 FROM m
-        ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1
-        RETURNING 1
-      ), used AS (
-        -- Reading counted makes its row lock come first, the order status changes take too: Postgres does not
-        -- otherwise order sibling CTEs, and the opposite order deadlocks with a concurrent status change.
-        INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
-        SELECT client_id, instance_id, ${utcDay(now)}::date, message_type, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed}
-        FROM m CROSS JOIN counted
-        ${ON_USAGE_CONFLICT}
-      )${
-        data.bulkRecipientId === undefined
-          ? Prisma.empty
-          : Prisma.sql`, linked AS (
-        UPDATE bulk_recipients SET message_id = m.id FROM m WHERE bulk_recipients.id = ${data.bulkRecipientId} AND bulk_recipients.client_id = ${clientId}
-      )`
-      }
-      SELECT * FROM m`;
+    const add = rollupIncrements('queued', status);
+    const [row] = await this.prisma.rows<Record<string, unknown>>(CREATE_MESSAGE_SQL, [
+      clientId,
+      data.instanceId,
+      data.bulkId ?? null,
+      data.source,
+      data.number,
+      data.messageType,
+      status,
+      data.error ?? null,
+      new Date().toISOString(),
+      add.sent,
+      add.delivered,
+      add.read,
+      add.failed,
+      data.bulkRecipientId ?? null,
+    ]);
     return fromRow<Message>(row!);
   }
 
   /** The upstream accepted the message (HTTP 201, status PENDING): remember its WhatsApp id. */
   async markAcceptedForClient(clientId: number, id: bigint, upstreamMessageId: string): Promise<Message> {
-    const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
-      UPDATE messages SET upstream_message_id = ${upstreamMessageId}, updated_at = ${new Date()}
-      WHERE id = ${id} AND client_id = ${clientId} RETURNING *`;
+    const [row] = await this.prisma.rows<Record<string, unknown>>(
+      'UPDATE messages SET upstream_message_id = $1, updated_at = $2::timestamp WHERE id = $3 AND client_id = $4 RETURNING *',
+      [upstreamMessageId, new Date().toISOString(), id, clientId],
+    );
     if (!row) throw new NotFoundError(`Message ${id} does not exist`, 'MESSAGE_NOT_FOUND');
     return fromRow<Message>(row);
   }
@@ -203,10 +194,11 @@ function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
 
-const ON_USAGE_CONFLICT = Prisma.sql`ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET
+const ON_USAGE_CONFLICT_SQL = `ON CONFLICT (client_id, day, instance_id, message_type) DO UPDATE SET
   attempts = usage_daily.attempts + EXCLUDED.attempts, sent = usage_daily.sent + EXCLUDED.sent,
   delivered = usage_daily.delivered + EXCLUDED.delivered, read = usage_daily.read + EXCLUDED.read,
   failed = usage_daily.failed + EXCLUDED.failed`;
+const ON_USAGE_CONFLICT = Prisma.raw(ON_USAGE_CONFLICT_SQL);
 
 /**
  * The status rules of message-status.ts in SQL, for a batch: `rank` orders the statuses, a move is allowed when
@@ -263,3 +255,26 @@ WITH ranks(status, rank) AS (
 )
 SELECT input.position, CASE WHEN a.id IS NOT NULL THEN 'applied' WHEN f.id IS NOT NULL THEN 'ignored' ELSE 'unknown' END AS outcome
 FROM input LEFT JOIN found f ON f.position = input.position LEFT JOIN allowed a ON a.position = input.position`;
+
+/**
+ * The logged message with both rollups and, for a bulk recipient ($14), the recipient's link to it. `counted` is read
+ * by `used` so its row lock comes first, the order status changes take too: Postgres does not otherwise order sibling
+ * CTEs, and the opposite order deadlocks with a concurrent status change. Days are UTC, as `created_at` is.
+ */
+const CREATE_MESSAGE_SQL = `
+WITH m AS (
+  INSERT INTO messages (client_id, instance_id, bulk_id, source, number, message_type, status, error, created_at, updated_at)
+  VALUES ($1, $2::uuid, $3::uuid, $4::"MessageSource", $5, $6, $7::"MessageStatus", $8, $9::timestamp, $9::timestamp)
+  RETURNING *
+), counted AS (
+  INSERT INTO message_counts (client_id, instance_id, status, count) SELECT client_id, instance_id, status, 1 FROM m
+  ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1
+  RETURNING 1
+), used AS (
+  INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
+  SELECT client_id, instance_id, created_at::date, message_type, 1, $10::int, $11::int, $12::int, $13::int FROM m CROSS JOIN counted
+  ${ON_USAGE_CONFLICT_SQL}
+), linked AS (
+  UPDATE bulk_recipients SET message_id = m.id FROM m WHERE bulk_recipients.id = $14::bigint AND bulk_recipients.client_id = $1
+)
+SELECT * FROM m`;

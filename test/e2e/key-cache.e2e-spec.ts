@@ -76,7 +76,7 @@ describe('key and instance cache across processes', () => {
     t.sim.scan(instance.name);
     const send = () => b.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'hi' }, { headers: { apikey: client.apiKey } });
     expect((await send()).status).toBe(201);
-    expect((await a.delete(`/api/v1/whatsapp/reseller/sub-instances/${instance.id}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(200);
+    expect((await a.delete(`/api/v1/whatsapp/reseller/sub-instances/${instance.id}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(204);
     await sleep(TENANT_CACHE_TTL_MS);
     expect((await send()).status).toBe(404);
   });

@@ -148,11 +148,21 @@ async function main(): Promise<void> {
       return Number(c.read) >= Number(c.accepted);
     });
 
+    // What the gateway spends with nothing to do (BullMQ workers, timers), which every per-send figure below includes.
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleBefore = meter.snapshot();
+    await new Promise((r) => setTimeout(r, 10000));
+    const idleCpu = cpuSeconds(idleBefore, meter.snapshot());
+    const idle = { gatewayMsPerS: (idleCpu.gateway ?? 0) * 100, postgresMsPerS: (idleCpu.postgres ?? 0) * 100, redisMsPerS: (idleCpu.redis ?? 0) * 100 };
+    log(`idle: ${JSON.stringify(idle)}`);
+
     const steadyStart = performance.now();
     const steadyAcks = await steady(`steady ${rate}/s, status webhooks on`, 'read');
     const steadyEnd = performance.now();
     await setAcks([]);
+    const noAcksStart = performance.now();
     const steadyNoAcks = await steady(`steady ${rate}/s, status webhooks off`, 'accepted');
+    const noAcksEnd = performance.now();
 
     const throughput: Record<string, number> = {};
     for (const target of [bareTarget, gatewayTarget, gatewayTarget, bareTarget]) {
@@ -174,6 +184,7 @@ async function main(): Promise<void> {
     const results = {
       date: new Date().toISOString(),
       options: { rate, seconds, connections, loadSeconds },
+      idle,
       steadyAcks,
       steadyNoAcks,
       throughput: { ...throughput, ratio: throughput.gateway! / throughput['bare proxy']! },
@@ -186,11 +197,17 @@ async function main(): Promise<void> {
       await gateway.child.stop();
       const exitAt = performance.now();
       const file = path.join(profileDir, readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!);
-      const summary = summarizeProfile(file, ROOT, { fromEndMs: exitAt - steadyStart, toEndMs: exitAt - steadyEnd });
-      log(`\nGateway CPU profile of the steady run with status webhooks (${summary.busyMs.toFixed(0)} ms busy):`);
-      for (const e of summary.inclusive.slice(0, 25)) log(`  on stack ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
-      for (const e of summary.self.slice(0, 15)) log(`  self     ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
-      for (const f of summary.functions.slice(0, 20)) log(`  fn       ${f.pct.toFixed(1).padStart(5)}%  ${f.fn} (${f.component})`);
+      const windows = [
+        { label: 'with status webhooks', from: steadyStart, to: steadyEnd },
+        { label: 'without status webhooks', from: noAcksStart, to: noAcksEnd },
+      ];
+      for (const w of windows) {
+        const summary = summarizeProfile(file, ROOT, { fromEndMs: exitAt - w.from, toEndMs: exitAt - w.to });
+        log(`\nGateway CPU profile of the steady run ${w.label} (${summary.busyMs.toFixed(0)} ms busy):`);
+        for (const e of summary.inclusive.slice(0, 25)) log(`  on stack ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
+        for (const e of summary.self.slice(0, 12)) log(`  self     ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
+        for (const f of summary.functions.slice(0, 15)) log(`  fn       ${f.pct.toFixed(1).padStart(5)}%  ${f.fn} (${f.component})`);
+      }
     }
   } finally {
     await cleanup.run();

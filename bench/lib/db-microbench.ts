@@ -1,11 +1,20 @@
-import { PrismaPg } from '@prisma/adapter-pg';
 import { Client } from 'pg';
 import { hashApiKey } from '@/common/crypto/api-keys';
-import type { PrismaService } from '@/database/prisma.service';
-import { PrismaClient } from '@/generated/prisma/client';
+import { AppConfig } from '@/config/app-config';
+import { validateEnv } from '@/config/env.schema';
+import { PrismaService } from '@/database/prisma.service';
+import { TenantReadCache } from '@/database/tenant-read-cache';
 import { ApiKeyRepository } from '@/modules/auth/api-key.repository';
 import { InstanceRepository } from '@/modules/instances/instance.repository';
 import { MessageRepository } from '@/modules/messages/message.repository';
+import { rawTestEnv } from '../../test/setup/test-env';
+
+/** Every lookup goes to Postgres: the steps are timed as statements, not as cache hits. */
+class NoCache extends TenantReadCache {
+  override read<T>(_key: string, load: () => Promise<T | null>): Promise<T | null> {
+    return load();
+  }
+}
 
 export interface MicroResult {
   what: string;
@@ -21,23 +30,22 @@ export interface MicroResult {
 
 /**
  * The database steps of a send, timed one at a time from outside the gateway: each as the gateway does it (its
- * repository method: hand-written SQL through Prisma's $queryRaw), as the equivalent Prisma ORM call, and as one
- * plain node-postgres statement doing the same work. Sequential, so latency is round trips plus server time; CPU
- * per call is the client-side cost. This is the evidence for how much of a send is the Prisma client rather than
- * Postgres.
+ * repository method: hand-written SQL on the pg pool under Prisma, caches off), as the equivalent Prisma ORM call,
+ * and as one plain node-postgres statement doing the same work. Sequential, so latency is round trips plus server
+ * time; CPU per call is the client-side cost: the evidence for running the hot statements on the pool rather than
+ * through the Prisma client.
  */
 export async function dbMicrobench(
   databaseUrl: string,
   ctx: { apiKey: string; clientId: number; instanceId: string; instanceName: string },
   iterations = 300,
 ): Promise<MicroResult[]> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
+  const prisma = new PrismaService(new AppConfig(validateEnv(rawTestEnv({ DATABASE_URL: databaseUrl }))));
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
-  const service = prisma as unknown as PrismaService;
-  const repo = new MessageRepository(service);
-  const keys = new ApiKeyRepository(service);
-  const instances = new InstanceRepository(service);
+  const repo = new MessageRepository(prisma);
+  const keys = new ApiKeyRepository(prisma, new NoCache());
+  const instances = new InstanceRepository(prisma, new NoCache());
   const keyHash = hashApiKey(ctx.apiKey);
   const results: MicroResult[] = [];
 
@@ -53,14 +61,14 @@ export async function dbMicrobench(
 
   try {
     await time('pg: SELECT 1 (one round trip, the floor)', 'floor', 'pg', 1, () => pg.query('SELECT 1'));
-    await time('ApiKeyRepository.findByHash (the auth guard: key and client in one JOIN, $queryRaw)', 'auth', 'gateway', 1, () => keys.findByHash(keyHash));
+    await time('ApiKeyRepository.findByHash (the auth guard: key and client in one JOIN, pg pool)', 'auth', 'gateway', 1, () => keys.findByHash(keyHash));
     await time('Prisma ORM: apiKey.findUnique({ where: { keyHash }, include: { client: true } })', 'auth', 'prisma orm', 2, () =>
       prisma.apiKey.findUnique({ where: { keyHash }, include: { client: true } }),
     );
     await time('pg: the same key and client in one JOIN', 'auth', 'pg', 1, () =>
       pg.query('SELECT k.*, row_to_json(c) AS client FROM api_keys k JOIN clients c ON c.id = k.client_id WHERE k.key_hash = $1', [keyHash]),
     );
-    await time('InstanceRepository.findByNameForClient (instance lookup, $queryRaw)', 'instance', 'gateway', 1, () =>
+    await time('InstanceRepository.findByNameForClient (instance lookup, pg pool)', 'instance', 'gateway', 1, () =>
       instances.findByNameForClient(ctx.clientId, ctx.instanceName),
     );
     await time('Prisma ORM: instance.findFirst({ where: { clientId, name, deletedAt: null } })', 'instance', 'prisma orm', 1, () =>
@@ -69,7 +77,7 @@ export async function dbMicrobench(
     await time('pg: the same instance lookup', 'instance', 'pg', 1, () =>
       pg.query('SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1', [ctx.clientId, ctx.instanceName]),
     );
-    await time('MessageRepository.createForClient (the row and both rollups in one statement, $queryRaw)', 'log', 'gateway', 1, () =>
+    await time('MessageRepository.createForClient (the row and both rollups in one statement, pg pool)', 'log', 'gateway', 1, () =>
       repo.createForClient(ctx.clientId, { instanceId: ctx.instanceId, source: 'api', number: '254712345678', messageType: 'text' }),
     );
     await time('Prisma ORM: an interactive transaction (BEGIN, message.create, 2 upserts, COMMIT)', 'log', 'prisma orm', 5, () =>
@@ -100,7 +108,7 @@ export async function dbMicrobench(
     );
     const [row] = (await pg.query<{ id: string }>('SELECT id::text FROM messages WHERE client_id = $1 ORDER BY id DESC LIMIT 1', [ctx.clientId])).rows;
     const id = BigInt(row!.id);
-    await time('MessageRepository.markAcceptedForClient (UPDATE … RETURNING, $queryRaw)', 'accept', 'gateway', 1, () => repo.markAcceptedForClient(ctx.clientId, id, '3EB0BENCHMARK0000'));
+    await time('MessageRepository.markAcceptedForClient (UPDATE … RETURNING, pg pool)', 'accept', 'gateway', 1, () => repo.markAcceptedForClient(ctx.clientId, id, '3EB0BENCHMARK0000'));
     await time('Prisma ORM: message.update({ where: { id, clientId } })', 'accept', 'prisma orm', 1, () =>
       prisma.message.update({ where: { id, clientId: ctx.clientId }, data: { upstreamMessageId: '3EB0BENCHMARK0000' } }),
     );
@@ -114,6 +122,6 @@ export async function dbMicrobench(
     return results;
   } finally {
     await pg.end();
-    await prisma.$disconnect();
+    await prisma.onModuleDestroy();
   }
 }

@@ -116,6 +116,11 @@ export function signWebhookJwt(secret: string, nowSeconds = Math.floor(Date.now(
 export class WebhookDispatcher {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<ClientRequest>();
+  /**
+   * Keep-alive connections, as the real server's axios on Node ≥ 19 (whose global agent keeps connections alive)
+   * posts its webhooks; destroyed on close() so nothing outlives the simulator.
+   */
+  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   private readonly log: WebhookDelivery[] = [];
   private generation = 0;
   private seq = 0;
@@ -166,6 +171,8 @@ export class WebhookDispatcher {
     this.chains.clear();
     for (const req of this.inFlight) req.destroy();
     this.inFlight.clear();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   private async attempt(prepared: PreparedDelivery): Promise<{ statusCode?: number; error?: string }> {
@@ -187,8 +194,7 @@ export class WebhookDispatcher {
         target,
         {
           method: 'POST',
-          // No keep-alive pool: nothing may outlive close().
-          agent: false,
+          agent: target.protocol === 'https:' ? this.agents.https : this.agents.http,
           headers: { ...prepared.headers, 'content-length': Buffer.byteLength(payload) },
           timeout: this.timeoutMs,
         },

@@ -1,5 +1,6 @@
 import { RedisService } from '@/common/redis/redis.service';
 import { AppConfig } from '@/config/app-config';
+import { DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService, PACING_SAFETY_MS } from '@/modules/limits/instance-pacer.service';
 import { IsolatedEnv, isolatedEnv } from '../setup/test-env';
 
@@ -9,11 +10,13 @@ describe(InstancePacerService.name, () => {
   let isolated: IsolatedEnv;
   let redis: RedisService;
   let sut: InstancePacerService;
+  let caps: DailyCapService;
 
   beforeAll(async () => {
     isolated = await isolatedEnv();
     redis = new RedisService(new AppConfig(isolated.env));
     sut = new InstancePacerService(redis);
+    caps = new DailyCapService(redis);
   });
   afterAll(async () => {
     await redis.onModuleDestroy();
@@ -21,16 +24,34 @@ describe(InstancePacerService.name, () => {
   });
 
   it('spaces reserved slots one gap apart, per instance', async () => {
-    const first = await sut.reserve('pace-a', ONE_SECOND, 5000);
-    const second = await sut.reserve('pace-a', ONE_SECOND, 5000);
-    const other = await sut.reserve('pace-b', ONE_SECOND, 5000);
+    const first = await sut.admit('pace-a', ONE_SECOND, 5000, null);
+    const second = await sut.admit('pace-a', ONE_SECOND, 5000, null);
+    const other = await sut.admit('pace-b', ONE_SECOND, 5000, null);
     expect(second - first).toBeGreaterThanOrEqual(1000);
     expect(other).toBeLessThan(second);
   });
 
   it('refuses a slot further away than the caller may wait, saying when to come back', async () => {
-    await sut.reserve('pace-c', ONE_SECOND, 5000);
-    await expect(sut.reserve('pace-c', ONE_SECOND, 100)).rejects.toMatchObject({ code: 'INSTANCE_PACING' });
+    await sut.admit('pace-c', ONE_SECOND, 5000, null);
+    await expect(sut.admit('pace-c', ONE_SECOND, 100, null)).rejects.toMatchObject({ code: 'INSTANCE_PACING' });
+  });
+
+  it('takes a unit of the daily cap with the slot, seeds the count from the loader once, and takes neither when refused', async () => {
+    const unpaced = { sendIntervalMs: 0, jitterMinMs: 0, jitterMaxMs: 0 };
+    const loads: number[] = [];
+    const cap = caps.check('cap-a', 3, async () => (loads.push(1), 1));
+    await sut.admit('cap-a', unpaced, 5000, cap);
+    await sut.admit('cap-a', unpaced, 5000, cap);
+    expect(loads).toHaveLength(1);
+    await expect(sut.admit('cap-a', unpaced, 5000, cap)).rejects.toMatchObject({ code: 'DAILY_CAP_REACHED' });
+    await caps.giveBack('cap-a');
+    await sut.admit('cap-a', unpaced, 5000, cap);
+    // A slot too far away takes no unit of the cap: after it, the one freed unit is still there.
+    const paced = caps.check('cap-b', 2, async () => 0);
+    await sut.admit('cap-b', ONE_SECOND, 5000, paced);
+    await expect(sut.admit('cap-b', ONE_SECOND, 100, paced)).rejects.toMatchObject({ code: 'INSTANCE_PACING' });
+    await expect(sut.admit('cap-b', ONE_SECOND, 5000, paced)).resolves.toBeGreaterThan(0);
+    await expect(sut.admit('cap-b', ONE_SECOND, 5000, paced)).rejects.toMatchObject({ code: 'DAILY_CAP_REACHED' });
   });
 
   it('holds a departure until the minimum gap after the previous send actually left, even when that one left late', async () => {

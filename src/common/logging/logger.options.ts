@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
@@ -45,6 +46,9 @@ export function requestId(req: IncomingMessage): string {
 
 export function loggerParams(level: LogLevel, pretty: boolean): Params {
   return {
+    // The upstream's webhooks (four per message sent) are routine traffic: a request logger of their own for each
+    // would cost more than handling them; the receiver logs what an operator needs.
+    exclude: [{ method: RequestMethod.POST, path: 'webhooks/evolution/*path' }],
     pinoHttp: {
       level,
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },

@@ -3,21 +3,32 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { RedisService } from '@/common/redis/redis.service';
+import { DailyCapCheck } from './daily-cap.service';
 
 /**
- * Reserves the instance's next send slot atomically, on Redis' clock so every process agrees. The key holds when
- * the instance may send next; a reservation moves it one gap further. Returns {slot, wait} or {-1, wait} when the
- * slot is further away than the caller may wait.
+ * A send's admission in one round trip, on Redis' clock so every process agrees: a unit of the instance's daily cap
+ * (unless ARGV[3] is '-') and its next pacing slot, both or neither. KEYS: the cap's counter, the pacing key (when the
+ * instance may send next). ARGV: cap, cap TTL, the day's count to seed a missing counter with ('' when not loaded yet),
+ * gap, longest wait. Returns {slot, wait}; {-2, 0} asks for the seed, {-1, 0} means the cap is reached, {-3, wait}
+ * that the slot is further away than the caller may wait.
  */
-const RESERVE = `
+const ADMIT = `
+local capped = ARGV[3] ~= '-'
+if capped then
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    if ARGV[3] == '' then return {-2, 0} end
+    redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[2], 'NX')
+  end
+  if tonumber(redis.call('GET', KEYS[1])) >= tonumber(ARGV[1]) then return {-1, 0} end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, nextFree)
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
 local wait = slot - now
-if wait > tonumber(ARGV[2]) then return {-1, wait} end
-local nextSlot = slot + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], nextSlot, 'PX', nextSlot - now + 60000)
+if wait > tonumber(ARGV[5]) then return {-3, wait} end
+local nextSlot = slot + tonumber(ARGV[4])
+redis.call('SET', KEYS[2], nextSlot, 'PX', nextSlot - now + 60000)
+if capped then redis.call('INCR', KEYS[1]) end
 return {slot, wait}
 `;
 
@@ -55,13 +66,19 @@ export class InstancePacerService {
   constructor(private readonly redis: RedisService) {}
 
   /**
-   * Reserves a slot no further than `maxWaitMs` away and returns when it is (epoch ms, local clock); a later slot is
-   * refused with 429 and a Retry-After saying when to come back.
+   * Takes a unit of the daily cap (`cap`; none for an attempt that already holds one) and reserves a slot no further
+   * than `maxWaitMs` away, in one script; returns when the slot is (epoch ms, local clock). A full cap, or a later
+   * slot, is refused with 429 and a Retry-After saying when to come back, and takes nothing.
    */
-  async reserve(instanceId: string, settings: PacingSettings, maxWaitMs: number): Promise<number> {
+  async admit(instanceId: string, settings: PacingSettings, maxWaitMs: number, cap: DailyCapCheck | null): Promise<number> {
     const paced = settings.sendIntervalMs > 0 || settings.jitterMaxMs > 0;
     const gap = paced ? settings.sendIntervalMs + jitter(settings) + PACING_SAFETY_MS : 0;
-    const [slot, wait] = (await this.redis.client.eval(RESERVE, 1, this.redis.key('pace', instanceId), gap, maxWaitMs)) as [number, number];
+    const keys = [cap?.key ?? this.redis.key('cap', 'none'), this.redis.key('pace', instanceId)];
+    const run = async (seed: string) =>
+      (await this.redis.client.eval(ADMIT, 2, ...keys, cap?.limit ?? 0, cap?.ttlSeconds ?? 0, seed, gap, maxWaitMs)) as [number, number];
+    let [slot, wait] = await run(cap ? '' : '-');
+    if (slot === -2 && cap) [slot, wait] = await run(String(await cap.loadSentToday()));
+    if (slot === -1 && cap) throw cap.reached();
     if (slot < 0) {
       throw new RateLimitedError(
         `Instance is pacing its sends to avoid a WhatsApp ban; its next free slot is ${Math.ceil(wait / 1000)} seconds away`,

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageLogService } from './message-log.service';
 import { MessageRepository } from './message.repository';
 import { SendService } from './send.service';
@@ -8,7 +9,7 @@ import { StatsService } from './stats.service';
 
 @Global()
 @Module({
-  providers: [MessageRepository, SendService, StatusBatcherService, MessageLogService, StatsRepository, StatsService],
-  exports: [MessageRepository, SendService, StatusBatcherService, MessageLogService, StatsService],
+  providers: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsRepository, StatsService],
+  exports: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsService],
 })
 export class MessagesModule {}

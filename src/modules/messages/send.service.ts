@@ -11,6 +11,7 @@ import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService } from '@/modules/limits/instance-pacer.service';
+import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { SendMediaDto, SendTextDto } from './dto/send.dto';
 import { readMedia } from './media';
@@ -48,6 +49,7 @@ export class SendService {
     private readonly pacer: InstancePacerService,
     private readonly caps: DailyCapService,
     private readonly config: AppConfig,
+    private readonly acceptances: AcceptanceTracker,
   ) {}
 
   async sendText(auth: ClientAuth, dto: SendTextDto): Promise<MessageResponseDto> {
@@ -90,17 +92,11 @@ export class SendService {
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
     // An interrupted attempt took its unit of the cap when it was logged and never gave it back.
-    const holdsCapUnit = d.interruptedMessageId !== undefined;
-    if (!holdsCapUnit) {
-      await this.caps.take(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()));
-    }
-    let slot: number;
-    try {
-      slot = await this.pacer.reserve(instance.id, d.limits, d.maxWaitMs);
-    } catch (err) {
-      if (!holdsCapUnit) await this.caps.giveBack(instance.id);
-      throw err;
-    }
+    const cap =
+      d.interruptedMessageId === undefined
+        ? this.caps.check(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()))
+        : null;
+    const slot = await this.pacer.admit(instance.id, d.limits, d.maxWaitMs, cap);
     const messageId =
       d.interruptedMessageId ??
       (
@@ -120,7 +116,7 @@ export class SendService {
       await this.pacer.depart(instance.id, d.limits);
       departed = true;
       const answer = await d.send(d.recipient.value);
-      const accepted = await this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id);
+      const accepted = await this.acceptances.track(answer.key.id, () => this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id));
       return toMessageResponse(accepted, instance.name);
     } catch (err) {
       if (!departed && d.bulkRecipientId !== undefined) throw err;

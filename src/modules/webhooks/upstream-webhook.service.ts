@@ -8,6 +8,7 @@ import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhoo
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
+import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
 import { ApplyStatusPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
@@ -54,6 +55,7 @@ export class UpstreamWebhookService {
     private readonly config: AppConfig,
     private readonly instances: InstancesService,
     private readonly statuses: StatusBatcherService,
+    private readonly acceptances: AcceptanceTracker,
     private readonly bulks: BulkService,
     private readonly deliveries: WebhookDeliveryService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
@@ -106,6 +108,7 @@ export class UpstreamWebhookService {
     const status = typeof data.status === 'string' ? UPSTREAM_STATUS[data.status] : undefined;
     const upstreamMessageId = typeof data.keyId === 'string' ? data.keyId : undefined;
     if (!status || !upstreamMessageId) return;
+    await this.acceptances.settled(upstreamMessageId);
     const outcome = await this.statuses.apply({ instanceId: instance.id, upstreamMessageId, status });
     if (outcome === 'unknown') {
       // The webhook can beat the send's own bookkeeping; try again shortly instead of losing the status.

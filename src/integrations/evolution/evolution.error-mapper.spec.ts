@@ -66,8 +66,10 @@ describe('evolution error mapping (contract §3)', () => {
 
   it('maps timeouts to 504 and refused connections to 502', () => {
     expect(mapTransportFailure({ code: 'ECONNABORTED' }, ctx)).toMatchObject({ kind: 'timeout', status: 504, retryable: true });
-    expect(mapTransportFailure({ name: 'CanceledError', code: 'ERR_CANCELED' }, ctx)).toMatchObject({ kind: 'timeout', status: 504 });
+    expect(mapTransportFailure({ name: 'HeadersTimeoutError', code: 'UND_ERR_HEADERS_TIMEOUT' }, ctx)).toMatchObject({ kind: 'timeout', status: 504 });
+    expect(mapTransportFailure({ name: 'BodyTimeoutError', code: 'UND_ERR_BODY_TIMEOUT' }, ctx)).toMatchObject({ kind: 'timeout', status: 504 });
     expect(mapTransportFailure({ code: 'ECONNREFUSED' }, ctx)).toMatchObject({ kind: 'unreachable', status: 502, retryable: true });
+    expect(mapTransportFailure({ name: 'SocketError', code: 'UND_ERR_SOCKET' }, ctx)).toMatchObject({ kind: 'unreachable', status: 502 });
   });
 
   it('reads group-route validation messages ({property, message})', () => {

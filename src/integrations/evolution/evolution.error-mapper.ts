@@ -90,7 +90,12 @@ export function mapTransportFailure(err: unknown, ctx: FailureContext): Evolutio
   const code = isRecord(err) ? String(err.code ?? '') : '';
   const name = isRecord(err) ? String(err.name ?? '') : '';
   const timedOut =
-    code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || name === 'TimeoutError' || name === 'AbortError';
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'ECONNABORTED' ||
+    code === 'ETIMEDOUT' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError';
   if (timedOut) {
     return new EvolutionError('timeout', `The WhatsApp server did not answer in time while trying to ${ctx.operation}`, 0, true);
   }

@@ -1,11 +1,11 @@
-import { Method } from 'axios';
+import { UpstreamMethod } from '@/integrations/evolution/evolution.client';
 import { ValidationError } from '@/common/errors/app-error';
 import { isRecord } from './upstream-answer';
 
 /** A legacy route the gateway forwards as it is, once the caller may touch the instance. */
 export interface ForwardedRoute {
   /** The upstream's real method (contract §2), whatever method the reference documents. */
-  method: Method;
+  method: UpstreamMethod;
   /** `<group>/<action>`; the instance name follows. */
   route: string;
   /** Query parameters the upstream may see; every other one is dropped. */
@@ -15,7 +15,7 @@ export interface ForwardedRoute {
   extraTimeoutMs?: number;
 }
 
-function route(method: Method, path: string, operation: string, extra: Partial<ForwardedRoute> = {}): ForwardedRoute {
+function route(method: UpstreamMethod, path: string, operation: string, extra: Partial<ForwardedRoute> = {}): ForwardedRoute {
   return { method, route: path, operation, ...extra };
 }
 

@@ -79,7 +79,8 @@ describe('upstream statuses applied in batches', () => {
     );
     expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied']);
     const row = await prisma.message.findUniqueOrThrow({ where: { id: m.id } });
-    expect(row).toMatchObject({ status: 'read', readAt: expect.any(Date) });
+    // Merged into one move, the milestones passed on the way are stamped too.
+    expect(row).toMatchObject({ status: 'read', sentAt: expect.any(Date), deliveredAt: expect.any(Date), readAt: expect.any(Date) });
     // A later repeat changes nothing.
     expect(await batcher.apply({ instanceId, upstreamMessageId: 'WA-merge', status: 'delivered' })).toBe('ignored');
   });

@@ -223,8 +223,10 @@ WITH ranks(status, rank) AS (
     AND ((f.to_status = 'failed' AND f.from_status IN ('queued', 'sent')) OR (f.to_status <> 'failed' AND rt.rank > rf.rank))
 ), moved AS (
   UPDATE messages m SET status = a.to_status, updated_at = now(),
-    sent_at = CASE WHEN a.to_status = 'sent' THEN now() ELSE m.sent_at END,
-    delivered_at = CASE WHEN a.to_status = 'delivered' THEN now() ELSE m.delivered_at END,
+    -- A message read was delivered and sent: a milestone passed without its own status (merged in one batch, or a
+    -- status the upstream never posted) is stamped when it is passed, an earlier stamp kept.
+    sent_at = CASE WHEN a.to_status <> 'failed' AND a.to_rank >= 1 THEN COALESCE(m.sent_at, now()) ELSE m.sent_at END,
+    delivered_at = CASE WHEN a.to_status <> 'failed' AND a.to_rank >= 2 THEN COALESCE(m.delivered_at, now()) ELSE m.delivered_at END,
     read_at = CASE WHEN a.to_status = 'read' THEN now() ELSE m.read_at END,
     failed_at = CASE WHEN a.to_status = 'failed' THEN now() ELSE m.failed_at END
   FROM allowed a WHERE m.id = a.id

@@ -1,6 +1,7 @@
 import { AxiosInstance, AxiosResponse } from 'axios';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance, uniqueInstanceName } from '../factories/instance.factory';
+import { MediaServer, startMediaServer } from '../setup/media-server';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { TEST_GLOBAL_KEY, TEST_MASTER_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
@@ -12,6 +13,8 @@ type Flavor = 'client key' | 'instance key' | 'master key';
 
 describe('Evolution API pass-through', () => {
   let t: TestApp;
+  /** The tenants' media host on loopback: the gateway fetches media URLs itself (see media-fetch.e2e-spec.ts). */
+  let media: MediaServer;
   let http: AxiosInstance;
   let admin: string;
   /** Every upstream token the simulator ever held, and every response the gateway gave. */
@@ -19,7 +22,8 @@ describe('Evolution API pass-through', () => {
   const leaks: string[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ SEND_MAX_WAIT_MS: '1000' });
+    media = await startMediaServer();
+    t = await startTestApp({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', SEND_MAX_WAIT_MS: '1000' });
     http = httpClient(t.url);
     // Each answer is checked for the upstream's global key and every instance token the simulator knows.
     http.interceptors.response.use((res) => {
@@ -32,7 +36,10 @@ describe('Evolution API pass-through', () => {
     });
     admin = await adminToken(http);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await media.close();
+  });
 
   const key = (apikey: string) => ({ headers: { apikey } });
   const master = key(TEST_MASTER_KEY);
@@ -265,7 +272,7 @@ describe('Evolution API pass-through', () => {
     it('refuses an inline webhook the gateway may not call before anything is created', async () => {
       const client = await createClient(http, admin, UNPACED);
       const name = uniqueInstanceName();
-      const res = await http.post('/instance/create', { instanceName: name, webhook: { url: 'http://127.0.0.1:9/hook', events: [] } }, key(client.apiKey));
+      const res = await http.post('/instance/create', { instanceName: name, webhook: { url: 'http://10.0.0.5:9/hook', events: [] } }, key(client.apiKey));
       expect(res.status).toBe(400);
       expect(t.sim.instance(name)).toBeUndefined();
       expect((await http.get('/instance/fetchInstances', key(client.apiKey))).data).toEqual([]);
@@ -297,14 +304,14 @@ describe('Evolution API pass-through', () => {
       const to = '254712345678';
       const sends: [string, Record<string, unknown>, string][] = [
         ['sendText', { number: to, text: 'hi' }, 'text'],
-        ['sendMedia', { number: to, mediatype: 'image', media: 'https://example.com/p.jpg', caption: 'c' }, 'image'],
-        ['sendMedia', { number: to, mediatype: 'video', media: 'https://example.com/v.mp4' }, 'video'],
-        ['sendMedia', { number: to, mediatype: 'document', media: 'https://example.com/i.pdf', fileName: 'i.pdf' }, 'document'],
-        ['sendMedia', { number: to, mediatype: 'audio', media: 'https://example.com/a.mp3' }, 'audio'],
-        ['sendWhatsAppAudio', { number: to, audio: 'https://example.com/a.mp3', encoding: true }, 'audio'],
+        ['sendMedia', { number: to, mediatype: 'image', media: `${media.url}/p.jpg`, caption: 'c' }, 'image'],
+        ['sendMedia', { number: to, mediatype: 'video', media: `${media.url}/v.mp4` }, 'video'],
+        ['sendMedia', { number: to, mediatype: 'document', media: `${media.url}/i.pdf`, fileName: 'i.pdf' }, 'document'],
+        ['sendMedia', { number: to, mediatype: 'audio', media: `${media.url}/a.mp3` }, 'audio'],
+        ['sendWhatsAppAudio', { number: to, audio: `${media.url}/a.mp3`, encoding: true }, 'audio'],
         ['sendLocation', { number: to, name: 'Nairobi CBD', address: 'Kenyatta Avenue', latitude: -1.2921, longitude: 36.8219 }, 'location'],
         ['sendContact', { number: to, contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }] }, 'contact'],
-        ['sendSticker', { number: to, sticker: 'https://example.com/s.png' }, 'sticker'],
+        ['sendSticker', { number: to, sticker: `${media.url}/s.png` }, 'sticker'],
         ['sendPoll', { number: to, name: 'Preferred?', selectableCount: 1, values: ['Email', 'Phone'] }, 'poll'],
         ['sendButtons', { number: to, title: 'Choose', description: 'Below', footer: 'NM', buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }] }, 'buttons'],
         ['sendReaction', { key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' }, 'reaction'],

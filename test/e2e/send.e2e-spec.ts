@@ -3,6 +3,7 @@ import { AppConfig } from '@/config/app-config';
 import { upstreamWebhookToken, UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
+import { MEDIA_BYTES, MediaServer, startMediaServer } from '../setup/media-server';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 
@@ -11,15 +12,21 @@ const UNPACED = { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0, max_i
 
 describe('sending, message log and stats', () => {
   let t: TestApp;
+  /** The tenants' media host on loopback: the gateway fetches media URLs itself (see media-fetch.e2e-spec.ts). */
+  let media: MediaServer;
   let http: AxiosInstance;
   let admin: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ SEND_MAX_WAIT_MS: '1000', MAX_MEDIA_BYTES: '2048' });
+    media = await startMediaServer();
+    t = await startTestApp({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', SEND_MAX_WAIT_MS: '1000', MAX_MEDIA_BYTES: '2048' });
     http = httpClient(t.url);
     admin = await adminToken(http);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await media.close();
+  });
 
   /** A client with a connected instance. */
   async function tenant(settings: Record<string, unknown> = UNPACED): Promise<{ client: TestClient; instance: TestInstance; key: { headers: { apikey: string } } }> {
@@ -113,10 +120,10 @@ describe('sending, message log and stats', () => {
     it('sends each media type by URL', async () => {
       const { instance, key } = await tenant();
       for (const mediaType of ['image', 'video', 'audio'] as const) {
-        const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType, media: 'https://example.com/f', caption: 'c' }, key);
+        const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType, media: `${media.url}/f`, caption: 'c' }, key);
         expect(res.status).toBe(201);
         expect(res.data.message_type).toBe(mediaType);
-        expect(sendsTo(instance.name).at(-1)!.body).toMatchObject({ mediatype: mediaType, media: 'https://example.com/f' });
+        expect(sendsTo(instance.name).at(-1)!.body).toMatchObject({ mediatype: mediaType, media: MEDIA_BYTES.toString('base64') });
       }
     });
 
@@ -334,7 +341,7 @@ describe('sending, message log and stats', () => {
       const { instance, key } = await tenant();
       await http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'a' }, key);
       await http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345679', text: 'b' }, key);
-      await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: 'https://example.com/x.jpg' }, key);
+      await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/x.jpg` }, key);
       await http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712340000', text: 'fails' }, key);
       await waitFor(async () => (await http.get('/api/v1/whatsapp/stats', key)).data.total_sent === 3, 5000, 'three sent');
 

@@ -1,10 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@/config/app-config';
+import { MediaFetcher } from './media-fetcher';
 import { OutboundGuard } from './outbound-guard';
 
 @Global()
 @Module({
-  providers: [{ provide: OutboundGuard, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboundGuard(config.get('WEBHOOK_ALLOWED_HOSTS')) }],
-  exports: [OutboundGuard],
+  providers: [
+    { provide: OutboundGuard, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboundGuard(config.get('WEBHOOK_ALLOWED_HOSTS')) },
+    MediaFetcher,
+  ],
+  exports: [OutboundGuard, MediaFetcher],
 })
 export class OutboundModule {}

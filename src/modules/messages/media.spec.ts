@@ -2,7 +2,7 @@ import { readMedia } from './media';
 
 describe(readMedia.name, () => {
   it('passes URLs through', () => {
-    expect(readMedia('https://example.com/a.jpg', 100)).toEqual({ media: 'https://example.com/a.jpg' });
+    expect(readMedia('https://example.com/a.jpg', 100)).toEqual({ media: 'https://example.com/a.jpg', url: true });
   });
 
   it('strips a data URI prefix and keeps its MIME type', () => {

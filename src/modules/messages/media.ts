@@ -1,8 +1,10 @@
 import { PayloadTooLargeError, ValidationError } from '@/common/errors/app-error';
 
 export interface MediaPayload {
-  /** What goes upstream: the URL, or bare base64 (the upstream refuses data URIs, contract §2.2). */
+  /** The URL (which the gateway fetches itself, see MediaFetcher), or bare base64 (the upstream refuses data URIs). */
   media: string;
+  /** Set when `media` is a URL. */
+  url?: true;
   /** MIME type read from a data URI, when the caller gave none. */
   mimetype?: string;
 }
@@ -19,7 +21,7 @@ export function readMedia(raw: string, maxBytes: number): MediaPayload {
     } catch {
       throw new ValidationError('media: is not a valid URL');
     }
-    return { media: value };
+    return { media: value, url: true };
   }
   const dataUri = DATA_URI.exec(value);
   const base64 = (dataUri ? value.slice(dataUri[0].length) : value).replace(/\s+/g, '');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
 import { ValidationError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
@@ -50,6 +51,7 @@ export class SendService {
     private readonly caps: DailyCapService,
     private readonly config: AppConfig,
     private readonly acceptances: AcceptanceTracker,
+    private readonly mediaFetcher: MediaFetcher,
   ) {}
 
   async sendText(auth: ClientAuth, dto: SendTextDto): Promise<MessageResponseDto> {
@@ -69,14 +71,15 @@ export class SendService {
   async sendMedia(auth: ClientAuth, dto: SendMediaDto): Promise<MessageResponseDto> {
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const recipient = this.recipient(dto.number);
-    const { media, mimetype } = readMedia(dto.media, this.config.get('MAX_MEDIA_BYTES'));
+    const read = readMedia(dto.media, this.config.get('MAX_MEDIA_BYTES'));
+    const fetched = read.url ? await this.mediaFetcher.fetch('media', read.media) : undefined;
     const body = {
       number: recipient.value,
       mediatype: dto.mediaType,
-      media,
+      media: fetched?.base64 ?? read.media,
       caption: dto.caption,
-      fileName: dto.fileName,
-      mimetype: dto.mimetype ?? mimetype,
+      fileName: dto.fileName ?? fetched?.fileName,
+      mimetype: dto.mimetype ?? read.mimetype ?? fetched?.mimetype,
     };
     return this.deliver({
       instance,

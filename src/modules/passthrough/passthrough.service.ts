@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isURL } from 'class-validator';
 import { ForbiddenError, ValidationError } from '@/common/errors/app-error';
+import { MediaFetcher } from '@/common/net/media-fetcher';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
@@ -61,6 +62,9 @@ class UpstreamRefusal extends Error {
   }
 }
 
+/** The body field that carries each media send's file (a URL, base64, or a multipart upload upstream). */
+const MEDIA_FIELDS: Partial<Record<SendAction, string>> = { sendMedia: 'media', sendWhatsAppAudio: 'audio', sendSticker: 'sticker' };
+
 /**
  * The reference's legacy Evolution API routes, per tenant. Every route resolves the named instance against the
  * caller first (404 before any upstream call), calls the upstream with the gateway's own credentials (global key or
@@ -78,6 +82,7 @@ export class PassthroughService {
     private readonly evolution: EvolutionClient,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
+    private readonly mediaFetcher: MediaFetcher,
     @Inject(INSTANCE_TOKEN_STORE) private readonly tokens: InstanceTokenStore,
   ) {}
 
@@ -187,6 +192,7 @@ export class PassthroughService {
     const messageType = SEND_ROUTES[action](body);
     const recipient = this.sender.recipient(sendTarget(action, body));
     const { auth, instance } = await this.resolve(caller, name);
+    const outgoing = await this.withFetchedMedia(action, body);
     const delay = typeof body.delay === 'number' && body.delay > 0 ? Math.min(body.delay, 120000) : 0;
     const context = { operation: 'send the message', instanceName: instance.name };
     let answer: RawUpstreamResponse | undefined;
@@ -199,7 +205,7 @@ export class PassthroughService {
         source: 'passthrough',
         maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
         send: async (to) => {
-          const forwarded = action === 'sendReaction' ? body : { ...body, number: to };
+          const forwarded = action === 'sendReaction' ? outgoing : { ...outgoing, number: to };
           const res = await this.evolution.forward({
             method: 'POST',
             route: `message/${action}`,
@@ -220,6 +226,19 @@ export class PassthroughService {
       if (!(err instanceof UpstreamRefusal)) throw err;
       return this.relay(instance, err.response, context);
     }
+  }
+
+  /**
+   * Media named by URL is fetched by the gateway through the outbound guard and sent upstream as base64, so the
+   * upstream never fetches a tenant's URL from inside the deployment (see MediaFetcher).
+   */
+  private async withFetchedMedia(action: SendAction, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const field = MEDIA_FIELDS[action];
+    const value = field ? body[field] : undefined;
+    if (!field || typeof value !== 'string' || !/^https?:\/\//i.test(value.trim())) return body;
+    const fetched = await this.mediaFetcher.fetch(field, value.trim());
+    const named = action === 'sendMedia' ? { mimetype: body.mimetype ?? fetched.mimetype, fileName: body.fileName ?? fetched.fileName } : {};
+    return { ...body, [field]: fetched.base64, ...named };
   }
 
   // ---- webhook: the tenant's configuration, kept by the gateway ----

@@ -1,5 +1,6 @@
 /**
- * What a send costs, measured as users run the gateway: one `APP_ROLE=all` process in front of an upstream that
+ * What a send costs, measured as users run the gateway: one `APP_ROLE=all` process of the build (`node dist/main.js`,
+ * built first by `npm run build`) in front of an upstream that
  * behaves like Evolution API (after every send it posts `send.message`, then `messages.update` SERVER_ACK,
  * DELIVERY_ACK and READ), with a bare Node `http` proxy of the same route to the same upstream as the floor.
  *
@@ -14,6 +15,7 @@
  * `--profile` runs the gateway under `--cpu-prof` and prints where its CPU went during the first steady run.
  */
 import axios from 'axios';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -77,7 +79,10 @@ async function main(): Promise<void> {
     const profileDir = process.argv.includes('--profile') ? mkdtempSync(path.join(tmpdir(), 'nm-send-prof-')) : undefined;
     if (profileDir) cleanup.add('remove the CPU profile', () => rmSync(profileDir, { recursive: true, force: true }));
     const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: db.url, redisPrefix: prefix, nodeArgs });
+    // The gateway as operators run it: the build, `node dist/main.js` (npm run start:prod).
+    log('building the gateway (npm run build)');
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: db.url, redisPrefix: prefix, nodeArgs, built: true });
     const tenant = await createTenant(gateway.url, sim, db.url, 1);
     const instance = tenant.instances[0]!.name;
     const bareInstance = await createBareInstance(sim);

@@ -25,7 +25,10 @@ export interface Child {
 export function spawnTs(name: string, entry: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '-r', EXIT_WITH_PARENT, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', entry],
+    // A built entry (dist/*.js, as `npm run start:prod` runs it) needs no compiler in the process.
+    entry.endsWith('.js')
+      ? [...nodeArgs, '-r', EXIT_WITH_PARENT, entry]
+      : [...nodeArgs, '-r', EXIT_WITH_PARENT, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', entry],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: 'true', ...env } as NodeJS.ProcessEnv,

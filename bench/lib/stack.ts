@@ -68,7 +68,17 @@ export interface Gateway {
  */
 export async function startGateway(
   cleanup: Cleanup,
-  opts: { simUrl: string; databaseUrl: string; redisPrefix: string; redisUrl?: string; nodeArgs?: string[]; name?: string; port?: number },
+  opts: {
+    simUrl: string;
+    databaseUrl: string;
+    redisPrefix: string;
+    redisUrl?: string;
+    nodeArgs?: string[];
+    name?: string;
+    port?: number;
+    /** Run the build (dist/main.js, after `npm run build`) instead of compiling src/main.ts on load. */
+    built?: boolean;
+  },
 ): Promise<Gateway> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -81,7 +91,7 @@ export async function startGateway(
     EVOLUTION_API_URL: opts.simUrl,
     LOG_LEVEL: 'warn',
   });
-  const child = spawnTs(opts.name ?? 'gateway', 'src/main.ts', env, opts.nodeArgs);
+  const child = spawnTs(opts.name ?? 'gateway', opts.built ? 'dist/main.js' : 'src/main.ts', env, opts.nodeArgs);
   cleanup.add(`stop the ${child.name}`, () => child.stop());
   await waitUntil(`the ${child.name} to be ready`, 120000, async () => (await probe.get(`${url}/health/ready`)).status === 200, child);
   return { child, url };

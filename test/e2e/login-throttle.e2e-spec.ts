@@ -38,6 +38,23 @@ describe('admin login throttling', () => {
     });
   });
 
+  describe('behind a trusted proxy', () => {
+    let t: TestApp;
+    let http: AxiosInstance;
+    beforeAll(async () => {
+      t = await startTestApp({ TRUST_PROXY: 'true' });
+      http = httpClient(t.url);
+    });
+    afterAll(() => t.close());
+
+    it('never lets failures from one address lock the admin out at another', async () => {
+      const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+      for (let i = 0; i < 6; i++) await http.post('/api/login', { username: TEST_ADMIN.username, password: `guess-${i}` }, from('203.0.113.7'));
+      expect((await http.post('/api/login', TEST_ADMIN, from('203.0.113.7'))).status).toBe(429);
+      expect((await http.post('/api/login', TEST_ADMIN, from('198.51.100.20'))).status).toBe(200);
+    });
+  });
+
   describe('per address', () => {
     let t: TestApp;
     let http: AxiosInstance;

@@ -171,10 +171,13 @@ describe('sending, message log and stats', () => {
       expect(after.data.messages[0].status).toBe('read');
     });
 
-    it('refuses webhooks without the instance’s token', async () => {
+    it('refuses webhooks without the instance’s token, and answers an unknown instance the same way', async () => {
       const { instance } = await tenant();
-      const res = await http.post(`/webhooks/evolution/${instance.name}`, { event: 'messages.update', data: {} }, { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: 'forged' } });
-      expect(res.status).toBe(401);
+      const forged = { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: 'forged' } };
+      const wrongToken = await http.post(`/webhooks/evolution/${instance.name}`, { event: 'messages.update', data: {} }, forged);
+      const unknownName = await http.post('/webhooks/evolution/no-such-instance-anywhere', { event: 'messages.update', data: {} }, forged);
+      expect(wrongToken.status).toBe(401);
+      expect(unknownName.data).toEqual(wrongToken.data);
     });
 
     it('applies a status that arrives before the send was logged, once the message exists', async () => {

@@ -64,7 +64,7 @@ export class RateLimitedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, code = 'SERVICE_UNAVAILABLE') {
-    super(503, code, message);
+  constructor(message: string, code = 'SERVICE_UNAVAILABLE', retryAfterSeconds?: number) {
+    super(503, code, message, retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
   }
 }

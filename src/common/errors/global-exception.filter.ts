@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { fromPrismaError } from '@/database/prisma-error';
+import { fromDatabaseOutage, fromPrismaError } from '@/database/prisma-error';
 import { AppError } from './app-error';
 import { errorBody, ErrorBody } from './http-status';
 
@@ -32,6 +32,11 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
     const prisma = fromPrismaError(exception);
     if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
+    const outage = fromDatabaseOutage(exception);
+    if (outage) {
+      this.logger.warn({ err: exception }, 'Database unavailable');
+      return { body: errorBody(outage.status, outage.message), headers: outage.headers };
+    }
     if (exception instanceof HttpException) return { body: fromHttpException(exception, request), headers: {} };
 
     const errorId = randomUUID();

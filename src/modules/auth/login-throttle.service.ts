@@ -3,8 +3,10 @@ import { RateLimitedError } from '@/common/errors/app-error';
 import { RedisService } from '@/common/redis/redis.service';
 
 /**
- * Login attempts allowed per username and per address inside the window. A success clears the username's count and
- * takes its own attempt back from the address, so only failures add up there.
+ * Login attempts allowed per username from one address, and per address over all usernames, inside the window. The
+ * username is only ever counted together with the address, so failures from elsewhere cannot lock a user out (an
+ * attacker who knows the admin's name would otherwise lock the real admin out, again and again). A success clears
+ * the pair's count and takes its own attempt back from the address, so only failures add up there.
  */
 export const LOGIN_MAX_ATTEMPTS_PER_USERNAME = 5;
 export const LOGIN_MAX_ATTEMPTS_PER_ADDRESS = 20;
@@ -47,6 +49,6 @@ export class LoginThrottleService {
   }
 
   private keys(username: string, address: string): [string, string] {
-    return [this.redis.key('login-attempts', 'user', username.toLowerCase()), this.redis.key('login-attempts', 'addr', address)];
+    return [this.redis.key('login-attempts', 'user-at-addr', address, username.toLowerCase()), this.redis.key('login-attempts', 'addr', address)];
   }
 }

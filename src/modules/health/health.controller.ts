@@ -26,7 +26,7 @@ export class HealthController {
     const down = Object.entries(checks)
       .filter(([, c]) => c.status === 'down')
       .map(([name, c]) => `${name} (${c.error})`);
-    void reply.status(503);
+    void reply.status(503).header('Retry-After', '5');
     return { ...errorBody(503, `Not ready: ${down.join(', ')}`), checks };
   }
 }

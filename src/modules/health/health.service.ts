@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@/common/redis/redis.service';
 import { PrismaService } from '@/database/prisma.service';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
@@ -27,15 +27,24 @@ export class HealthService {
 
   async readiness(): Promise<Readiness> {
     const [database, redis, upstream] = await Promise.all([
-      check(() => this.prisma.$queryRaw`SELECT 1`),
-      check(() => this.redis.ping()),
-      check(() => this.evolution.ping(READY_CHECK_TIMEOUT_MS)),
+      check('database', () => this.prisma.rows('SELECT 1')),
+      check('redis', () => this.redis.ping()),
+      check('upstream', () => this.evolution.ping(READY_CHECK_TIMEOUT_MS)),
     ]);
     return { ready: [database, redis, upstream].every((c) => c.status === 'up'), checks: { database, redis, upstream } };
   }
 }
 
-async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
+const logger = new Logger(HealthService.name);
+
+/** What a failed check says: plain words; the driver's text (hosts, ports, internals) goes to the log only. */
+const DOWN: Record<string, string> = {
+  database: 'the database does not answer',
+  redis: 'Redis does not answer',
+  upstream: 'the WhatsApp server does not answer',
+};
+
+async function check(name: keyof typeof DOWN, probe: () => Promise<unknown>): Promise<CheckResult> {
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -45,7 +54,8 @@ async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
     await Promise.race([probe(), deadline]);
     return { status: 'up', latency_ms: Date.now() - started };
   } catch (err) {
-    return { status: 'down', latency_ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) };
+    logger.warn({ check: name, err: err instanceof Error ? err.message : String(err) }, 'Readiness check failed');
+    return { status: 'down', latency_ms: Date.now() - started, error: DOWN[name]! };
   } finally {
     clearTimeout(timer);
   }

@@ -100,18 +100,7 @@ export class SendService {
         ? this.caps.check(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()))
         : null;
     const slot = await this.pacer.admit(instance.id, d.limits, d.maxWaitMs, cap);
-    const messageId =
-      d.interruptedMessageId ??
-      (
-        await this.messages.createForClient(instance.clientId, {
-          instanceId: instance.id,
-          bulkId: d.bulkId,
-          bulkRecipientId: d.bulkRecipientId,
-          source: d.source,
-          number: d.recipient.value,
-          messageType: d.messageType,
-        })
-      ).id;
+    const messageId = d.interruptedMessageId ?? (await this.logAttempt(d, cap !== null));
     let departed = false;
     try {
       const wait = slot - Date.now();
@@ -127,6 +116,24 @@ export class SendService {
       await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason);
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
       if (!(err instanceof EvolutionError && err.kind === 'timeout')) await this.caps.giveBack(instance.id);
+      throw err;
+    }
+  }
+
+  /** Writes the attempt's log row; when that fails (the database is down), the cap unit just taken is given back. */
+  private async logAttempt(d: Delivery, tookCapUnit: boolean): Promise<bigint> {
+    try {
+      const message = await this.messages.createForClient(d.instance.clientId, {
+        instanceId: d.instance.id,
+        bulkId: d.bulkId,
+        bulkRecipientId: d.bulkRecipientId,
+        source: d.source,
+        number: d.recipient.value,
+        messageType: d.messageType,
+      });
+      return message.id;
+    } catch (err) {
+      if (tookCapUnit) await this.caps.giveBack(d.instance.id).catch(() => undefined);
       throw err;
     }
   }

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { NotFoundError, UnauthorizedError } from '@/common/errors/app-error';
+import { UnauthorizedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
@@ -22,6 +22,9 @@ interface UpstreamEnvelope {
 }
 
 type Data = Record<string, unknown>;
+
+/** Checked against when the name is unknown, so that case costs what a wrong token costs. */
+const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
 
 function asRecord(value: unknown): Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : {};
@@ -63,10 +66,10 @@ export class UpstreamWebhookService {
 
   async receive(instanceName: string, token: string | undefined, body: UpstreamEnvelope, suffix?: string): Promise<{ received: true }> {
     const instance = await this.instances.findLiveByNameWithClientUrlForSystem(instanceName);
-    if (!instance) throw new NotFoundError(`Instance "${instanceName}" does not exist`, 'INSTANCE_NOT_FOUND');
-    if (!isUpstreamWebhookToken(this.config, instance.id, token)) {
-      throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
-    }
+    // An unknown name and a wrong token get the same answer (after the same work), so the receiver does not tell
+    // anyone which instance names exist.
+    const tokenValid = isUpstreamWebhookToken(this.config, instance?.id ?? UNKNOWN_INSTANCE_ID, token);
+    if (!instance || !tokenValid) throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
     const event = eventName(body, suffix);
     const data = asRecord(body.data);
     let forward = true;

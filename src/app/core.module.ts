@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { GlobalExceptionFilter } from '@/common/errors/global-exception.filter';
-import { loggerParams } from '@/common/logging/logger.options';
+import { loggerParams, wantsPrettyLogs } from '@/common/logging/logger.options';
 import { OutboundModule } from '@/common/net/outbound.module';
 import { RedisModule } from '@/common/redis/redis.module';
 import { AppConfig } from '@/config/app-config';
@@ -19,7 +19,7 @@ import { QueueModule } from '@/queue/queue.module';
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => loggerParams(config.get('LOG_LEVEL'), process.stdout.isTTY === true),
+      useFactory: (config: AppConfig) => loggerParams(config.get('LOG_LEVEL'), wantsPrettyLogs(process.stdout.isTTY === true)),
     }),
     PrismaModule,
     RedisModule,

@@ -79,6 +79,22 @@ describe('tenant webhooks', () => {
     expect(JSON.stringify(hook.body)).toContain('I need help with my order');
   });
 
+  it('reaches the tenant directly even with HTTP_PROXY set, so the address check at connect time holds', async () => {
+    const { instance } = await tenant('/direct');
+    const saved = { upper: process.env.HTTP_PROXY, lower: process.env.http_proxy };
+    // A proxy would connect to the target itself, past the guard's check of the address; this one does not even exist.
+    process.env.HTTP_PROXY = process.env.http_proxy = 'http://127.0.0.1:9';
+    try {
+      t.sim.receiveMessage(instance.name, { from: '254712345678', text: 'direct' });
+      await waitFor(() => hooksFor(instance).find((h) => h.path === '/direct'), 5000, 'a delivery that bypassed the proxy');
+    } finally {
+      for (const [name, value] of [['HTTP_PROXY', saved.upper], ['http_proxy', saved.lower]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('delivers a send’s status updates in their envelope', async () => {
     const { instance, key } = await tenant();
     const sent = await http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'hi' }, key);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { redactUrl, requestId } from './logger.options';
+import { redactUrl, requestId, wantsPrettyLogs } from './logger.options';
 
 describe('logger options', () => {
   it('keeps the path and hides query values, which may carry phone numbers', () => {
@@ -13,5 +13,14 @@ describe('logger options', () => {
     expect(requestId({ headers: { 'x-request-id': 'abc-123' } } as unknown as IncomingMessage)).toBe('abc-123');
     const generated = requestId({ headers: { 'x-request-id': 'bad id\nwith newline' } } as unknown as IncomingMessage);
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('prints pretty logs only at a terminal and only where pino-pretty is installed (never in the production image)', () => {
+    const missing = () => {
+      throw new Error("Cannot find module 'pino-pretty'");
+    };
+    expect(wantsPrettyLogs(true, missing)).toBe(false);
+    expect(wantsPrettyLogs(true, () => '/node_modules/pino-pretty/index.js')).toBe(true);
+    expect(wantsPrettyLogs(false, () => '/node_modules/pino-pretty/index.js')).toBe(false);
   });
 });

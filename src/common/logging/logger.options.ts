@@ -44,6 +44,20 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * Pretty single-line logs for a person at a terminal, when the development-only `pino-pretty` is installed: the
+ * production image has no dev dependencies, and `docker run -t` gives it a terminal too.
+ */
+export function wantsPrettyLogs(isTTY: boolean, resolve: (id: string) => string = require.resolve): boolean {
+  if (!isTTY) return false;
+  try {
+    resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function loggerParams(level: LogLevel, pretty: boolean): Params {
   return {
     // The upstream's webhooks (four per message sent) are routine traffic: a request logger of their own for each

@@ -51,6 +51,8 @@ export class WebhookDeliveryService implements OnModuleDestroy {
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
       maxRedirects: 0,
+      // Never through HTTP(S)_PROXY: a proxy would connect to the target itself, past the guard's address check.
+      proxy: false,
       validateStatus: () => true,
       timeout: config.get('WEBHOOK_TIMEOUT_MS'),
       // Tenant answers are never read beyond their status; a huge body must not fill memory.

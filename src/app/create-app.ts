@@ -11,13 +11,39 @@ import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
 
 /** Base64 media rides in JSON bodies: room for the largest media file once encoded, plus the rest of the body. */
-function bodyLimit(env: EnvSchema): number {
+function mediaBodyLimit(env: EnvSchema): number {
   return Math.ceil((env.MAX_MEDIA_BYTES * 4) / 3) + 1024 * 1024;
+}
+
+/** Routes whose bodies carry media: they alone take MAX_MEDIA_BYTES worth of JSON. */
+const MEDIA_ROUTES = /^\/(api\/v1\/whatsapp\/send-media|message\/(sendMedia|sendWhatsAppAudio|sendSticker|sendPtv|sendStatus)\/)/;
+/** A bulk of 10,000 recipients with their variables. */
+const BULK_ROUTES = /^\/api\/v1\/whatsapp\/send-bulk$/;
+/** The upstream's webhooks: an inbound message can carry a long text, quoted messages and a thumbnail. */
+const UPSTREAM_WEBHOOK_ROUTES = /^\/webhooks\/evolution\//;
+/** Login, token exchange and the admin API take a few fields: a large body there is only a way to burn memory. */
+const CREDENTIAL_ROUTES = /^\/api\/(login|v1\/auth\/token|admin\/)/;
+const BULK_BODY_LIMIT = 8 * 1024 * 1024;
+const UPSTREAM_WEBHOOK_BODY_LIMIT = 1024 * 1024;
+const CREDENTIAL_BODY_LIMIT = 16 * 1024;
+/** Everything else: room for WhatsApp's longest text (65,536 characters of up to 4 bytes each) and its fields. */
+const DEFAULT_BODY_LIMIT = 320 * 1024;
+
+/** The body limit of each route, set as Fastify registers it (documented in README, "Body limits"). */
+export function bodyLimitFor(url: string, env: EnvSchema): number {
+  if (MEDIA_ROUTES.test(url)) return mediaBodyLimit(env);
+  if (BULK_ROUTES.test(url)) return BULK_BODY_LIMIT;
+  if (UPSTREAM_WEBHOOK_ROUTES.test(url)) return UPSTREAM_WEBHOOK_BODY_LIMIT;
+  if (CREDENTIAL_ROUTES.test(url)) return CREDENTIAL_BODY_LIMIT;
+  return DEFAULT_BODY_LIMIT;
 }
 
 /** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
 export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(env), trustProxy: new AppConfig(env).trustProxy, genReqId: requestId });
+  const adapter = new FastifyAdapter({ bodyLimit: DEFAULT_BODY_LIMIT, trustProxy: new AppConfig(env).trustProxy, genReqId: requestId });
+  adapter.getInstance().addHook('onRoute', (route) => {
+    route.bodyLimit = bodyLimitFor(route.url, env);
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(

@@ -12,6 +12,29 @@ describe('HTTP conventions shared by every route', () => {
   });
   afterAll(() => t.close());
 
+  it('asks the upstream at most once per few seconds however often readiness is probed', async () => {
+    const probes = () => t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === '__nextmavens_health_probe__');
+    const before = probes().length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => http.get('/health/ready')));
+    for (let i = 0; i < 5; i++) answers.push(await http.get('/health/ready'));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(probes().length - before).toBeLessThanOrEqual(1);
+  });
+
+  it('limits bodies per route: small for login and most routes, large only where media rides', async () => {
+    const padding = 'x'.repeat(100 * 1024);
+    const login = await http.post('/api/login', { username: 'admin', password: padding });
+    expect(login.status).toBe(413);
+    expect(login.data).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+    expect((await http.post('/api/v1/auth/token', { padding })).status).toBe(413);
+    expect((await http.post('/webhooks/evolution/some-instance', { event: 'x', data: 'y'.repeat(2 * 1024 * 1024) })).status).toBe(413);
+    expect((await http.post('/api/v1/whatsapp/send', { text: 'z'.repeat(400 * 1024) })).status).toBe(413);
+    // Larger bodies pass where they belong: what stops these is the missing key, not the size.
+    expect((await http.post('/api/v1/whatsapp/send', { text: padding })).status).toBe(401);
+    expect((await http.post('/api/v1/whatsapp/send-media', { media: 'm'.repeat(1024 * 1024) })).status).toBe(401);
+    expect((await http.post('/webhooks/evolution/some-instance', { event: 'x', data: padding })).status).toBe(401);
+  });
+
   it('answers unknown routes with the one error shape', async () => {
     const res = await http.get('/no/such/route?number=254712345678');
     expect(res.status).toBe(404);

@@ -29,11 +29,27 @@ export class HealthService {
     const [database, redis, upstream] = await Promise.all([
       check('database', () => this.prisma.rows('SELECT 1')),
       check('redis', () => this.redis.ping()),
-      check('upstream', () => this.evolution.ping(READY_CHECK_TIMEOUT_MS)),
+      this.upstreamCheck(),
     ]);
     return { ready: [database, redis, upstream].every((c) => c.status === 'up'), checks: { database, redis, upstream } };
   }
+
+  /**
+   * The upstream's answer is kept for UPSTREAM_CHECK_TTL_MS (and shared by the probes that ask meanwhile): readiness
+   * is unauthenticated, and must not let anyone make the gateway call the upstream at the rate they probe it.
+   */
+  private upstreamCheck(): Promise<CheckResult> {
+    const now = Date.now();
+    if (!this.upstream || this.upstream.at + UPSTREAM_CHECK_TTL_MS <= now) {
+      this.upstream = { at: now, result: check('upstream', () => this.evolution.ping(READY_CHECK_TIMEOUT_MS)) };
+    }
+    return this.upstream.result;
+  }
+
+  private upstream?: { at: number; result: Promise<CheckResult> };
 }
+
+export const UPSTREAM_CHECK_TTL_MS = 5000;
 
 const logger = new Logger(HealthService.name);
 

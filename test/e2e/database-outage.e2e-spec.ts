@@ -44,7 +44,11 @@ describe('while the database is down', () => {
     const refused = await send();
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
-    expect(refused.data).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; try again in a few seconds' });
+    expect(refused.data).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `The database is unavailable; try again in a few seconds (request id ${refused.headers['x-request-id']})`,
+    });
 
     const ready = await http.get('/health/ready');
     expect(ready.status).toBe(503);

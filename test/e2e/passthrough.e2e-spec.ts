@@ -480,8 +480,30 @@ describe('Evolution API pass-through', () => {
 
       t.sim.addFault({ route: `GET /settings/find/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: `bad key ${TEST_GLOBAL_KEY} / ${token}` } } });
       const leaky = await http.get(`/settings/find/${instance.name}`, key(client.apiKey));
-      expect(leaky.status).toBe(500);
-      expect(leaky.data.response.message).toBe('bad key [redacted] / [redacted]');
+      expect(leaky.status).toBe(502);
+      expect(leaky.data).toEqual({
+        statusCode: 502,
+        error: 'Bad Gateway',
+        message: `The WhatsApp server failed to read the settings (request id ${leaky.headers['x-request-id']})`,
+      });
+    });
+
+    it('answers an upstream 5xx on a send as v1 does, never with its text, and names the logged attempt', async () => {
+      const { client, instance } = await tenant();
+      const internals = "TypeError: Cannot read properties of undefined (reading 'id')";
+      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: [internals] } } });
+      const failed = await http.post(`/message/sendText/${instance.name}`, { number: '254712345678', text: 'hi' }, key(client.apiKey));
+      expect(failed.status).toBe(502);
+      expect(JSON.stringify(failed.data)).not.toContain('TypeError');
+      expect(failed.data.message).toMatch(/^The WhatsApp server failed to send the message \(request id .+\)$/);
+      const logged = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}&limit=1`, key(client.apiKey));
+      expect(logged.data.messages[0]).toMatchObject({ id: failed.headers['x-message-log-id'], status: 'failed' });
+
+      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: ['Error: Connection Closed'] } } });
+      const closed = await http.post(`/message/sendText/${instance.name}`, { number: '254712345678', text: 'hi' }, key(client.apiKey));
+      expect(closed.status).toBe(409);
+      expect(closed.data.message).toMatch(/is not connected to WhatsApp; reconnect it by scanning a new QR code/);
+      expect(closed.headers['x-message-log-id']).toMatch(/^\d+$/);
     });
 
     it('heals a rotated instance token transparently', async () => {

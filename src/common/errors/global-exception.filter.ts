@@ -28,14 +28,14 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   render(exception: unknown, request?: FastifyRequest): Rendered {
     if (exception instanceof AppError) {
       if (exception.status >= 500) this.logger.warn({ code: exception.code, msg: exception.message }, 'Request failed');
-      return { body: errorBody(exception.status, exception.message), headers: exception.headers };
+      return { body: errorBody(exception.status, withRequestId(exception.status, exception.message, request)), headers: exception.headers };
     }
     const prisma = fromPrismaError(exception);
     if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
     const outage = fromDatabaseOutage(exception);
     if (outage) {
       this.logger.warn({ err: exception }, 'Database unavailable');
-      return { body: errorBody(outage.status, outage.message), headers: outage.headers };
+      return { body: errorBody(outage.status, withRequestId(outage.status, outage.message, request)), headers: outage.headers };
     }
     if (exception instanceof HttpException) return { body: fromHttpException(exception, request), headers: {} };
 
@@ -43,6 +43,11 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     this.logger.error({ err: exception, errorId }, 'Unhandled error');
     return { body: errorBody(500, `Internal server error (error id ${errorId})`), headers: {} };
   }
+}
+
+/** A failure on the gateway's side names the request, so a tenant can quote it and an operator find it in the log. */
+function withRequestId(status: number, message: string, request?: FastifyRequest): string {
+  return status >= 500 && request?.id ? `${message} (request id ${request.id})` : message;
 }
 
 function fromHttpException(exception: HttpException, request?: FastifyRequest): ErrorBody {

@@ -32,6 +32,8 @@ export interface Delivery {
   bulkRecipientId?: bigint;
   /** The `queued` row of such an interrupted attempt: sent again under it, so a recipient has one row. */
   interruptedMessageId?: bigint;
+  /** Told the log row's id as soon as it is written, so a caller can name it even when the send then fails. */
+  onLogged?: (messageId: bigint) => void;
   /** How long the send may wait for the instance's pacing slot before answering 429. */
   maxWaitMs: number;
   send: (to: string) => Promise<SendResponse>;
@@ -101,6 +103,7 @@ export class SendService {
         : null;
     const slot = await this.pacer.admit(instance.id, d.limits, d.maxWaitMs, cap);
     const messageId = d.interruptedMessageId ?? (await this.logAttempt(d, cap !== null));
+    d.onLogged?.(messageId);
     let departed = false;
     try {
       const wait = slot - Date.now();

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isURL } from 'class-validator';
-import { ForbiddenError, ValidationError } from '@/common/errors/app-error';
+import { AppError, ForbiddenError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth, RawUpstreamResponse } from '@/integrations/evolution/evolution.client';
-import { embeddedError, FailureContext, mapUpstreamResponse } from '@/integrations/evolution/evolution.error-mapper';
+import { embeddedError, FailureContext, mapUpstreamResponse, upstreamText } from '@/integrations/evolution/evolution.error-mapper';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { FetchedInstance, SendResponse } from '@/integrations/evolution/evolution.types';
 import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
@@ -196,8 +196,10 @@ export class PassthroughService {
     const delay = typeof body.delay === 'number' && body.delay > 0 ? Math.min(body.delay, 120000) : 0;
     const context = { operation: 'send the message', instanceName: instance.name };
     let answer: RawUpstreamResponse | undefined;
+    let logId: bigint | undefined;
     try {
       const logged = await this.sender.deliver({
+        onLogged: (id) => (logId = id),
         instance,
         limits: auth.limits,
         recipient,
@@ -223,8 +225,14 @@ export class PassthroughService {
       });
       return { ...(await this.cleaned(instance, answer ?? { status: 201, body: {} }, context)), headers: { 'X-Message-Log-Id': logged.id } };
     } catch (err) {
-      if (!(err instanceof UpstreamRefusal)) throw err;
-      return this.relay(instance, err.response, context);
+      // A failed send is in the log too: its answer names the row, whatever the failure.
+      const logHeader: Record<string, string> = logId === undefined ? {} : { 'X-Message-Log-Id': logId.toString() };
+      if (!(err instanceof UpstreamRefusal)) {
+        if (err instanceof AppError) Object.assign(err.headers, logHeader);
+        throw err;
+      }
+      const relayed = await this.relay(instance, err.response, context, logHeader);
+      return { ...relayed, headers: { ...relayed.headers, ...logHeader } };
     }
   }
 
@@ -310,11 +318,20 @@ export class PassthroughService {
 
   /**
    * The upstream's answer for the caller, with the quirks that break clients smoothed: a 401/403 means the gateway's
-   * own credentials failed even after auto-heal (not the caller's key), so it becomes a 502; HTTP 200 with
-   * `error: true` (connect/restart, contract §2.1) becomes the error it is. Other statuses pass through with their bodies.
+   * own credentials failed even after auto-heal (not the caller's key), so it becomes a 502; a 5xx is the upstream's
+   * internals ("Connection Closed", TypeErrors), so it becomes the v1 answer (409 not connected, otherwise 502) and
+   * its text goes to the log only; HTTP 200 with `error: true` (connect/restart, contract §2.1) becomes the error it
+   * is. Other statuses pass through with their bodies. `headers` go on the error answers too.
    */
-  private async relay(instance: Instance, res: RawUpstreamResponse, context: FailureContext): Promise<UpstreamAnswer> {
-    if (res.status === 401 || res.status === 403) throw mapUpstreamResponse(res.status, res.body, context);
+  private async relay(instance: Instance, res: RawUpstreamResponse, context: FailureContext, headers: Record<string, string> = {}): Promise<UpstreamAnswer> {
+    if (res.status === 401 || res.status === 403 || res.status >= 500) {
+      if (res.status >= 500) {
+        this.logger.warn({ instanceName: instance.name, status: res.status, upstream: upstreamText(res.body) }, `The upstream failed to ${context.operation}`);
+      }
+      const mapped = mapUpstreamResponse(res.status, res.body, context);
+      Object.assign(mapped.headers, headers);
+      throw mapped;
+    }
     const embedded = res.status >= 200 && res.status < 300 ? embeddedError(res.body, context) : undefined;
     if (embedded) throw embedded;
     return this.cleaned(instance, res, context);

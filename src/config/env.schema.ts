@@ -115,6 +115,10 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
   BULK_CONCURRENCY: number = 500;
 
+  /** Days a tenant webhook delivery (its payload: inbound messages, statuses) is kept once it is settled. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  PAYLOAD_RETENTION_DAYS: number = 30;
+
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 25000;

@@ -14,7 +14,7 @@ describe(MaintenanceService.name, () => {
     Logger.overrideLogger(false);
     isolated = await isolatedEnv();
     prisma = new PrismaService(new AppConfig(isolated.env));
-    sut = new MaintenanceService(new MaintenanceRepository(prisma));
+    sut = new MaintenanceService(new MaintenanceRepository(prisma), new AppConfig(isolated.env));
   });
   afterAll(async () => {
     await prisma.onModuleDestroy();
@@ -38,7 +38,30 @@ describe(MaintenanceService.name, () => {
       ],
     });
 
-    expect(await sut.purgeExpired(now)).toEqual({ idempotencyKeys: 1, upstreamEvents: 1 });
+    const day = 24 * 3600 * 1000;
+    const delivery = (id: string, status: 'succeeded' | 'dead' | 'retrying', ageDays: number) => ({
+      id,
+      clientId: client.id,
+      instanceId,
+      event: 'messages.upsert',
+      payload: { text: 'an inbound message' },
+      url: 'https://example.com/hook',
+      status,
+      nextAttemptAt: now,
+      createdAt: new Date(now.getTime() - ageDays * day),
+    });
+    await prisma.webhookDelivery.createMany({
+      data: [
+        delivery('00000000-0000-4000-8000-0000000000a1', 'succeeded', 31),
+        delivery('00000000-0000-4000-8000-0000000000a2', 'dead', 31),
+        delivery('00000000-0000-4000-8000-0000000000a3', 'retrying', 31),
+        delivery('00000000-0000-4000-8000-0000000000a4', 'succeeded', 29),
+      ],
+    });
+
+    // PAYLOAD_RETENTION_DAYS defaults to 30: settled deliveries older than that go, one still being retried stays.
+    expect(await sut.purgeExpired(now)).toEqual({ idempotencyKeys: 1, upstreamEvents: 1, webhookDeliveries: 2 });
+    expect((await prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } })).map((d) => d.id.slice(-2))).toEqual(['a3', 'a4']);
     expect((await prisma.idempotencyKey.findMany()).map((k) => k.key)).toEqual(['live']);
     expect((await prisma.upstreamEvent.findMany()).map((e) => e.dedupeKey)).toEqual(['recent']);
   });

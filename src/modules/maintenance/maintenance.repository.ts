@@ -15,4 +15,9 @@ export class MaintenanceRepository {
     const { count } = await this.prisma.upstreamEvent.deleteMany({ where: { receivedAt: { lt: cutoff } } });
     return count;
   }
+
+  async deleteSettledDeliveriesBefore(cutoff: Date): Promise<number> {
+    const { count } = await this.prisma.webhookDelivery.deleteMany({ where: { status: { in: ['succeeded', 'dead'] }, createdAt: { lt: cutoff } } });
+    return count;
+  }
 }

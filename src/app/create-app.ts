@@ -1,10 +1,13 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { errorBody } from '@/common/errors/http-status';
 import { toValidationError } from '@/common/errors/validation-errors';
 import { requestId } from '@/common/logging/logger.options';
+import { unsafeInput } from '@/common/validation/input-guard';
 import { MetricsService } from '@/common/metrics/metrics.service';
 import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
@@ -40,7 +43,16 @@ export function bodyLimitFor(url: string, env: EnvSchema): number {
 
 /** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
 export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: DEFAULT_BODY_LIMIT, trustProxy: new AppConfig(env).trustProxy, genReqId: requestId });
+  const adapter = new FastifyAdapter({
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: new AppConfig(env).trustProxy,
+    genReqId: requestId,
+    // Errors Fastify's router raises before any route runs, in the one error shape (its own would echo the raw path).
+    frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => {
+      const message = error.code === 'FST_ERR_BAD_URL' ? 'path: is not a valid URL path (a malformed percent-escape)' : 'request: could not be routed';
+      void reply.code(400).send(errorBody(400, message));
+    },
+  });
   adapter.getInstance().addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.url, env);
   });
@@ -59,6 +71,12 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  // Before any route's validation: input no validator should see (a body nested thousands of levels deep overflows
+  // class-validator's stack) or no column can store (NUL, lone surrogates) is a 400 naming the field.
+  fastify.addHook('preValidation', async (request, reply) => {
+    const problem = unsafeInput(request.body, 'body') ?? unsafeInput(request.query, 'query') ?? unsafeInput(request.params, 'path');
+    if (problem) return reply.code(400).send(errorBody(400, problem));
+  });
   // A response finishing after shutdown began closes its connection; a kept-alive one would hold the server open
   // for the server's whole keep-alive timeout.
   let closing = false;

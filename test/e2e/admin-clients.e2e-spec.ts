@@ -77,6 +77,19 @@ describe('admin API: login and client management', () => {
       expect(res.data.message).toContain('property extra should not exist');
     });
 
+    it('answers 400 naming the field for null settings and offsets too large for any page', async () => {
+      const client = await createClient(http, token, { name: 'Nulls' });
+      for (const field of ['rate_limit', 'daily_cap', 'max_instances', 'send_interval_ms', 'jitter_min_ms', 'name', 'active']) {
+        const res = await http.patch(`/api/admin/clients/${client.id}`, { [field]: null }, auth());
+        expect([field, res.status, res.data.message]).toEqual([field, 400, `${field}: must not be null; leave it out to keep the current value`]);
+      }
+      const cleared = await http.patch(`/api/admin/clients/${client.id}`, { webhook_url: null }, auth());
+      expect(cleared.data).toMatchObject({ webhook_url: null });
+      const huge = await http.get('/api/admin/clients?offset=99999999999999999999', auth());
+      expect(huge.status).toBe(400);
+      expect(huge.data.message).toMatch(/^offset: must not be greater than 2147483647/);
+    });
+
     it('lists, updates and deletes clients', async () => {
       const client = await createClient(http, token, { name: 'Listed' });
       const list = await http.get('/api/admin/clients?limit=200', auth());

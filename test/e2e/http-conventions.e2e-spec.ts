@@ -35,6 +35,22 @@ describe('HTTP conventions shared by every route', () => {
     expect((await http.post('/webhooks/evolution/some-instance', { event: 'x', data: padding })).status).toBe(401);
   });
 
+  it('answers 400 naming the field for input no column can store or no validator should walk', async () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const raw = { headers: { 'content-type': 'application/json' }, transformRequest: [(body: string) => body] };
+    const login = await http.post('/api/login', nested(2000), raw);
+    expect(login.status).toBe(400);
+    expect(login.data).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body: is nested more than 32 levels deep' });
+    expect((await http.post('/api/v1/whatsapp/send-bulk', nested(3000), raw)).data.message).toBe('body: is nested more than 32 levels deep');
+    expect((await http.post('/api/login', { username: 'ad\u0000min', password: 'x' })).data.message).toBe(
+      'username: contains a NUL character or an unpaired UTF-16 surrogate',
+    );
+    expect((await http.get('/api/admin/audit?action=%00')).data.message).toBe('query.action: contains a NUL character or an unpaired UTF-16 surrogate');
+    const badEscape = await http.get('/api/v1/whatsapp/status/%E0%A4%A');
+    expect(badEscape.status).toBe(400);
+    expect(badEscape.data).toEqual({ statusCode: 400, error: 'Bad Request', message: 'path: is not a valid URL path (a malformed percent-escape)' });
+  });
+
   it('answers unknown routes with the one error shape', async () => {
     const res = await http.get('/no/such/route?number=254712345678');
     expect(res.status).toBe(404);

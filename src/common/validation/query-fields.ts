@@ -4,14 +4,21 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/instance-name';
 
+/**
+ * Largest offset or position a query may name: a Postgres `integer`, which also bounds every offset this API can
+ * meaningfully take (20 digits would overflow the database's own types).
+ */
+export const MAX_QUERY_INT = 2147483647;
+
 /** An optional integer query parameter (limits, offsets, ids), converted from its string form. */
 export function OptionalInt(options: { min: number; max?: number; default?: number; description?: string }): PropertyDecorator {
+  const max = options.max ?? MAX_QUERY_INT;
   return applyDecorators(
-    ApiPropertyOptional({ minimum: options.min, maximum: options.max, default: options.default, description: options.description }),
+    ApiPropertyOptional({ minimum: options.min, maximum: max, default: options.default, description: options.description }),
     IsOptional(),
     Type(() => Number),
     Min(options.min),
-    ...(options.max === undefined ? [] : [Max(options.max)]),
+    Max(max),
     IsInt(),
   );
 }

@@ -60,6 +60,9 @@ export class AdminService {
   }
 
   async updateClient(admin: AdminAuth, clientId: number, dto: UpdateClientDto): Promise<ClientResponseDto> {
+    // Every setting but the default webhook (where null clears it) must have a value: null is not "unchanged".
+    const cleared = Object.entries(dto).find(([field, value]) => value === null && field !== 'webhook_url');
+    if (cleared) throw new ValidationError(`${cleared[0]}: must not be null; leave it out to keep the current value`);
     assertJitterRange(dto);
     assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const client = await this.clients.update(clientId, toSettings(dto));

@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
+import { parse as parseQuery } from 'node:querystring';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { errorBody } from '@/common/errors/http-status';
@@ -41,6 +42,25 @@ export function bodyLimitFor(url: string, env: EnvSchema): number {
   return DEFAULT_BODY_LIMIT;
 }
 
+/**
+ * JSON and form bodies, as Nest's defaults parse them, except that an empty body sent as JSON is an empty object: many
+ * HTTP clients send `Content-Type: application/json` with no body on a POST that needs none (the token exchange,
+ * pause, resume), and that is not a malformed body.
+ */
+function registerBodyParsers(adapter: FastifyAdapter): void {
+  const fastify = adapter.getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, {});
+    parseJson(request, text, done);
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, { ...parseQuery(body.toString()) });
+  });
+}
+
 /** Builds the HTTP application for a validated environment. main.ts and the e2e tests both start here. */
 export async function createApp(env: EnvSchema): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -56,7 +76,9 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   adapter.getInstance().addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.url, env);
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true });
+  // The body parsers are the gateway's own (see registerBodyParsers), registered before Nest would add its defaults.
+  registerBodyParsers(adapter);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(
     new ValidationPipe({

@@ -66,6 +66,13 @@ describe('HTTP conventions shared by every route', () => {
     expect(res.data).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^Body is not valid JSON/) });
   });
 
+  it('takes an empty body sent as JSON for an empty object', async () => {
+    const empty = { headers: { 'content-type': 'application/json' }, transformRequest: [() => ''] };
+    const res = await http.post('/api/login', undefined, empty);
+    expect(res.status).toBe(400);
+    expect(res.data.message).toMatch(/^username: /);
+  });
+
   it('rejects an unsupported content type with 415', async () => {
     const res = await http.post('/api/login', 'username=admin', { headers: { 'content-type': 'text/csv' } });
     expect(res.status).toBe(415);

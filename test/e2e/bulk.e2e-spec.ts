@@ -197,6 +197,16 @@ describe('bulk sends', () => {
     expect(new Set(sendsTo(name).map((s) => s.number)).size).toBe(5);
   });
 
+  it('waits for a slot further away than one slot wait, and counts only the real attempt', async () => {
+    const { instances, key } = await tenant(FAST);
+    const name = instances[0]!.name;
+    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712360001', '254712360002'], message: 'slow', delay: 9500 }, key);
+    const done = await bulkDone(key, data.bulk_id, 30000);
+    expect(done.recipients.map((r: { attempts: number }) => r.attempts)).toEqual([1, 1]);
+    const [first, second] = sendsTo(name).map((s) => s.at);
+    expect(second! - first!).toBeGreaterThanOrEqual(9500);
+  }, 40000);
+
   it('cancelling closes the log row of an attempt that was interrupted before it left', async () => {
     const { client, instances, key } = await tenant(FAST);
     const name = instances[0]!.name;

@@ -128,8 +128,12 @@ export class BulkRunnerService {
       return 'stop';
     }
     if (err instanceof RateLimitedError) {
-      // The instance's schedule is full further out than one slot wait: try again, after re-checking the bulk's status.
-      await this.bulks.releaseRecipientForClient(clientId, id);
+      // The instance's next slot is further out than one slot wait (a long `delay`, or other bulks on the instance):
+      // nothing was sent, so the claim does not count as an attempt; wait for the slot to come nearer, then claim
+      // again (which also re-checks the bulk's status and renews the lease).
+      await this.bulks.releaseRecipientForClient(clientId, id, null, null, { uncountAttempt: true });
+      const retryAfterMs = Number(err.headers['Retry-After'] ?? 1) * 1000;
+      await sleep(Math.min(Math.max(retryAfterMs - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
       return 'next';
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {

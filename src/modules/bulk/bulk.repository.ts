@@ -164,9 +164,21 @@ export class BulkRepository {
       WHERE id = ${id} AND client_id = ${clientId}`;
   }
 
-  /** Gives an unsent recipient back (pacing full, instance disconnected, retry later). */
-  async releaseRecipientForClient(clientId: number, id: bigint, scheduledAt: Date | null = null, error: string | null = null): Promise<void> {
-    await this.prisma.bulkRecipient.updateMany({ where: { clientId, id, status: 'sending' }, data: { status: 'pending', scheduledAt, error } });
+  /**
+   * Gives an unsent recipient back (pacing full, instance disconnected, retry later). `uncountAttempt` takes back the
+   * attempt its claim counted, for a claim that never reached the upstream.
+   */
+  async releaseRecipientForClient(
+    clientId: number,
+    id: bigint,
+    scheduledAt: Date | null = null,
+    error: string | null = null,
+    options: { uncountAttempt?: boolean } = {},
+  ): Promise<void> {
+    await this.prisma.bulkRecipient.updateMany({
+      where: { clientId, id, status: 'sending' },
+      data: { status: 'pending', scheduledAt, error, ...(options.uncountAttempt ? { attempts: { decrement: 1 } } : {}) },
+    });
   }
 
   /** Finishes the bulk when nothing is left to send. */

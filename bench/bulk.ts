@@ -23,7 +23,7 @@ import { createTestDatabase, ensureTemplate } from '../test/setup/test-database'
 import { deleteRedisPrefix, redisUrl } from '../test/setup/test-env';
 import { CpuMeter } from './lib/cpu';
 import { describeMachine } from './lib/machine';
-import { Cleanup, waitUntil } from './lib/processes';
+import { Cleanup, runMain, waitUntil } from './lib/processes';
 import { scan, Simulator, startGateway, startSimulator } from './lib/stack';
 
 const BULK = '/api/v1/whatsapp/send-bulk';
@@ -339,10 +339,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -26,7 +26,7 @@ import { deleteRedisPrefix } from '../test/setup/test-env';
 import { CpuMeter, CpuSnapshot } from './lib/cpu';
 import { runMax, stopAllLoad, Target } from './lib/load';
 import { summarizeProfile } from './lib/cpu-profile';
-import { Cleanup, ROOT, waitUntil } from './lib/processes';
+import { Cleanup, ROOT, runMain, waitUntil } from './lib/processes';
 import { createBareInstance, createTenant, startBareProxy, startGateway, startSimulator } from './lib/stack';
 
 const ACKS = ['SERVER_ACK', 'DELIVERY_ACK', 'READ'];
@@ -219,10 +219,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

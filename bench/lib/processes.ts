@@ -128,3 +128,14 @@ export class Cleanup {
     });
   }
 }
+
+/** Runs a benchmark's entry point and exits with its outcome: 0, or 1 with the error (its cleanup has run by then). */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -58,7 +58,12 @@ export class UnprocessableError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(message: string, retryAfterSeconds: number, code = 'RATE_LIMITED', headers: Record<string, string> = {}) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code = 'RATE_LIMITED',
+    headers: Record<string, string> = {},
+  ) {
     super(429, code, message, { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
   }
 }

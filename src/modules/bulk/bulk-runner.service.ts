@@ -132,8 +132,7 @@ export class BulkRunnerService {
       // nothing was sent, so the claim does not count as an attempt; wait for the slot to come nearer, then claim
       // again (which also re-checks the bulk's status and renews the lease).
       await this.bulks.releaseRecipientForClient(clientId, id, null, null, { uncountAttempt: true });
-      const retryAfterMs = Number(err.headers['Retry-After'] ?? 1) * 1000;
-      await sleep(Math.min(Math.max(retryAfterMs - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
+      await sleep(Math.min(Math.max(err.retryAfterSeconds * 1000 - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
       return 'next';
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {

@@ -1,4 +1,4 @@
-import { canAdvance, rollupIncrements } from './message-status';
+import { canAdvance, furthest, rollupIncrements } from './message-status';
 
 describe('message status', () => {
   it('moves forward only', () => {
@@ -20,5 +20,13 @@ describe('message status', () => {
     expect(rollupIncrements('queued', 'read')).toEqual({ sent: 1, delivered: 1, read: 1, failed: 0 });
     expect(rollupIncrements('sent', 'delivered')).toEqual({ sent: 0, delivered: 1, read: 0, failed: 0 });
     expect(rollupIncrements('sent', 'failed')).toEqual({ sent: 0, delivered: 0, read: 0, failed: 1 });
+  });
+
+  it('merges two statuses of one message: delivered or read wins, then failed, then the further one', () => {
+    expect(furthest('sent', 'read')).toBe('read');
+    expect(furthest('failed', 'delivered')).toBe('delivered');
+    expect(furthest('read', 'failed')).toBe('read');
+    expect(furthest('sent', 'failed')).toBe('failed');
+    expect(furthest('queued', 'sent')).toBe('sent');
   });
 });

@@ -10,6 +10,18 @@ export function canAdvance(from: MessageStatus, to: MessageStatus): boolean {
   return RANK[to] > RANK[from];
 }
 
+/**
+ * Two statuses reported for one message, as one: delivered or read wins (the message got there, whatever else was
+ * reported), otherwise failed, otherwise the further one.
+ */
+export function furthest(a: MessageStatus, b: MessageStatus): MessageStatus {
+  const arrived = (s: MessageStatus) => s === 'delivered' || s === 'read';
+  // failed ranks below delivered, so the arrived one wins here.
+  if (arrived(a) || arrived(b)) return RANK[a] >= RANK[b] ? a : b;
+  if (a === 'failed' || b === 'failed') return 'failed';
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
 /** The rollup counters a transition adds to: a message counts once as sent, delivered, read or failed. */
 export function rollupIncrements(from: MessageStatus, to: MessageStatus): { sent: number; delivered: number; read: number; failed: number } {
   const reached = (status: MessageStatus, target: MessageStatus) => status !== 'failed' && RANK[status] >= RANK[target];

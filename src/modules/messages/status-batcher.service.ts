@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { MessageStatus } from '@/generated/prisma/client';
+import { furthest } from './message-status';
 import { MessageRepository, StatusOutcome, UpstreamStatus } from './message.repository';
 
 /** Most statuses one statement applies; more wait for the next one. */
@@ -66,11 +66,8 @@ export class StatusBatcherService {
   }
 }
 
-const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 1.5, delivered: 2, read: 3 };
-
 /**
- * One status per message, as the batch statement needs: the furthest of delivered/read wins (the message got there,
- * whatever else was reported), otherwise failed, otherwise the furthest. `indexOf` maps each input to its merged item.
+ * One status per message, as the batch statement needs (see `furthest`). `indexOf` maps each input to its merged item.
  */
 export function mergeByMessage(items: UpstreamStatus[]): { items: UpstreamStatus[]; indexOf: number[] } {
   const merged: UpstreamStatus[] = [];
@@ -84,16 +81,8 @@ export function mergeByMessage(items: UpstreamStatus[]): { items: UpstreamStatus
       return merged.length - 1;
     }
     const current = merged[at]!;
-    current.status = further(current.status, item.status);
+    current.status = furthest(current.status, item.status);
     return at;
   });
   return { items: merged, indexOf };
-}
-
-function further(a: MessageStatus, b: MessageStatus): MessageStatus {
-  const arrived = (s: MessageStatus) => s === 'delivered' || s === 'read';
-  // failed ranks below delivered, so the arrived one wins here.
-  if (arrived(a) || arrived(b)) return RANK[a] >= RANK[b] ? a : b;
-  if (a === 'failed' || b === 'failed') return 'failed';
-  return RANK[a] >= RANK[b] ? a : b;
 }

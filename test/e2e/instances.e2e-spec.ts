@@ -241,6 +241,20 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(audit.data.events).toHaveLength(1);
     });
 
+    it('heals a token the upstream refuses with 403 as with 401', async () => {
+      const created = await createInstance(http, jwt);
+      t.sim.scan(created.name);
+      await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey));
+      t.sim.rotateToken(created.name);
+      // A server (or a proxy in front of it) that answers a stale token with 403 instead of 401.
+      t.sim.addFault({ route: `GET /instance/connectionState/${created.name}`, count: 1, status: 403, body: { status: 403, error: 'Forbidden', response: { message: 'Forbidden' } } });
+      t.sim.requests().clear();
+
+      const res = await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey));
+      expect(res.status).toBe(200);
+      expect(t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === created.name)).toHaveLength(1);
+    });
+
     it('records drift and takes the upstream’s token during the periodic check', async () => {
       const created = await createInstance(http, jwt);
       t.sim.scan(created.name);

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Agent, Dispatcher, request } from 'undici';
 import { AppConfig } from '@/config/app-config';
 import { MetricsService } from '@/common/metrics/metrics.service';
-import { embeddedError, FailureContext, mapTransportFailure, mapUpstreamResponse } from './evolution.error-mapper';
+import { embeddedError, FailureContext, mapTransportFailure, mapUpstreamResponse, rejectsCredentials } from './evolution.error-mapper';
 import {
   ConnectionStateResponse,
   CreateInstanceRequest,
@@ -190,15 +190,16 @@ export class EvolutionClient implements OnModuleDestroy {
 
   /**
    * A call whose answer comes back as it is, for the pass-through surface that returns the upstream's own body.
-   * Transport failures still throw typed errors. An instance call whose token is rejected (401) gets a fresh token
-   * and is retried once: the auto-heal the reference promises, invisible to callers.
+   * Transport failures still throw typed errors. An instance call whose token is rejected (401, or a 403 that is not
+   * the create route's "name in use") gets a fresh token and is retried once: the auto-heal the reference promises,
+   * invisible to callers.
    */
   async raw(call: UpstreamCall): Promise<RawUpstreamResponse> {
     if (call.auth.kind === 'global') return this.send(call, this.config.get('EVOLUTION_API_KEY'));
     const tokens = this.tokenStore();
     const token = await tokens.current(call.auth.instanceId);
     const first = await this.send(call, token);
-    if (first.status !== 401) return first;
+    if (!rejectsCredentials(first.status, first.body)) return first;
     return this.send(call, await tokens.refreshAfterRejection(call.auth.instanceId, token));
   }
 

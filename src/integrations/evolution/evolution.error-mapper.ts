@@ -50,6 +50,18 @@ export interface FailureContext {
   instanceName?: string;
 }
 
+function namesTaken(text: string | undefined): boolean {
+  return /already in use/i.test(text ?? '');
+}
+
+/**
+ * Whether the upstream refused the key it was given: 401, or a 403 other than the create route's "name in use"
+ * (contract §1 says a wrong token gets 401; a 403 is treated alike, as the design's auto-heal asks).
+ */
+export function rejectsCredentials(status: number, body: unknown): boolean {
+  return status === 401 || (status === 403 && !namesTaken(upstreamText(body)));
+}
+
 /** Maps an upstream HTTP answer that is not a success to a typed error (contract §3 table). */
 export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureContext): EvolutionError {
   const name = ctx.instanceName ? `"${ctx.instanceName}"` : 'the instance';
@@ -59,10 +71,10 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
   if (status === 404) {
     return new EvolutionError('instance_not_found', `Instance ${name} does not exist on the WhatsApp server`, status, false);
   }
-  if (status === 403 && /already in use/i.test(text ?? '')) {
+  if (status === 403 && namesTaken(text)) {
     return new EvolutionError('name_taken', `Instance name ${name} is already in use`, status, false);
   }
-  if (status === 401 || status === 403) {
+  if (rejectsCredentials(status, body)) {
     return new EvolutionError('unauthorized', `The WhatsApp server rejected the gateway's credentials for ${name}`, status, false);
   }
   const missing = notOnWhatsApp(body);

@@ -223,6 +223,52 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
     });
   });
 
+  describe('instance key rotation', () => {
+    const status = (name: string, apikey: string) => http.get(`/api/v1/whatsapp/status/${name}`, key(apikey)).then((r) => r.status);
+
+    it('keeps the old key for the grace period, ends it at once without one, and audits each rotation', async () => {
+      const created = await createInstance(http, jwt);
+      const graced = await http.post(`${SUB}/${created.name}/rotate-key`, { grace_seconds: 600 }, bearer(jwt));
+      expect(graced.status).toBe(200);
+      expect(Object.keys(graced.data).sort()).toEqual(['api_key', 'instance_id', 'previous_key_expires_at']);
+      expect(graced.data.api_key).toMatch(/^[0-9a-f]{64}$/);
+      expect(Date.parse(graced.data.previous_key_expires_at) - Date.now()).toBeGreaterThan(590_000);
+      expect(await status(created.name, created.apiKey)).toBe(200);
+      expect(await status(created.name, graced.data.api_key)).toBe(200);
+
+      const now = await http.post(`/api/admin/instances/${created.id}/rotate-key`, {}, bearer(admin));
+      expect(now.status).toBe(200);
+      expect(await status(created.name, created.apiKey)).toBe(403);
+      expect(await status(created.name, graced.data.api_key)).toBe(403);
+      expect(await status(created.name, now.data.api_key)).toBe(200);
+
+      const audit = await http.get(`/api/admin/audit?client_id=${client.id}&action=instance.key_rotated`, bearer(admin));
+      const events = audit.data.events.filter((e: { target_id: string }) => e.target_id === created.id);
+      expect(events.map((e: { actor_type: string; details: { grace_seconds: number } }) => [e.actor_type, e.details.grace_seconds])).toEqual([
+        ['admin', 0],
+        ['client', 600],
+      ]);
+      expect(JSON.stringify(audit.data)).not.toContain(now.data.api_key);
+    });
+
+    it('answers 404 for another client’s or a deleted instance, and 400 for a grace period over 7 days', async () => {
+      const created = await createInstance(http, jwt);
+      const other = await createClient(http, admin);
+      const otherJwt = await resellerToken(http, other);
+      expect((await http.post(`${SUB}/${created.id}/rotate-key`, {}, bearer(otherJwt))).status).toBe(404);
+      expect((await http.post(`${SUB}/${created.id}/rotate-webhook-secret`, {}, bearer(otherJwt))).status).toBe(404);
+      expect(await status(created.name, created.apiKey)).toBe(200);
+
+      const tooLong = await http.post(`${SUB}/${created.id}/rotate-key`, { grace_seconds: 8 * 24 * 3600 }, bearer(jwt));
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.data.message).toContain('grace_seconds');
+
+      expect((await http.delete(`${SUB}/${created.id}`, bearer(jwt))).status).toBe(204);
+      expect((await http.post(`/api/admin/instances/${created.id}/rotate-key`, {}, bearer(admin))).status).toBe(404);
+      expect((await http.post(`/api/admin/instances/not-a-uuid/rotate-webhook-secret`, {}, bearer(admin))).status).toBe(404);
+    });
+  });
+
   describe('auto-healing', () => {
     it('refreshes a rotated token once for 20 concurrent calls, all of which succeed', async () => {
       const created = await createInstance(http, jwt);

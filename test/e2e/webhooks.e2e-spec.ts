@@ -79,6 +79,40 @@ describe('tenant webhooks', () => {
     expect(JSON.stringify(hook.body)).toContain('I need help with my order');
   });
 
+  it('signs with the new and the previous secret during a rotation’s grace period, then with the new one only', async () => {
+    const { client, instance } = await tenant('/rotation');
+    const jwt = await resellerToken(http, client);
+    const bearer = { headers: { authorization: `Bearer ${jwt}` } };
+    const inbound = async (text: string) => {
+      t.sim.receiveMessage(instance.name, { from: '254712345678', text });
+      return waitFor(() => hooksFor(instance).find((h) => JSON.stringify(h.body).includes(text)), 5000, text);
+    };
+
+    const graced = await http.post(`/api/v1/whatsapp/reseller/sub-instances/${instance.id}/rotate-webhook-secret`, { grace_seconds: 3600 }, bearer);
+    expect(graced.status).toBe(200);
+    expect(graced.data.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(Date.parse(graced.data.previous_secret_expires_at) - Date.now()).toBeGreaterThan(3500_000);
+    const during = await inbound('during the grace period');
+    expect((during.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
+    expect(verifies(during, graced.data.webhook_secret)).toBe(true);
+    expect(verifies(during, instance.webhookSecret)).toBe(true);
+
+    // The operator rotates again without grace: only the newest secret signs.
+    const now = await http.post(`/api/admin/instances/${instance.id}/rotate-webhook-secret`, {}, { headers: { authorization: `Bearer ${admin}` } });
+    expect(now.status).toBe(200);
+    const after = await inbound('after the second rotation');
+    expect(verifies(after, now.data.webhook_secret)).toBe(true);
+    expect(verifies(after, graced.data.webhook_secret)).toBe(false);
+    expect(verifies(after, instance.webhookSecret)).toBe(false);
+
+    const audit = await http.get(`/api/admin/audit?client_id=${client.id}&action=instance.webhook_secret_rotated`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(audit.data.events.map((e: { actor_type: string; details: object }) => [e.actor_type, e.details])).toEqual([
+      ['admin', { name: instance.name, grace_seconds: 0 }],
+      ['client', { name: instance.name, grace_seconds: 3600 }],
+    ]);
+    expect(JSON.stringify(audit.data)).not.toContain(now.data.webhook_secret);
+  });
+
   it('reaches the tenant directly even with HTTP_PROXY set, so the address check at connect time holds', async () => {
     const { instance } = await tenant('/direct');
     const saved = { upper: process.env.HTTP_PROXY, lower: process.env.http_proxy };

@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkRes
 import { ParsePositiveIdPipe } from '@/common/validation/parse-positive-id.pipe';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
+import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
 import { AdminService } from './admin.service';
 import {
   ClientResponseDto,
@@ -10,7 +11,6 @@ import {
   CreatedClientResponseDto,
   ListQueryDto,
   RotatedKeyResponseDto,
-  RotateKeyDto,
   UpdateClientDto,
 } from './dto/client.dto';
 

@@ -3,6 +3,7 @@ import { issueClientKey } from '@/common/crypto/api-keys';
 import { NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AdminAuth } from '@/modules/auth/auth-context';
+import { graceEnd } from '@/modules/auth/dto/rotation.dto';
 import { AuditService } from '@/modules/audit/audit.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { ClientRepository, ClientSettings } from './client.repository';
@@ -81,7 +82,7 @@ export class AdminService {
 
   async rotateKey(admin: AdminAuth, clientId: number, graceSeconds: number): Promise<RotatedKeyResponseDto> {
     const now = new Date();
-    const expiresAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+    const expiresAt = graceEnd(now, graceSeconds);
     const key = issueClientKey();
     if (!(await this.clients.rotateKey(clientId, key, now, expiresAt))) throw clientNotFound(clientId);
     await this.record(admin, clientId, 'client.key_rotated', { key_prefix: key.prefix, grace_seconds: graceSeconds });

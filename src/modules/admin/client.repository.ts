@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
+import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Client, Prisma } from '@/generated/prisma/client';
 
@@ -9,13 +10,6 @@ export type ClientWithKey = Client & { currentKeyPrefix: string | null };
 export type ClientSettings = Partial<
   Pick<Client, 'name' | 'active' | 'rateLimit' | 'dailyCap' | 'maxInstances' | 'webhookUrl' | 'sendIntervalMs' | 'jitterMinMs' | 'jitterMaxMs'>
 >;
-
-/** Keys that still work: not revoked, and not past a rotation's grace period. */
-const LIVE_CLIENT_KEY = (now: Date): Prisma.ApiKeyWhereInput => ({
-  kind: 'client',
-  revokedAt: null,
-  OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
-});
 
 const WITH_CURRENT_KEY = {
   apiKeys: { where: { kind: 'client', revokedAt: null, expiresAt: null }, orderBy: { id: 'desc' }, take: 1, select: { prefix: true } },
@@ -87,15 +81,7 @@ export class ClientRepository {
       // The row lock serialises rotations of one client, so two at once cannot both leave a current key.
       const [client] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM clients WHERE id = ${clientId} AND deleted_at IS NULL FOR UPDATE`;
       if (!client) return false;
-      if (oldKeysExpireAt) {
-        // A grace period only ever shortens a key's life: an earlier rotation's shorter grace stands.
-        await tx.apiKey.updateMany({
-          where: { clientId, AND: [LIVE_CLIENT_KEY(now), { OR: [{ expiresAt: null }, { expiresAt: { gt: oldKeysExpireAt } }] }] },
-          data: { expiresAt: oldKeysExpireAt },
-        });
-      } else {
-        await tx.apiKey.updateMany({ where: { clientId, ...LIVE_CLIENT_KEY(now) }, data: { revokedAt: now } });
-      }
+      await retireLiveKeys(tx, { clientId, kind: 'client' }, now, oldKeysExpireAt);
       await tx.apiKey.create({ data: { clientId, kind: 'client', keyHash: key.hash, prefix: key.prefix } });
       return true;
     });

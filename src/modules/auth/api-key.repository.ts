@@ -2,13 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { fromRow } from '@/database/raw-row';
 import { PrismaService } from '@/database/prisma.service';
 import { TenantReadCache } from '@/database/tenant-read-cache';
-import { ApiKey, Client } from '@/generated/prisma/client';
+import { ApiKey, Client, Prisma } from '@/generated/prisma/client';
 import { ClientLimits } from './auth-context';
 
 /** What authenticating a key needs: the key's state and its client's state and limits. */
 export type KeyForAuth = Pick<ApiKey, 'id' | 'clientId' | 'instanceId' | 'kind' | 'keyHash' | 'expiresAt' | 'revokedAt'> & {
   client: Pick<Client, 'active' | 'deletedAt'> & ClientLimits;
 };
+
+/**
+ * Retires the live keys in `scope` (not revoked, not past an earlier grace period) for a rotation: they expire at
+ * `expireAt`, or are revoked now when there is no grace. A grace only ever shortens a key's life: an earlier
+ * rotation's shorter grace stands. Runs inside the rotation's transaction, beside the new key's insert.
+ */
+export async function retireLiveKeys(tx: Prisma.TransactionClient, scope: Prisma.ApiKeyWhereInput, now: Date, expireAt: Date | null): Promise<void> {
+  const live: Prisma.ApiKeyWhereInput = { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: expireAt ?? now } }] };
+  if (expireAt) await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { expiresAt: expireAt } });
+  else await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { revokedAt: now } });
+}
 
 @Injectable()
 export class ApiKeyRepository {

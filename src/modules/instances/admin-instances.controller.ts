@@ -1,9 +1,13 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
-import { AdminCreateInstanceDto, CreatedSubInstanceDto, InstanceListQueryDto } from './dto/instance.dto';
+import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
+import { AdminCreateInstanceDto, CreatedSubInstanceDto, InstanceListQueryDto, RotatedInstanceKeyDto, RotatedWebhookSecretDto } from './dto/instance.dto';
+import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
+
+const instanceId = new InstanceNamePipe('id');
 
 @ApiTags('Admin')
 @AdminAuthenticated()
@@ -22,5 +26,23 @@ export class AdminInstancesController {
   @ApiCreatedResponse({ type: CreatedSubInstanceDto })
   create(@CurrentAdmin() admin: AdminAuth, @Body() dto: AdminCreateInstanceDto): Promise<CreatedSubInstanceDto> {
     return this.instances.create(dto.client_id, dto, { actorType: 'admin', actorId: String(admin.adminId) });
+  }
+
+  @Post(':id/rotate-key')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Issue a new instance API key; grace_seconds keeps the old one valid that long' })
+  @ApiOkResponse({ type: RotatedInstanceKeyDto })
+  @ApiNotFoundResponse()
+  rotateKey(@CurrentAdmin() admin: AdminAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedInstanceKeyDto> {
+    return this.instances.rotateKeyForOperator(id, dto.grace_seconds ?? 0, { actorType: 'admin', actorId: String(admin.adminId) });
+  }
+
+  @Post(':id/rotate-webhook-secret')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Issue a new webhook signing secret; grace_seconds keeps signing with the old one too' })
+  @ApiOkResponse({ type: RotatedWebhookSecretDto })
+  @ApiNotFoundResponse()
+  rotateWebhookSecret(@CurrentAdmin() admin: AdminAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedWebhookSecretDto> {
+    return this.instances.rotateWebhookSecretForOperator(id, dto.grace_seconds ?? 0, { actorType: 'admin', actorId: String(admin.adminId) });
   }
 }

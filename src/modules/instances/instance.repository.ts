@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
+import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 import { fromRow } from '@/database/raw-row';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
@@ -122,6 +123,41 @@ export class InstanceRepository {
     );
   }
 
+  /**
+   * Issues a new instance key. The instance's live keys expire at `oldKeysExpireAt` (a grace period) or are revoked
+   * now. False when the instance does not exist (or no longer does).
+   */
+  rotateKeyForClient(clientId: number, id: string, key: IssuedKey, now: Date, oldKeysExpireAt: Date | null): Promise<boolean> {
+    return this.cache.written(
+      this.prisma.$transaction(async (tx) => {
+        // The row lock serialises rotations of one instance (and a delete), so two at once cannot both leave a key.
+        const [live] = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM instances WHERE client_id = ${clientId} AND id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`;
+        if (!live) return false;
+        await retireLiveKeys(tx, { clientId, instanceId: id, kind: 'instance' }, now, oldKeysExpireAt);
+        await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * Stores a new webhook signing secret. With a grace period the current one becomes the previous secret, which
+   * keeps signing until `previousExpiresAt`; without one it stops at once. False when the instance does not exist.
+   */
+  async rotateWebhookSecretForClient(clientId: number, id: string, secretEncrypted: string, previousExpiresAt: Date | null): Promise<boolean> {
+    // An ISO string: a `timestamp` column takes its UTC digits and ignores the zone, whatever the session's zone.
+    const expiresAt = previousExpiresAt?.toISOString() ?? null;
+    const count = await this.prisma.$executeRaw`
+      UPDATE instances SET
+        webhook_secret_previous_encrypted = CASE WHEN ${expiresAt}::timestamp IS NULL THEN NULL ELSE webhook_secret_encrypted END,
+        webhook_secret_previous_expires_at = ${expiresAt}::timestamp,
+        webhook_secret_encrypted = ${secretEncrypted},
+        updated_at = now()
+      WHERE client_id = ${clientId} AND id = ${id}::uuid AND deleted_at IS NULL`;
+    return count === 1;
+  }
+
   /** Soft delete: the row stays for message logs, the name becomes free, the instance keys stop working. */
   async softDeleteForClient(clientId: number, id: string, now: Date): Promise<boolean> {
     return this.cache.written(
@@ -187,6 +223,11 @@ export class InstanceRepository {
 
   async markCheckedForSystem(ids: string[], now: Date): Promise<void> {
     await this.prisma.instance.updateMany({ where: { id: { in: ids } }, data: { tokenCheckedAt: now } });
+  }
+
+  /** The operator's routes name an instance by id only; the tenant it belongs to comes from the row. */
+  findLiveByIdForOperator(id: string): Promise<Instance | null> {
+    return this.prisma.instance.findFirst({ where: { id, ...LIVE } });
   }
 
   listAllForOperator(clientId: number | undefined, limit: number, offset: number): Promise<[InstanceWithClient[], number]> {

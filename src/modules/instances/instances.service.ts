@@ -14,11 +14,14 @@ import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
+import { graceEnd } from '@/modules/auth/dto/rotation.dto';
 import {
   CreatedSubInstanceDto,
   CreateSubInstanceDto,
   InstanceResponseDto,
   QrCodeResponseDto,
+  RotatedInstanceKeyDto,
+  RotatedWebhookSecretDto,
   StateResponseDto,
   toInstanceResponse,
 } from './dto/instance.dto';
@@ -49,7 +52,7 @@ export class InstancesService {
    */
   async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
     const upstreamToken = randomBytes(16).toString('hex').toUpperCase();
-    const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+    const webhookSecret = newWebhookSecret();
     const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
     const instance = await this.reserve(clientId, dto, integration, upstreamToken, webhookSecret);
     const key = issueInstanceKey();
@@ -119,6 +122,47 @@ export class InstancesService {
   async removeAllOfClient(clientId: number, actor: Actor): Promise<void> {
     const [rows] = await this.instances.listForClient(clientId, 10000, 0);
     for (const instance of rows) await this.removeInstance(clientId, instance, actor);
+  }
+
+  rotateKey(auth: ClientAuth, idOrName: string, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
+    return this.find(auth, idOrName).then((instance) => this.issueKey(instance, graceSeconds, actor));
+  }
+
+  rotateKeyForOperator(id: string, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
+    return this.findForOperator(id).then((instance) => this.issueKey(instance, graceSeconds, actor));
+  }
+
+  rotateWebhookSecret(auth: ClientAuth, idOrName: string, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
+    return this.find(auth, idOrName).then((instance) => this.issueWebhookSecret(instance, graceSeconds, actor));
+  }
+
+  rotateWebhookSecretForOperator(id: string, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
+    return this.findForOperator(id).then((instance) => this.issueWebhookSecret(instance, graceSeconds, actor));
+  }
+
+  /** A new instance key; the instance's old keys keep working for the grace period (every process sees it in 1 s). */
+  private async issueKey(instance: Instance, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
+    const now = new Date();
+    const expiresAt = graceEnd(now, graceSeconds);
+    const key = issueInstanceKey();
+    if (!(await this.instances.rotateKeyForClient(instance.clientId, instance.id, key, now, expiresAt))) throw instanceNotFound(instance.name);
+    await this.recordRotation(instance, actor, 'instance.key_rotated', { key_prefix: key.prefix, grace_seconds: graceSeconds });
+    return { instance_id: instance.id, api_key: key.plaintext, previous_key_expires_at: (expiresAt ?? now).toISOString() };
+  }
+
+  /** A new signing secret; deliveries carry a second signature with the old one for the grace period. */
+  private async issueWebhookSecret(instance: Instance, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
+    const now = new Date();
+    const expiresAt = graceEnd(now, graceSeconds);
+    const secret = newWebhookSecret();
+    const stored = await this.instances.rotateWebhookSecretForClient(instance.clientId, instance.id, encryptSecret(secret, this.config.encryptionKey), expiresAt);
+    if (!stored) throw instanceNotFound(instance.name);
+    await this.recordRotation(instance, actor, 'instance.webhook_secret_rotated', { grace_seconds: graceSeconds });
+    return { instance_id: instance.id, webhook_secret: secret, previous_secret_expires_at: (expiresAt ?? now).toISOString() };
+  }
+
+  private recordRotation(instance: Instance, actor: Actor, action: string, details: Record<string, unknown>): Promise<void> {
+    return this.audit.record({ ...actor, clientId: instance.clientId, action, targetType: 'instance', targetId: instance.id, details: { name: instance.name, ...details } });
   }
 
   async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
@@ -212,6 +256,12 @@ export class InstancesService {
     return visibleTo(auth, await this.instances.findByIdForClient(auth.clientId, idOrName), idOrName);
   }
 
+  private async findForOperator(id: string): Promise<Instance> {
+    const instance = UUID.test(id) ? await this.instances.findLiveByIdForOperator(id) : null;
+    if (!instance) throw instanceNotFound(id);
+    return instance;
+  }
+
   private async liveState(instance: Instance): Promise<StateResponseDto> {
     const answer = await this.evolution.connectionState(instance.name, instanceAuth(instance.id));
     const state = answer.instance.state;
@@ -260,6 +310,11 @@ function visibleTo(auth: ClientAuth, instance: Instance | null, ref: string): In
 
 function isStateAnswer(answer: QrCode | ConnectionStateResponse): answer is ConnectionStateResponse {
   return typeof (answer as ConnectionStateResponse).instance?.state === 'string';
+}
+
+/** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
+function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
 function nameTaken(name: string): ConflictError {

@@ -2,7 +2,15 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { CurrentClient, ResellerJwtOnly } from '@/modules/auth/auth.guards';
-import { CreatedSubInstanceDto, CreateSubInstanceDto, InstanceListQueryDto, InstanceResponseDto } from './dto/instance.dto';
+import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
+import {
+  CreatedSubInstanceDto,
+  CreateSubInstanceDto,
+  InstanceListQueryDto,
+  InstanceResponseDto,
+  RotatedInstanceKeyDto,
+  RotatedWebhookSecretDto,
+} from './dto/instance.dto';
 import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
 
@@ -43,5 +51,26 @@ export class ResellerController {
   @ApiNotFoundResponse()
   remove(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string): Promise<void> {
     return this.instances.remove(auth, id, { actorType: 'client', actorId: String(auth.clientId) });
+  }
+
+  @Post(':id/rotate-key')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Issue a new instance API key; grace_seconds keeps the old one valid that long' })
+  @ApiOkResponse({ type: RotatedInstanceKeyDto })
+  @ApiNotFoundResponse()
+  rotateKey(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedInstanceKeyDto> {
+    return this.instances.rotateKey(auth, id, dto.grace_seconds ?? 0, { actorType: 'client', actorId: String(auth.clientId) });
+  }
+
+  @Post(':id/rotate-webhook-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Issue a new webhook signing secret',
+    description: 'For grace_seconds, every delivery carries two signatures (new and previous secret), so receivers can switch without a gap.',
+  })
+  @ApiOkResponse({ type: RotatedWebhookSecretDto })
+  @ApiNotFoundResponse()
+  rotateWebhookSecret(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedWebhookSecretDto> {
+    return this.instances.rotateWebhookSecret(auth, id, dto.grace_seconds ?? 0, { actorType: 'client', actorId: String(auth.clientId) });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
-import { DeliveryStatus, Prisma, WebhookDelivery } from '@/generated/prisma/client';
+import { DeliveryStatus, Instance, Prisma, WebhookDelivery } from '@/generated/prisma/client';
 
 export interface NewDelivery {
   clientId: number;
@@ -17,7 +17,9 @@ export interface DeliveryFilters {
   before?: Date;
 }
 
-export type DeliveryWithInstance = WebhookDelivery & { instance: { name: string; webhookSecretEncrypted: string } };
+type SigningSecrets = Pick<Instance, 'name' | 'webhookSecretEncrypted' | 'webhookSecretPreviousEncrypted' | 'webhookSecretPreviousExpiresAt'>;
+
+export type DeliveryWithInstance = WebhookDelivery & { instance: SigningSecrets };
 
 type Tx = Prisma.TransactionClient;
 
@@ -47,7 +49,10 @@ export class DeliveryRepository {
       .findFirst({ where: { clientId, id } })
       .then(async (d) => {
         if (!d) return null;
-        const instance = await this.prisma.instance.findFirst({ where: { clientId, id: d.instanceId }, select: { name: true, webhookSecretEncrypted: true } });
+        const instance = await this.prisma.instance.findFirst({
+          where: { clientId, id: d.instanceId },
+          select: { name: true, webhookSecretEncrypted: true, webhookSecretPreviousEncrypted: true, webhookSecretPreviousExpiresAt: true },
+        });
         return instance ? { ...d, instance } : null;
       });
   }

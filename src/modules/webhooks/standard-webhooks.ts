@@ -10,13 +10,17 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-export function webhookHeaders(secret: string, id: string, body: string, now = new Date()): Record<string, string> {
+/**
+ * The headers of one delivery. Each secret adds a signature to `webhook-signature` (space-separated, as the
+ * specification allows): during a rotation's grace period both the new and the previous secret verify.
+ */
+export function webhookHeaders(secrets: readonly string[], id: string, body: string, now = new Date()): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
     'content-type': 'application/json',
     'user-agent': 'NextMavens-Webhooks/1.0',
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signWebhook(secret, id, timestamp, body),
+    'webhook-signature': secrets.map((secret) => signWebhook(secret, id, timestamp, body)).join(' '),
   };
 }

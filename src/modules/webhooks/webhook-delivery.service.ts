@@ -11,7 +11,7 @@ import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { DeliverPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRepository, DeliveryWithInstance } from './delivery.repository';
 import { webhookHeaders } from './standard-webhooks';
 
 const MAX_REDIRECTS = 3;
@@ -83,9 +83,8 @@ export class WebhookDeliveryService implements OnModuleDestroy {
   async attempt(clientId: number, deliveryId: string): Promise<void> {
     const delivery = await this.deliveries.findForClient(clientId, deliveryId);
     if (!delivery || delivery.status === 'succeeded' || delivery.status === 'dead') return;
-    const secret = decryptSecret(delivery.instance.webhookSecretEncrypted, this.config.encryptionKey);
     const body = JSON.stringify(delivery.payload);
-    const result = await this.post(delivery.url, body, webhookHeaders(secret, delivery.id, body));
+    const result = await this.post(delivery.url, body, webhookHeaders(this.signingSecrets(delivery.instance), delivery.id, body));
     if (result.ok) {
       await this.deliveries.recordSuccessForClient(clientId, deliveryId, result.statusCode!);
       return;
@@ -95,6 +94,14 @@ export class WebhookDeliveryService implements OnModuleDestroy {
     const next = wait === undefined ? null : new Date(Date.now() + wait);
     await this.deliveries.recordFailureForClient(clientId, deliveryId, result.statusCode, result.error, next);
     if (next) await this.enqueue(clientId, deliveryId, delivery.attempts + 1, wait);
+  }
+
+  /** The current secret, and the previous one while its rotation's grace period runs. */
+  private signingSecrets(instance: DeliveryWithInstance['instance']): string[] {
+    const key = this.config.encryptionKey;
+    const previous = instance.webhookSecretPreviousEncrypted;
+    const graceRuns = previous && instance.webhookSecretPreviousExpiresAt && instance.webhookSecretPreviousExpiresAt > new Date();
+    return [decryptSecret(instance.webhookSecretEncrypted, key), ...(graceRuns ? [decryptSecret(previous, key)] : [])];
   }
 
   async redeliver(clientId: number, deliveryId: string): Promise<void> {

@@ -68,15 +68,6 @@ export class UpdateClientDto extends PartialType(CreateClientDto) {
   active?: boolean;
 }
 
-export class RotateKeyDto {
-  @ApiPropertyOptional({ description: 'Keep the old key valid this long (0 to 7 days); default 0 revokes it at once', default: 0 })
-  @IsOptional()
-  @Min(0)
-  @Max(7 * 24 * 3600)
-  @IsInt()
-  grace_seconds?: number;
-}
-
 export class ListQueryDto {
   @OptionalInt({ min: 1, max: 200, default: 50 })
   limit: number = 50;

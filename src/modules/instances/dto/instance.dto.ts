@@ -61,6 +61,19 @@ export class CreatedSubInstanceDto {
   @ApiProperty({ example: 'pending' }) status!: string;
 }
 
+export class RotatedInstanceKeyDto {
+  @ApiProperty() instance_id!: string;
+  @ApiProperty({ description: 'The new instance API key. Shown once.' }) api_key!: string;
+  @ApiProperty({ description: 'When the previous key stops working (now without a grace period)' }) previous_key_expires_at!: string;
+}
+
+export class RotatedWebhookSecretDto {
+  @ApiProperty() instance_id!: string;
+  @ApiProperty({ description: 'The new secret that signs this instance’s webhooks. Shown once.' }) webhook_secret!: string;
+  @ApiProperty({ description: 'Until then every delivery also carries a signature made with the previous secret' })
+  previous_secret_expires_at!: string;
+}
+
 export class InstanceResponseDto {
   @ApiProperty() instance_id!: string;
   @ApiProperty() instance_name!: string;

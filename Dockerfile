@@ -18,6 +18,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/prisma.config.ts ./
 COPY --chown=node:node docker/entrypoint.sh ./docker/entrypoint.sh
+# Mount points of the volumes the first start writes its generated secrets to; a new named volume takes this owner.
+RUN mkdir -p /secrets /evolution-key && chown node:node /secrets /evolution-key && chmod 700 /secrets
 USER node
 EXPOSE 3000
 # Applies pending migrations, then starts the role named by APP_ROLE.

@@ -7,14 +7,15 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { validateEnv } from '@/config/env.schema';
+import { loadOrCreateSecretsFile } from '@/config/secrets';
 import { startEvolutionSimulator } from '../test/upstream/evolution-simulator';
 
 const ROOT = path.resolve(__dirname, '..');
 const PORT = Number(process.env.PORT ?? 3000);
 const SIM_PORT = Number(process.env.SIM_PORT ?? 8081);
-const GLOBAL_KEY = 'demo-evolution-global-key';
-const ADMIN = { username: 'admin', password: 'demo-admin-password' };
-const MASTER_KEY = 'nm_master_demo_0123456789abcdef0123456789abcdef';
+/** Generated on the first run and kept, like a compose install's: the demo database stays readable across runs. */
+const SECRETS_FILE = path.join(ROOT, '.demo-secrets.env');
+const ADMIN_USERNAME = 'admin';
 
 async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     stdio: 'ignore',
   });
 
-  const sim = await startEvolutionSimulator({ port: SIM_PORT, globalKey: GLOBAL_KEY });
+  const { values: secrets } = loadOrCreateSecretsFile(SECRETS_FILE);
+  const sim = await startEvolutionSimulator({ port: SIM_PORT, globalKey: secrets.EVOLUTION_API_KEY! });
   const gatewayUrl = `http://127.0.0.1:${PORT}`;
   const env = validateEnv({
     PORT: String(PORT),
@@ -50,13 +52,9 @@ async function main(): Promise<void> {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_KEY_PREFIX: 'nm-demo',
     EVOLUTION_API_URL: sim.url,
-    EVOLUTION_API_KEY: GLOBAL_KEY,
     PUBLIC_URL: gatewayUrl,
-    JWT_SECRET: 'demo-jwt-secret-not-for-production-0123456789',
-    ENCRYPTION_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
-    MASTER_API_KEY: MASTER_KEY,
+    SECRETS_FILE,
+    ADMIN_USERNAME,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const { createApp } = await import('@/app/create-app');
@@ -70,14 +68,14 @@ async function main(): Promise<void> {
       `  Gateway:        ${gatewayUrl}`,
       `  API reference:  ${gatewayUrl}/docs`,
       `  Readiness:      ${gatewayUrl}/health/ready`,
-      `  Simulator:      ${sim.url}  (Evolution API stand-in, global key ${GLOBAL_KEY})`,
-      `  Admin login:    ${ADMIN.username} / ${ADMIN.password}`,
-      `  Master API key: ${MASTER_KEY}`,
+      `  Simulator:      ${sim.url}  (Evolution API stand-in, global key ${secrets.EVOLUTION_API_KEY})`,
+      `  Admin login:    ${ADMIN_USERNAME} / ${secrets.ADMIN_PASSWORD}`,
+      `  Secrets:        ${SECRETS_FILE} (generated on the first run, kept for the next)`,
       '',
       'Try:',
       `  curl -s ${gatewayUrl}/health/ready`,
       `  curl -s -X POST ${gatewayUrl}/api/login -H 'content-type: application/json' \\`,
-      `       -d '{"username":"${ADMIN.username}","password":"${ADMIN.password}"}'`,
+      `       -d '{"username":"${ADMIN_USERNAME}","password":"${secrets.ADMIN_PASSWORD}"}'`,
       '',
     ].join('\n'),
   );

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { rawTestEnv } from '../../test/setup/test-env';
 import { ConfigError, validateEnv } from './env.schema';
+import { loadOrCreateSecretsFile } from './secrets';
 
 describe(validateEnv.name, () => {
   it('applies the documented defaults', () => {
@@ -41,5 +45,45 @@ describe(validateEnv.name, () => {
   it('treats MASTER_API_KEY as optional but checks it when set', () => {
     expect(validateEnv(rawTestEnv({ MASTER_API_KEY: undefined })).MASTER_API_KEY).toBeUndefined();
     expect(() => validateEnv(rawTestEnv({ MASTER_API_KEY: 'too-short' }))).toThrow(/MASTER_API_KEY: must be at least 32 characters/);
+  });
+
+  it('refuses published, placeholder and patterned secrets, naming each variable', () => {
+    let error: unknown;
+    try {
+      validateEnv(
+        rawTestEnv({
+          JWT_SECRET: 'change-me-to-a-long-random-secret-of-32-chars-or-more',
+          ENCRYPTION_KEY: '0'.repeat(64),
+          ADMIN_PASSWORD: 'change-me-admin-password',
+          EVOLUTION_API_KEY: 'change-me-evolution-global-key',
+          MASTER_API_KEY: 'x'.repeat(40),
+        }),
+      );
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['JWT_SECRET', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'EVOLUTION_API_KEY', 'MASTER_API_KEY']);
+    expect(problems[0]).toMatch(/^JWT_SECRET: is a published example value; set a random value/);
+    expect(problems[1]).toMatch(/^ENCRYPTION_KEY: repeats one short pattern/);
+  });
+
+  it('takes unset secrets from SECRETS_FILE, and names the file when it cannot be read', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nm-env-'));
+    try {
+      const file = path.join(dir, 'gateway.env');
+      const { values } = loadOrCreateSecretsFile(file);
+      const unset = { JWT_SECRET: undefined, ENCRYPTION_KEY: undefined, ADMIN_PASSWORD: undefined, EVOLUTION_API_KEY: undefined };
+      const env = validateEnv(rawTestEnv({ ...unset, SECRETS_FILE: file }));
+      expect([env.JWT_SECRET, env.ENCRYPTION_KEY, env.ADMIN_PASSWORD, env.EVOLUTION_API_KEY]).toEqual([
+        values.JWT_SECRET,
+        values.ENCRYPTION_KEY,
+        values.ADMIN_PASSWORD,
+        values.EVOLUTION_API_KEY,
+      ]);
+      expect(() => validateEnv(rawTestEnv({ ...unset, SECRETS_FILE: path.join(dir, 'missing.env') }))).toThrow(/SECRETS_FILE: cannot read .*missing\.env \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

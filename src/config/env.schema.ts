@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { isSupportedCountry } from 'libphonenumber-js';
+import { SECRET_VARIABLES, weakSecretReason, withSecretsFile } from './secrets';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -119,6 +120,13 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
   PAYLOAD_RETENTION_DAYS: number = 30;
 
+  /**
+   * A file of generated secrets (`NAME=value` lines) that fills JWT_SECRET, ENCRYPTION_KEY, ADMIN_PASSWORD and
+   * EVOLUTION_API_KEY when they are unset. The compose file's first-start step writes it; values set here win.
+   */
+  @IsOptional() @IsString()
+  SECRETS_FILE?: string;
+
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_TIMEOUT_MS: number = 25000;
@@ -144,10 +152,22 @@ function describe(errors: ValidationError[]): string[] {
 
 /** Validates the raw environment once; throws a ConfigError naming every bad variable and why. */
 export function validateEnv(raw: Record<string, string | undefined>): EnvSchema {
+  const fileProblems: string[] = [];
+  let source = raw;
+  try {
+    source = withSecretsFile(raw);
+  } catch (err) {
+    fileProblems.push(`SECRETS_FILE: cannot read ${raw.SECRETS_FILE} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
   // Empty strings count as unset, so `FOO=` in an env file falls back to the default.
-  const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvSchema, present, { exposeDefaultValues: true });
-  const problems = describe(validateSync(env, { whitelist: false }));
+  const problems = [...fileProblems, ...describe(validateSync(env, { whitelist: false }))];
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name];
+    const reason = value && !problems.some((p) => p.startsWith(`${name}:`)) ? weakSecretReason(value) : null;
+    if (reason) problems.push(`${name}: ${reason}; set a random value (openssl rand -hex 32), or leave it unset under docker compose to have one generated`);
+  }
   if (!problems.some((p) => p.startsWith('DEFAULT_COUNTRY')) && !isSupportedCountry(env.DEFAULT_COUNTRY as never)) {
     problems.push(`DEFAULT_COUNTRY: ${env.DEFAULT_COUNTRY} is not a country libphonenumber-js knows`);
   }

@@ -1,4 +1,5 @@
 import { AxiosInstance } from 'axios';
+import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
 import { MessageRepository } from '@/modules/messages/message.repository';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
@@ -230,6 +231,79 @@ describe('bulk sends', () => {
     const log = await http.get(`/api/v1/whatsapp/messages?bulk_id=${data.bulk_id}&number=254712350002`, key);
     expect(log.data.messages).toEqual([expect.objectContaining({ status: 'failed', error: 'bulk cancelled' })]);
     expect((await http.get(`/api/v1/whatsapp/messages?bulk_id=${data.bulk_id}&status=queued`, key)).data.total).toBe(0);
+  });
+
+  it('deleting the instance cancels its bulks, and none of them sends to a new instance of that name', async () => {
+    const { client, instances, key } = await tenant({ send_interval_ms: 2000, jitter_min_ms: 0, jitter_max_ms: 0 });
+    const { name, id } = instances[0]!;
+    const running = await http.post(BULK, { instanceName: name, recipients: ['254712370001', '254712370002', '254712370003'], message: 'r' }, key);
+    await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
+    t.sim.setState(name, 'close');
+    const paused = await http.post(BULK, { instanceName: name, recipients: ['254712370004'], message: 'p' }, key);
+    await waitFor(async () => (await http.get(`${BULK}/${paused.data.bulk_id}`, key)).data.status === 'paused', 5000, 'the second bulk to pause');
+    t.sim.scan(name);
+
+    const jwt = await resellerToken(http, client);
+    expect((await http.delete(`/api/v1/whatsapp/reseller/sub-instances/${id}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(204);
+    for (const bulkId of [running.data.bulk_id, paused.data.bulk_id]) {
+      const view = (await http.get(`${BULK}/${bulkId}`, key)).data;
+      expect(view).toMatchObject({ status: 'cancelled', pause_reason: 'instance deleted', finished_at: expect.any(String) });
+      const unsent = view.recipients.filter((r: { status: string }) => r.status !== 'sent' && r.status !== 'delivered' && r.status !== 'read');
+      expect(unsent.length).toBeGreaterThan(0);
+      for (const r of unsent) expect(r).toMatchObject({ status: 'cancelled', error: 'instance deleted' });
+      const resumed = await http.post(`${BULK}/${bulkId}/resume`, null, key);
+      expect(resumed.status).toBe(409);
+    }
+
+    // A new instance takes the name; re-driving every active bulk sends nothing to it.
+    await createInstance(http, jwt, { instanceName: name });
+    t.sim.scan(name);
+    const before = sendsTo(name).length;
+    await t.app.get(BulkRunnerService).redriveActive();
+    await t.app.get(BulkRunnerService).run(client.id, running.data.bulk_id);
+    expect(sendsTo(name).length).toBe(before);
+  });
+
+  it('a worker cancels the bulk of an instance whose delete did not get to cancel it', async () => {
+    const { client, instances, key } = await tenant({ send_interval_ms: 60000, jitter_min_ms: 0, jitter_max_ms: 0 });
+    const { name, id } = instances[0]!;
+    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712380001', '254712380002'], message: 'x' }, key);
+    await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
+    // What a process stopped between the delete and its cancel leaves behind.
+    await queryDb(t, 'UPDATE instances SET deleted_at = now() WHERE id = $1', [id]);
+    await t.app.get(BulkRunnerService).run(client.id, data.bulk_id);
+    const view = (await http.get(`${BULK}/${data.bulk_id}`, key)).data;
+    expect(view).toMatchObject({ status: 'cancelled', pause_reason: 'instance deleted' });
+    // The first one went out (its status follows the message's: sent, delivered or read).
+    expect(view.recipients.map((r: { status: string }) => r.status)).toEqual([expect.stringMatching(/^(sent|delivered|read)$/), 'cancelled']);
+  });
+
+  it('cancelling settles what a dead worker left sending: sent if the upstream had accepted it, cancelled otherwise', async () => {
+    const { client, instances, key } = await tenant(FAST);
+    const name = instances[0]!.name;
+    t.sim.setState(name, 'close');
+    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712390001', '254712390002', '254712390003'], message: 'd' }, key);
+    await waitFor(async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused', 5000, 'the bulk to pause');
+    const recipients = await queryDb(t, 'SELECT r.id, r.position, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id WHERE r.bulk_id = $1 ORDER BY r.position', [data.bulk_id]);
+    // Recipient 1: the upstream accepted it, then the worker died. Recipient 2: the worker died before the call.
+    const accepted = await t.app.get(MessageRepository).createForClient(client.id, {
+      instanceId: recipients[0]!.instance_id as string,
+      bulkId: data.bulk_id,
+      bulkRecipientId: BigInt(recipients[0]!.id as string),
+      source: 'bulk',
+      number: '254712390001',
+      messageType: 'text',
+    });
+    await queryDb(t, `UPDATE messages SET upstream_message_id = 'WAID-1', status = 'sent' WHERE id = $1`, [accepted.id]);
+    await queryDb(t, `UPDATE bulk_recipients SET status = 'sending' WHERE bulk_id = $1 AND position IN (1, 2)`, [data.bulk_id]);
+
+    expect((await http.post(`${BULK}/${data.bulk_id}/cancel`, null, key)).data.status).toBe('cancelled');
+    const view = (await http.get(`${BULK}/${data.bulk_id}`, key)).data;
+    expect(view.recipients.map((r: { status: string; message_id: string | null }) => [r.status, r.message_id])).toEqual([
+      ['sent', 'WAID-1'],
+      ['cancelled', null],
+      ['cancelled', null],
+    ]);
   });
 
   it('fails a recipient that is not on WhatsApp at once and goes on', async () => {

@@ -8,7 +8,9 @@ import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
 import { BulkQueueService } from './bulk-queue.service';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
+import { BulkService } from './bulk.service';
 import { render } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
@@ -16,8 +18,6 @@ const SLOT_WAIT_MS = 8000;
 /** The driver's lease outlives one slot wait and one send; a dead driver's bulk is taken over when it expires. */
 const LEASE_MS = 20000;
 const MAX_ATTEMPTS = 4;
-export const DISCONNECTED_REASON = 'instance disconnected';
-export const DAILY_CAP_REASON = 'daily cap reached';
 
 /**
  * Sends a bulk's recipients in order through the instance's shared pacing (so bulks and single sends on one instance
@@ -35,6 +35,7 @@ export class BulkRunnerService {
     private readonly sender: SendService,
     private readonly evolution: EvolutionClient,
     private readonly queue: BulkQueueService,
+    private readonly bulkService: BulkService,
   ) {}
 
   stop(): void {
@@ -44,6 +45,8 @@ export class BulkRunnerService {
   async run(clientId: number, bulkId: string): Promise<void> {
     const bulk = await this.bulks.findForRun(clientId, bulkId);
     if (!bulk || (bulk.status !== 'queued' && bulk.status !== 'running')) return;
+    // A delete whose own cancel did not run (the process stopped right after it) is caught up here.
+    if (bulk.instance.deletedAt) return this.bulkService.cancelForDeletedInstance(clientId, bulk.instanceId);
     const owner = randomUUID();
     try {
       // Without the lease, a second driver (started after Redis lost the first one's job) would take the first's

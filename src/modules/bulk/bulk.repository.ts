@@ -82,18 +82,29 @@ export class BulkRepository {
   }
 
   /**
-   * Cancels the recipients not sent yet. Returns the log rows of those whose attempt was interrupted before it left
-   * (still `queued`, never accepted), which nothing will send now.
+   * Cancels the recipients not sent yet: pending ones, and `sending` ones no live driver holds (a dead worker's; one
+   * the upstream had accepted is settled as sent). A live driver's recipient is settled by that driver, whose
+   * release turns it cancelled (see releaseRecipientForClient). Returns the log rows of attempts interrupted before
+   * they left (still `queued`, never accepted), which nothing will send now.
    */
-  async cancelPendingForClient(clientId: number, bulkId: string): Promise<bigint[]> {
+  async cancelPendingForClient(clientId: number, bulkId: string, reason: string | null = null): Promise<bigint[]> {
     const rows = await this.prisma.$queryRaw<{ id: bigint }[]>`
-      WITH cancelled AS (
-        UPDATE bulk_recipients SET status = 'cancelled', updated_at = now()
-        WHERE client_id = ${clientId} AND bulk_id = ${bulkId}::uuid AND status = 'pending'
-        RETURNING message_id
+      WITH accepted AS (
+        SELECT r.id FROM bulk_recipients r JOIN messages m ON m.id = r.message_id AND m.client_id = ${clientId}
+        WHERE r.client_id = ${clientId} AND r.bulk_id = ${bulkId}::uuid AND r.status = 'sending' AND m.upstream_message_id IS NOT NULL
+      ), cancelled AS (
+        UPDATE bulk_recipients r SET
+          status = CASE WHEN r.id IN (SELECT id FROM accepted) THEN 'sent'::"RecipientStatus" ELSE 'cancelled'::"RecipientStatus" END,
+          sent_at = CASE WHEN r.id IN (SELECT id FROM accepted) THEN COALESCE(r.sent_at, now()) ELSE r.sent_at END,
+          error = CASE WHEN r.id IN (SELECT id FROM accepted) THEN r.error ELSE COALESCE(${reason}, r.error) END,
+          updated_at = now()
+        WHERE r.client_id = ${clientId} AND r.bulk_id = ${bulkId}::uuid
+          AND (r.status = 'pending' OR (r.status = 'sending' AND NOT EXISTS (
+            SELECT 1 FROM bulk_jobs b WHERE b.id = r.bulk_id AND b.lease_owner IS NOT NULL AND b.lease_until > now())))
+        RETURNING r.message_id, r.status
       )
       SELECT m.id FROM messages m JOIN cancelled c ON m.id = c.message_id
-      WHERE m.client_id = ${clientId} AND m.status = 'queued' AND m.upstream_message_id IS NULL`;
+      WHERE c.status = 'cancelled' AND m.client_id = ${clientId} AND m.status = 'queued' AND m.upstream_message_id IS NULL`;
     return rows.map((row) => row.id);
   }
 
@@ -124,8 +135,8 @@ export class BulkRepository {
   }
 
   /**
-   * For the bulk's driver `owner`, in one statement: renews its lease if the bulk is still running and nobody else
-   * holds it, then takes the next recipient by position and marks it `sending`, with the status of its log row if it
+   * For the bulk's driver `owner`, in one statement: renews its lease if the bulk is still running, its instance
+   * still exists and nobody else holds it, then takes the next recipient by position and marks it `sending`, with the status of its log row if it
    * has one. 'stop' when the bulk is no longer running or another driver holds it; undefined when nothing is left to
    * send. A recipient already `sending` was in flight when a worker died: it is taken again, and its log row tells
    * the driver whether the upstream had accepted it.
@@ -136,6 +147,8 @@ export class BulkRepository {
         UPDATE bulk_jobs SET lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
         WHERE id = ${bulkId}::uuid AND client_id = ${clientId} AND status = 'running'
           AND (lease_owner IS NULL OR lease_owner = ${owner} OR lease_until < now())
+          -- A deleted instance's name may belong to a new upstream instance soon: nothing more leaves for it.
+          AND EXISTS (SELECT 1 FROM instances i WHERE i.id = bulk_jobs.instance_id AND i.deleted_at IS NULL)
         RETURNING id
       ), claimed AS (
         UPDATE bulk_recipients SET status = 'sending', attempts = attempts + 1, updated_at = now()
@@ -175,10 +188,16 @@ export class BulkRepository {
     error: string | null = null,
     options: { uncountAttempt?: boolean } = {},
   ): Promise<void> {
-    await this.prisma.bulkRecipient.updateMany({
-      where: { clientId, id, status: 'sending' },
-      data: { status: 'pending', scheduledAt, error, ...(options.uncountAttempt ? { attempts: { decrement: 1 } } : {}) },
-    });
+    // A recipient released after its bulk was cancelled is cancelled with it (the cancel left it to this driver).
+    await this.prisma.$executeRaw`
+      UPDATE bulk_recipients r SET
+        status = CASE WHEN b.status = 'cancelled' THEN 'cancelled'::"RecipientStatus" ELSE 'pending'::"RecipientStatus" END,
+        error = CASE WHEN b.status = 'cancelled' THEN COALESCE(b.pause_reason, ${error}) ELSE ${error} END,
+        scheduled_at = ${scheduledAt?.toISOString() ?? null}::timestamp,
+        attempts = r.attempts - ${options.uncountAttempt ? 1 : 0},
+        updated_at = now()
+      FROM bulk_jobs b
+      WHERE r.id = ${id} AND r.client_id = ${clientId} AND r.status = 'sending' AND b.id = r.bulk_id`;
   }
 
   /** Finishes the bulk when nothing is left to send. */
@@ -191,6 +210,14 @@ export class BulkRepository {
   /** Bulks that should be running, for re-driving after a worker or Redis loss. */
   listActiveForSystem(): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
     return this.prisma.bulkJob.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true, clientId: true } });
+  }
+
+  /** The bulks of an instance that are not finished: queued, running or paused. */
+  listUnfinishedOfInstanceForClient(clientId: number, instanceId: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
+    return this.prisma.bulkJob.findMany({
+      where: { clientId, instanceId, status: { in: ['queued', 'running', 'paused'] } },
+      select: { id: true, clientId: true },
+    });
   }
 
   listPausedOfInstanceForSystem(instanceId: string, reasonPrefix: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {

@@ -6,7 +6,7 @@ import { BulkStatus } from '@/generated/prisma/client';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
-import { DISCONNECTED_REASON } from './bulk-runner.service';
+import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRepository, NewRecipient } from './bulk.repository';
 import { contentWarnings, render } from './content-guard';
@@ -23,7 +23,9 @@ export class BulkService {
     private readonly queue: BulkQueueService,
     private readonly sender: SendService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    instances.whenDeleted((instance) => this.cancelForDeletedInstance(instance.clientId, instance.id));
+  }
 
   async create(auth: ClientAuth, dto: SendBulkDto): Promise<BulkAcceptedDto> {
     const instance = await this.instances.resolve(auth, dto.instanceName);
@@ -100,9 +102,25 @@ export class BulkService {
 
   async cancel(auth: ClientAuth, id: string) {
     const bulk = await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
-    const interrupted = await this.bulks.cancelPendingForClient(auth.clientId, id);
-    for (const messageId of interrupted) await this.sender.abandon({ id: bulk.instanceId, clientId: auth.clientId }, messageId, 'bulk cancelled');
+    await this.cancelRecipients(auth.clientId, bulk, null);
     return this.summary(auth, id);
+  }
+
+  /**
+   * An instance is gone: its unfinished bulks are cancelled, each unsent recipient with the reason, since its name
+   * may soon belong to another upstream instance. Runs on delete, and from the worker for a delete it missed.
+   */
+  async cancelForDeletedInstance(clientId: number, instanceId: string): Promise<void> {
+    for (const bulk of await this.bulks.listUnfinishedOfInstanceForClient(clientId, instanceId)) {
+      if (!(await this.bulks.transitionForClient(clientId, bulk.id, ['queued', 'running', 'paused'], 'cancelled', INSTANCE_DELETED_REASON))) continue;
+      await this.cancelRecipients(clientId, { id: bulk.id, instanceId }, INSTANCE_DELETED_REASON);
+    }
+  }
+
+  /** Cancels the unsent recipients and closes the log rows of attempts interrupted before they left. */
+  private async cancelRecipients(clientId: number, bulk: { id: string; instanceId: string }, reason: string | null): Promise<void> {
+    const interrupted = await this.bulks.cancelPendingForClient(clientId, bulk.id, reason);
+    for (const messageId of interrupted) await this.sender.abandon({ id: bulk.instanceId, clientId }, messageId, reason ?? 'bulk cancelled');
   }
 
   /** The instance is connected again: bulks it paused by disconnecting carry on. */

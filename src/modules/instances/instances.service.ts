@@ -32,10 +32,15 @@ const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close'
 
 export type Actor = Pick<AuditEntry, 'actorType' | 'actorId'>;
 
+/** Work of another feature that must end with its instance (a bulk), run after the instance is deleted. */
+export type InstanceDeletedHook = (instance: Pick<Instance, 'id' | 'clientId'>) => Promise<void>;
+
 /** Reseller sub-instances: create, list, inspect, delete, connect by QR, read state. */
 @Injectable()
 export class InstancesService {
   private readonly logger = new Logger(InstancesService.name);
+  /** Registered at boot by the features that depend on instances, so this one needs to know none of them. */
+  private readonly deletedHooks: InstanceDeletedHook[] = [];
 
   constructor(
     private readonly instances: InstanceRepository,
@@ -116,6 +121,11 @@ export class InstancesService {
     }
     await this.instances.softDeleteForClient(clientId, instance.id, new Date());
     await this.audit.record({ ...actor, clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+    for (const hook of this.deletedHooks) await hook(instance);
+  }
+
+  whenDeleted(hook: InstanceDeletedHook): void {
+    this.deletedHooks.push(hook);
   }
 
   /** Deletes every instance of a client that is being deleted, upstream and locally. */

@@ -1,0 +1,4 @@
+/** Why a bulk paused or stopped, as its `pause_reason` starts; code matches on these prefixes. */
+export const DISCONNECTED_REASON = 'instance disconnected';
+export const DAILY_CAP_REASON = 'daily cap reached';
+export const INSTANCE_DELETED_REASON = 'instance deleted';

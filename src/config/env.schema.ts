@@ -116,6 +116,13 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(5000)
   BULK_CONCURRENCY: number = 500;
 
+  /**
+   * How long a bulk driver's lease on its bulk lasts without renewal. A live driver renews it while it waits for a
+   * slot or for the upstream; a dead worker's bulk is taken over by another worker once it runs out.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000)
+  BULK_LEASE_MS: number = 20000;
+
   /** Days a tenant webhook delivery (its payload: inbound messages, statuses) is kept once it is settled. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650)
   PAYLOAD_RETENTION_DAYS: number = 30;

@@ -194,8 +194,11 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): 
     if (fault) {
       const outcome = faultOutcome(fault, pathname);
       if (outcome.kind === 'respond') return outcome.response;
-      scheduler.after(outcome.ms, 'request', () => req.socket.destroy());
-      return undefined;
+      if (outcome.kind === 'hang') {
+        scheduler.after(outcome.ms, 'request', () => req.socket.destroy());
+        return undefined;
+      }
+      await scheduler.sleep(outcome.ms, 'request');
     }
     // contract §11: the JSON parser runs before any router, so even unknown routes see the 400.
     if (parseError) throw parseError;

@@ -12,6 +12,8 @@ export interface FaultSpec {
   body?: unknown;
   /** Hang this long, then drop the socket without answering (a gateway timeout / reset). */
   timeoutMs?: number;
+  /** Answer as usual, this many ms late (a slow upstream); the call itself does what it always does. */
+  delayMs?: number;
   /** contract §3: sends answer 400 ["Error: Connection Closed"], other routes 500 "Connection Closed". */
   connectionClosed?: boolean;
 }
@@ -26,10 +28,11 @@ export interface FaultView {
   status?: number;
   body?: unknown;
   timeoutMs?: number;
+  delayMs?: number;
   connectionClosed?: boolean;
 }
 
-export type FaultOutcome = { kind: 'hang'; ms: number } | { kind: 'respond'; response: SimResponse };
+export type FaultOutcome = { kind: 'hang'; ms: number } | { kind: 'late'; ms: number } | { kind: 'respond'; response: SimResponse };
 
 interface Fault {
   view: FaultView;
@@ -54,6 +57,7 @@ export class FaultRegistry {
       ...optionalStatus(spec.status),
       ...(spec.body !== undefined ? { body: spec.body } : {}),
       ...optionalTimeout(spec.timeoutMs),
+      ...optionalDelay(spec.delayMs),
       ...(spec.connectionClosed ? { connectionClosed: true } : {}),
     };
     this.faults.push({ view, regex: patternRegex(pattern) });
@@ -84,6 +88,7 @@ export class FaultRegistry {
 /** What a triggered fault does to the call. */
 export function faultOutcome(fault: FaultView, pathname: string): FaultOutcome {
   if (fault.timeoutMs !== undefined) return { kind: 'hang', ms: fault.timeoutMs };
+  if (fault.delayMs !== undefined) return { kind: 'late', ms: fault.delayMs };
   if (fault.connectionClosed) {
     const error = /^\/message\//i.test(pathname) ? badRequest('Error: Connection Closed') : internalError('Connection Closed');
     return { kind: 'respond', response: fromError(error) };
@@ -142,4 +147,12 @@ function optionalTimeout(timeoutMs: unknown): { timeoutMs?: number } {
     throw new FaultSpecError('"timeoutMs" must be a non-negative number of milliseconds');
   }
   return { timeoutMs };
+}
+
+function optionalDelay(delayMs: unknown): { delayMs?: number } {
+  if (delayMs === undefined) return {};
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+    throw new FaultSpecError('"delayMs" must be a non-negative number of milliseconds');
+  }
+  return { delayMs };
 }

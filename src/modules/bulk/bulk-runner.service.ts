@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
+import { AppConfig } from '@/config/app-config';
 import { instanceAuth, EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
@@ -15,8 +16,6 @@ import { render } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
 const SLOT_WAIT_MS = 8000;
-/** The driver's lease outlives one slot wait and one send; a dead driver's bulk is taken over when it expires. */
-const LEASE_MS = 20000;
 const MAX_ATTEMPTS = 4;
 
 /**
@@ -36,7 +35,13 @@ export class BulkRunnerService {
     private readonly evolution: EvolutionClient,
     private readonly queue: BulkQueueService,
     private readonly bulkService: BulkService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.leaseMs = config.get('BULK_LEASE_MS');
+  }
+
+  /** A dead driver's bulk is taken over when its lease expires; a live one renews it while a recipient is in hand. */
+  private readonly leaseMs: number;
 
   stop(): void {
     this.stopping = true;
@@ -51,22 +56,40 @@ export class BulkRunnerService {
     try {
       // Without the lease, a second driver (started after Redis lost the first one's job) would take the first's
       // in-flight recipient and send it twice while the first is still sending it.
-      if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, LEASE_MS))) return;
+      if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs))) return;
       await this.bulks.markStartedForClient(clientId, bulkId);
       // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
       // this one when it starts again) continues it from the next unsent recipient.
       while (!this.stopping) {
-        const recipient = await this.bulks.claimNextForClient(clientId, bulkId, owner, LEASE_MS);
+        const recipient = await this.bulks.claimNextForClient(clientId, bulkId, owner, this.leaseMs);
         if (recipient === 'stop') return;
         if (!recipient) {
           await this.bulks.completeIfDoneForClient(clientId, bulkId);
           return;
         }
-        const outcome = await this.sendOne(bulk, recipient);
+        const outcome = await this.holdingLease(clientId, bulkId, owner, () => this.sendOne(bulk, recipient));
         if (outcome === 'stop') return;
       }
     } finally {
       await this.bulks.releaseLeaseForClient(clientId, bulkId, owner).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Renews the lease while a recipient is in hand: its slot wait, the upstream call (timeout plus any delay) and a
+   * retry's backoff can outlast one lease, and an expired lease would let a second driver send the same recipient.
+   */
+  private async holdingLease<T>(clientId: number, bulkId: string, owner: string, work: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs).then(
+        (held) => held || this.logger.warn({ bulkId, clientId }, 'Bulk lease taken over while a recipient was in hand'),
+        (err: unknown) => this.logger.warn({ bulkId, clientId, err: err instanceof Error ? err.message : String(err) }, 'Bulk lease renewal failed'),
+      );
+    }, Math.floor(this.leaseMs / 3));
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -1,7 +1,7 @@
 import { AxiosInstance } from 'axios';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { MEDIA_BYTES, MediaServer, startMediaServer } from '../setup/media-server';
+import { MEDIA_BYTES, MediaServer, PAGE_BYTES, startMediaServer } from '../setup/media-server';
 import { startTestApp, TestApp } from '../setup/test-app';
 
 /**
@@ -22,6 +22,9 @@ describe('media URLs', () => {
     t.sim.scan(instance.name);
     return { http, instance, key: { headers: { apikey: client.apiKey } } };
   }
+
+  const latestLogRow = async (http: AxiosInstance, instance: TestInstance, key: { headers: { apikey: string } }) =>
+    (await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}&limit=1`, key)).data.messages[0];
 
   const upstreamMediaSends = (t: TestApp) => t.sim.requests().filter((r) => /^\/message\/send(Media|WhatsAppAudio|Sticker)\//.test(r.path));
 
@@ -108,6 +111,21 @@ describe('media URLs', () => {
       expect(res.status).toBe(413);
       expect(res.data.message).toMatch(/^media: is over 4096 bytes/);
       expect(upstreamMediaSends(t)).toHaveLength(sentBefore);
+    });
+
+    it('answers 400 naming the field when the WhatsApp server cannot read the image (a web page), and logs the send failed', async () => {
+      const unreadable = 'media: the WhatsApp server could not process this file (unsupported image format)';
+      const v1 = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/page` }, key);
+      expect(v1.status).toBe(400);
+      expect(v1.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
+      // The gateway fetched the page and handed it on; the WhatsApp server is what refused it.
+      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({ mediatype: 'image', media: PAGE_BYTES.toString('base64') });
+      expect(await latestLogRow(http, instance, key)).toMatchObject({ message_type: 'image', source: 'api', status: 'failed', error: unreadable });
+
+      const legacy = await http.post(`/message/sendMedia/${instance.name}`, { number: '254712345678', mediatype: 'image', media: `${media.url}/page` }, key);
+      expect(legacy.status).toBe(400);
+      expect(legacy.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
+      expect(await latestLogRow(http, instance, key)).toMatchObject({ id: legacy.headers['x-message-log-id'], source: 'passthrough', status: 'failed', error: unreadable });
     });
 
     it('answers a media host that fails with a 400 saying so', async () => {

@@ -607,6 +607,24 @@ describe('message sends', () => {
     expect(messageOf(res).key.remoteJid).toBe('120363000000000000@g.us');
   });
 
+  it('re-encodes base64 images as sharp would: bytes of no image format it reads get 500, before the connection check', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
+    const pdf = Buffer.from('%PDF-1.4\n').toString('base64');
+    const open = await openInstance();
+    expect((await api.post(`/message/sendMedia/${open.name}`, { number: PHONE, mediatype: 'image', media: png }, key(open.token))).status).toBe(201);
+    expect((await api.post(`/message/sendMedia/${open.name}`, { number: PHONE, mediatype: 'document', media: pdf, fileName: 'a.pdf' }, key(open.token))).status).toBe(201);
+
+    const closed = await newInstance({ qrcode: true });
+    const image = await api.post(`/message/sendMedia/${closed.name}`, { number: PHONE, mediatype: 'image', media: pdf }, key(closed.token));
+    expect(image.status).toBe(500);
+    expect(image.data).toEqual({ status: 500, error: 'Internal Server Error', response: { message: ['Error: Input buffer contains unsupported image format'] } });
+    // The sticker conversion rethrows sharp's error as it is: a string message.
+    const sticker = await api.post(`/message/sendSticker/${open.name}`, { number: PHONE, sticker: pdf }, key(open.token));
+    expect(sticker.status).toBe(500);
+    expect(sticker.data).toEqual({ status: 500, error: 'Internal Server Error', response: { message: 'Input buffer contains unsupported image format' } });
+    expect((await api.post(`/message/sendSticker/${open.name}`, { number: PHONE, sticker: pdf, notConvertSticker: true }, key(open.token))).status).toBe(201);
+  });
+
   it('refuses sends on a non-open instance with 400 ["Error: Connection Closed"], after validation', async () => {
     const inst = await newInstance({ qrcode: true });
     const res = await sendText(inst);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { OutgoingContent, renderMessage } from './simulator-engine';
-import { asRecord, badRequest, created, numberField, SimResponse, stringField } from './simulator-http';
+import { asRecord, badRequest, created, internalError, internalErrorList, numberField, SimResponse, stringField } from './simulator-http';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
 import { SEND_SCHEMAS, SendAction } from './simulator-schemas';
 import {
@@ -27,7 +27,8 @@ type Body = Record<string, unknown>;
 
 /**
  * One handler per send route. Order of checks, as the upstream runs them: guards (done by the
- * router) → schema → the controller's content checks → the socket (contract §3: a non-open
+ * router) → schema → the controller's content checks → the image conversion of sendMedia and
+ * sendSticker (sharp, 500 for bytes it cannot read) → the socket (contract §3: a non-open
  * instance fails with 400 ["Error: Connection Closed"]) → onWhatsApp (before the delay, §6) →
  * delay → send → 201 with the prepareMessage object.
  */
@@ -94,6 +95,29 @@ const MEDIA_MIMETYPES: Record<string, string> = {
   document: 'application/octet-stream',
 };
 
+/** sharp's message when no decoder recognises the bytes (contract §2.2: images are re-encoded with sharp). */
+const UNSUPPORTED_IMAGE = 'Input buffer contains unsupported image format';
+
+/**
+ * Whether sharp would recognise base64 bytes as an image. sharp picks a decoder by the file's first bytes, so this
+ * checks the signatures of the formats its prebuilt binaries read: JPEG, PNG, GIF, WebP, TIFF, AVIF and SVG. A BMP,
+ * a PDF or a web page named .jpg is not one of them. A URL is not fetched here, so it always passes.
+ */
+function readableImage(media: string): boolean {
+  const bytes = Buffer.from(media, 'base64');
+  const ascii = (start: number, end: number) => bytes.subarray(start, end).toString('latin1');
+  return (
+    bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff])) ||
+    bytes.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')) ||
+    /^GIF8[79]a$/.test(ascii(0, 6)) ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') ||
+    ascii(0, 4) === 'II*\0' ||
+    ascii(0, 4) === 'MM\0*' ||
+    (ascii(4, 8) === 'ftyp' && /^avi[fs]$/.test(ascii(8, 12))) ||
+    /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(bytes.subarray(0, 1024).toString('utf8'))
+  );
+}
+
 function buildMedia(body: Body): BuiltSend {
   const mediatype = stringField(body, 'mediatype') ?? 'document';
   const media = body['media'];
@@ -102,6 +126,11 @@ function buildMedia(body: Body): BuiltSend {
     throw badRequest('For base64 the file name must be informed.');
   }
   if (!looksLikeUrl(media) && !looksLikeBase64(media)) throw badRequest('Owned media must be a url or base64');
+  // The upstream's prepareMediaMessage runs before the connection and number checks and wraps sharp's error in an
+  // InternalServerErrorException: 500 with the message in an array.
+  if (mediatype === 'image' && looksLikeBase64(media) && !readableImage(media as string)) {
+    throw internalErrorList(`Error: ${UNSUPPORTED_IMAGE}`);
+  }
   const requested = stringField(body, 'mimetype') ?? MEDIA_MIMETYPES[mediatype];
   const mimetype = mediatype === 'image' ? MEDIA_MIMETYPES['image'] : requested;
   const content = {
@@ -125,6 +154,8 @@ function buildAudio(body: Body): BuiltSend {
 function buildSticker(body: Body): BuiltSend {
   const sticker = body['sticker'];
   if (!looksLikeUrl(sticker) && !looksLikeBase64(sticker)) throw badRequest('Owned media must be a url or base64');
+  // The conversion to WebP rethrows sharp's error as it is: a plain Error renders as 500 with a string message.
+  if (body['notConvertSticker'] !== true && looksLikeBase64(sticker) && !readableImage(sticker as string)) throw internalError(UNSUPPORTED_IMAGE);
   return withDelay(body, { stickerMessage: { url: mediaUrl(), mimetype: 'image/webp' } }, 'stickerMessage');
 }
 

@@ -169,7 +169,7 @@ export class EvolutionClient implements OnModuleDestroy {
       auth,
       body,
       extraTimeoutMs: body.delay ?? 0,
-      context: { operation: 'send the media message', instanceName: name },
+      context: { operation: 'send the media message', instanceName: name, mediaField: 'media' },
     });
   }
 

@@ -55,6 +55,23 @@ describe('evolution error mapping (contract §3)', () => {
     expect(sut.message).toBe('The WhatsApp server failed to send the text message');
   });
 
+  it('maps a file the upstream cannot read as an image (500 from sharp) to 400 naming the field, not retryable', () => {
+    const media = { operation: 'send the media message', instanceName: 'shop-1', mediaField: 'media' };
+    const sut = mapUpstreamResponse(500, { status: 500, error: 'Internal Server Error', response: { message: ['Error: Input buffer contains unsupported image format'] } }, media);
+    expect(sut).toMatchObject({ kind: 'unsupported_media', status: 400, code: 'UPSTREAM_UNSUPPORTED_MEDIA', upstreamStatus: 500, retryable: false });
+    expect(sut.message).toBe('media: the WhatsApp server could not process this file (unsupported image format)');
+  });
+
+  it('maps the sticker conversion’s bare sharp error the same way, naming its field', () => {
+    const sticker = { operation: 'send the message', instanceName: 'shop-1', mediaField: 'sticker' };
+    const sut = mapUpstreamResponse(500, { status: 500, error: 'Internal Server Error', response: { message: 'Input buffer contains unsupported image format' } }, sticker);
+    expect(sut).toMatchObject({ kind: 'unsupported_media', status: 400 });
+    expect(sut.message).toBe('sticker: the WhatsApp server could not process this file (unsupported image format)');
+    expect(mapUpstreamResponse(500, { response: { message: 'Input buffer contains unsupported image format' } }, ctx).message).toBe(
+      'The WhatsApp server could not process this file (unsupported image format)',
+    );
+  });
+
   it('turns HTTP 200 {error:true} into an error and leaves normal bodies alone', () => {
     expect(embeddedError({ error: true, message: '[object Object]' }, { operation: 'restart', instanceName: 'shop-1' })).toMatchObject({
       kind: 'upstream_error',

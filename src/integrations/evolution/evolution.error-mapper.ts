@@ -48,7 +48,17 @@ export interface FailureContext {
   /** What the gateway was doing, for the message: "send a text", "create the instance". */
   operation: string;
   instanceName?: string;
+  /** The request field that carried the file of a media send, named when the upstream cannot process the file. */
+  mediaField?: string;
 }
+
+/**
+ * The upstream re-encodes an image (and converts a sticker) with sharp before it sends anything, and answers a file
+ * sharp cannot read with a 500 carrying sharp's message: `["Error: Input buffer contains unsupported image format"]`
+ * from sendMedia (wrapped in an InternalServerErrorException), the bare string from sendSticker (contract §2.2; the
+ * upstream's prepareMediaMessage and convertToWebP). It is the file's fault, not the server's.
+ */
+const UNSUPPORTED_IMAGE = /unsupported image format/i;
 
 function namesTaken(text: string | undefined): boolean {
   return /already in use/i.test(text ?? '');
@@ -80,6 +90,11 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
   const missing = notOnWhatsApp(body);
   if (status === 400 && missing.length > 0) {
     return new EvolutionError('not_on_whatsapp', `number: ${missing.join(', ')} is not on WhatsApp`, status, false);
+  }
+  if (UNSUPPORTED_IMAGE.test(text ?? '')) {
+    const reason = 'could not process this file (unsupported image format)';
+    const message = ctx.mediaField ? `${ctx.mediaField}: the WhatsApp server ${reason}` : `The WhatsApp server ${reason}`;
+    return new EvolutionError('unsupported_media', message, status, false);
   }
   if (closed) {
     return new EvolutionError(

@@ -5,6 +5,7 @@ export type EvolutionErrorKind =
   | 'instance_not_found'
   | 'name_taken'
   | 'not_on_whatsapp'
+  | 'unsupported_media'
   | 'connection_closed'
   | 'unauthorized'
   | 'bad_request'
@@ -16,6 +17,7 @@ const GATEWAY_STATUS: Record<EvolutionErrorKind, number> = {
   instance_not_found: 404,
   name_taken: 409,
   not_on_whatsapp: 400,
+  unsupported_media: 400,
   connection_closed: 409,
   // A rejected token is the gateway's problem, not the caller's: after auto-heal fails it is a bad gateway.
   unauthorized: 502,

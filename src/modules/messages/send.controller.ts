@@ -48,6 +48,9 @@ export class SendController {
   @idempotencyHeader
   @ApiOperation({ summary: 'Send an image, video, document or audio file' })
   @ApiCreatedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({
+    description: 'Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format)',
+  })
   @ApiPayloadTooLargeResponse({ description: 'media is larger than MAX_MEDIA_BYTES' })
   sendMedia(@CurrentClient() auth: ClientAuth, @Body() dto: SendMediaDto): Promise<MessageResponseDto> {
     return this.sender.sendMedia(auth, dto);

@@ -194,7 +194,7 @@ export class PassthroughService {
     const { auth, instance } = await this.resolve(caller, name);
     const outgoing = await this.withFetchedMedia(action, body);
     const delay = typeof body.delay === 'number' && body.delay > 0 ? Math.min(body.delay, 120000) : 0;
-    const context = { operation: 'send the message', instanceName: instance.name };
+    const context = { operation: 'send the message', instanceName: instance.name, mediaField: MEDIA_FIELDS[action] };
     let answer: RawUpstreamResponse | undefined;
     let logId: bigint | undefined;
     try {
@@ -319,16 +319,18 @@ export class PassthroughService {
   /**
    * The upstream's answer for the caller, with the quirks that break clients smoothed: a 401/403 means the gateway's
    * own credentials failed even after auto-heal (not the caller's key), so it becomes a 502; a 5xx is the upstream's
-   * internals ("Connection Closed", TypeErrors), so it becomes the v1 answer (409 not connected, otherwise 502) and
-   * its text goes to the log only; HTTP 200 with `error: true` (connect/restart, contract §2.1) becomes the error it
-   * is. Other statuses pass through with their bodies. `headers` go on the error answers too.
+   * internals ("Connection Closed", TypeErrors), so it becomes the v1 answer (409 not connected, 400 naming the field
+   * for a file the upstream cannot read, otherwise 502) and its text goes to the log only; HTTP 200 with `error: true`
+   * (connect/restart, contract §2.1) becomes the error it is. Other statuses pass through with their bodies. `headers`
+   * go on the error answers too.
    */
   private async relay(instance: Instance, res: RawUpstreamResponse, context: FailureContext, headers: Record<string, string> = {}): Promise<UpstreamAnswer> {
     if (res.status === 401 || res.status === 403 || res.status >= 500) {
-      if (res.status >= 500) {
+      const mapped = mapUpstreamResponse(res.status, res.body, context);
+      // A 5xx that is the caller's fault (a file the upstream cannot read) is answered as such, not logged as a failure.
+      if (res.status >= 500 && mapped.status >= 500) {
         this.logger.warn({ instanceName: instance.name, status: res.status, upstream: upstreamText(res.body) }, `The upstream failed to ${context.operation}`);
       }
-      const mapped = mapUpstreamResponse(res.status, res.body, context);
       Object.assign(mapped.headers, headers);
       throw mapped;
     }

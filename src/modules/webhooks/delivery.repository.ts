@@ -71,37 +71,80 @@ export class DeliveryRepository {
     });
   }
 
+  /**
+   * Takes the delivery for one attempt until `leaseUntil`, in one statement: only when it is still pending or retrying,
+   * due by `dueBy`, and no other attempt holds it. False means there is nothing to attempt now.
+   */
+  async claimForClient(clientId: number, id: string, now: Date, dueBy: Date, leaseUntil: Date): Promise<boolean> {
+    const { count } = await this.prisma.webhookDelivery.updateMany({
+      where: {
+        clientId,
+        id,
+        status: { in: ['pending', 'retrying'] },
+        nextAttemptAt: { lte: dueBy },
+        OR: [{ leaseUntil: null }, { leaseUntil: { lte: now } }],
+      },
+      data: { leaseUntil },
+    });
+    return count === 1;
+  }
+
   async recordSuccessForClient(clientId: number, id: string, statusCode: number): Promise<void> {
     await this.prisma.webhookDelivery.updateMany({
       where: { clientId, id },
-      data: { status: 'succeeded', attempts: { increment: 1 }, lastStatusCode: statusCode, lastError: null, nextAttemptAt: null, deliveredAt: new Date() },
+      data: {
+        status: 'succeeded',
+        attempts: { increment: 1 },
+        lastStatusCode: statusCode,
+        lastError: null,
+        nextAttemptAt: null,
+        leaseUntil: null,
+        deliveredAt: new Date(),
+      },
     });
   }
 
   async recordFailureForClient(clientId: number, id: string, statusCode: number | null, error: string, nextAttemptAt: Date | null): Promise<void> {
     await this.prisma.webhookDelivery.updateMany({
       where: { clientId, id },
-      data: { status: nextAttemptAt ? 'retrying' : 'dead', attempts: { increment: 1 }, lastStatusCode: statusCode, lastError: error.slice(0, 500), nextAttemptAt },
+      data: {
+        status: nextAttemptAt ? 'retrying' : 'dead',
+        attempts: { increment: 1 },
+        lastStatusCode: statusCode,
+        lastError: error.slice(0, 500),
+        nextAttemptAt,
+        leaseUntil: null,
+      },
     });
   }
 
-  /** Puts deliveries back in line for a fresh round of attempts. */
-  async resetForClient(clientId: number, where: Prisma.WebhookDeliveryWhereInput): Promise<{ id: string }[]> {
+  /**
+   * Puts deliveries back in line for a fresh round of attempts, due at `dueAt`. A delivery whose attempt is running
+   * keeps its lease, so the new round never runs beside that attempt (whose outcome is recorded as usual).
+   */
+  async resetForClient(clientId: number, where: Prisma.WebhookDeliveryWhereInput, dueAt: Date): Promise<{ id: string }[]> {
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.webhookDelivery.findMany({ where: { ...where, clientId }, select: { id: true }, take: 10000 });
       await tx.webhookDelivery.updateMany({
         where: { clientId, id: { in: rows.map((r) => r.id) } },
-        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), lastError: null },
+        data: { status: 'pending', attempts: 0, nextAttemptAt: dueAt, lastError: null },
       });
       return rows;
     });
   }
 
-  /** Deliveries due that have no job any more (a Redis loss), for the sweeper. */
-  listDueForSystem(before: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'clientId' | 'attempts'>[]> {
+  /**
+   * Deliveries due by `before` that no attempt holds, for the sweeper: their job was lost with Redis, failed all its
+   * tries (Postgres unreachable), or ended with a crashed attempt whose lease has run out.
+   */
+  listDueForSystem(before: Date, limit: number): Promise<Pick<WebhookDelivery, 'id' | 'clientId' | 'nextAttemptAt'>[]> {
     return this.prisma.webhookDelivery.findMany({
-      where: { status: { in: ['pending', 'retrying'] }, nextAttemptAt: { lte: before } },
-      select: { id: true, clientId: true, attempts: true },
+      where: {
+        status: { in: ['pending', 'retrying'] },
+        nextAttemptAt: { lte: before },
+        OR: [{ leaseUntil: null }, { leaseUntil: { lte: before } }],
+      },
+      select: { id: true, clientId: true, nextAttemptAt: true },
       orderBy: { nextAttemptAt: 'asc' },
       take: limit,
     });

@@ -1,6 +1,6 @@
-// Queue `webhook-delivery`: DeliverPayload, one job per attempt (3 tries for the gateway's own failures, then the
-// sweeper); the retry schedule between attempts is WEBHOOK_RETRY_SCHEDULE, kept in Postgres.
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+// Queue `webhook-delivery`: DeliverPayload, one wake-up job per due attempt (3 tries for the gateway's own failures,
+// then removed and re-queued by the sweeper); the retry schedule between attempts is WEBHOOK_RETRY_SCHEDULE, kept in Postgres.
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { DeliverPayload } from '@/queue/job-payloads';
@@ -32,5 +32,12 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
 
   process(job: Job<DeliverPayload>): Promise<void> {
     return this.deliveries.attempt(job.data.clientId, job.data.deliveryId);
+  }
+
+  /** Failed jobs are not kept (their ids must stay free for the sweeper), so the log is where such a failure shows. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<DeliverPayload> | undefined, err: Error): void {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    this.logger.warn({ jobId: job.id, clientId: job.data.clientId, deliveryId: job.data.deliveryId, err: err.message }, 'Delivery job failed its tries; the sweeper queues it again');
   }
 }

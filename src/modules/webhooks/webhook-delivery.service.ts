@@ -15,6 +15,15 @@ import { DeliveryRepository, DeliveryWithInstance } from './delivery.repository'
 import { webhookHeaders } from './standard-webhooks';
 
 const MAX_REDIRECTS = 3;
+/** Room beyond the longest possible POST for reading the delivery and recording the outcome. */
+const LEASE_MARGIN_MS = 5000;
+/**
+ * A delivery counts as due this much before its time, as the host that set the time and the worker that claims may
+ * disagree slightly on the clock. Early is harmless: the lease, not the due time, keeps two attempts apart.
+ */
+const CLOCK_SKEW_MS = 1000;
+/** The sweeper leaves a due delivery this long to its own job before queuing another one. */
+const SWEEP_GRACE_MS = 5000;
 
 /** The upstream's event name as the reference lists it: messages.update → MESSAGES_UPDATE (contract §4.2). */
 export function subscriptionName(event: string): string {
@@ -36,6 +45,8 @@ interface AttemptResult {
 export class WebhookDeliveryService implements OnModuleDestroy {
   private readonly http: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  /** The longest an attempt posts: WEBHOOK_TIMEOUT_MS per hop (redirects included), even for an answer that trickles in. */
+  private readonly postBudgetMs: number;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -47,6 +58,7 @@ export class WebhookDeliveryService implements OnModuleDestroy {
       http: new http.Agent({ keepAlive: true, lookup: this.guard.lookup as never }),
       https: new https.Agent({ keepAlive: true, lookup: this.guard.lookup as never }),
     };
+    this.postBudgetMs = (MAX_REDIRECTS + 1) * config.get('WEBHOOK_TIMEOUT_MS');
     this.http = axios.create({
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
@@ -76,13 +88,21 @@ export class WebhookDeliveryService implements OnModuleDestroy {
     if (!url || !subscribed) return;
     const target = { clientId: instance.clientId, instanceId: instance.id, event, payload, url };
     const stored = await this.deliveries.recordEventForSystem(instance.id, dedupeKey, event, target);
-    if (stored && stored !== 'duplicate') await this.enqueue(stored.clientId, stored.id, 0);
+    if (stored && stored !== 'duplicate') await this.enqueue(stored.clientId, stored.id, stored.nextAttemptAt!);
   }
 
-  /** One attempt; schedules the next one or marks the delivery dead. Safe to repeat: the webhook-id stays the same. */
+  /**
+   * One attempt, when the delivery is due and no other attempt holds it; schedules the next one or marks the delivery
+   * dead. Any job may call this any number of times: a stale or repeated job finds nothing to claim and does nothing.
+   * An attempt that ends without recording its outcome (a crash, Postgres gone) is repeated once its lease has run
+   * out, under the same webhook-id.
+   */
   async attempt(clientId: number, deliveryId: string): Promise<void> {
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + this.postBudgetMs + LEASE_MARGIN_MS);
+    if (!(await this.deliveries.claimForClient(clientId, deliveryId, now, new Date(now.getTime() + CLOCK_SKEW_MS), leaseUntil))) return;
     const delivery = await this.deliveries.findForClient(clientId, deliveryId);
-    if (!delivery || delivery.status === 'succeeded' || delivery.status === 'dead') return;
+    if (!delivery) return;
     const body = JSON.stringify(delivery.payload);
     const result = await this.post(delivery.url, body, webhookHeaders(this.signingSecrets(delivery.instance), delivery.id, body));
     if (result.ok) {
@@ -93,7 +113,7 @@ export class WebhookDeliveryService implements OnModuleDestroy {
     const wait = schedule[delivery.attempts];
     const next = wait === undefined ? null : new Date(Date.now() + wait);
     await this.deliveries.recordFailureForClient(clientId, deliveryId, result.statusCode, result.error, next);
-    if (next) await this.enqueue(clientId, deliveryId, delivery.attempts + 1, wait);
+    if (next) await this.enqueue(clientId, deliveryId, next);
   }
 
   /** The current secret, and the previous one while its rotation's grace period runs. */
@@ -105,44 +125,66 @@ export class WebhookDeliveryService implements OnModuleDestroy {
   }
 
   async redeliver(clientId: number, deliveryId: string): Promise<void> {
-    const rows = await this.deliveries.resetForClient(clientId, { id: deliveryId });
+    const dueAt = new Date();
+    const rows = await this.deliveries.resetForClient(clientId, { id: deliveryId }, dueAt);
     if (rows.length === 0) throw new NotFoundError(`Delivery ${deliveryId} does not exist`, 'DELIVERY_NOT_FOUND');
-    await this.enqueue(clientId, deliveryId, 0, 0, `redeliver-${Date.now()}`);
+    await this.enqueue(clientId, deliveryId, dueAt);
   }
 
   async redeliverDeadSince(clientId: number, since: Date, instanceIds?: string[]): Promise<number> {
-    const rows = await this.deliveries.resetForClient(clientId, {
-      status: 'dead',
-      createdAt: { gte: since },
-      instanceId: instanceIds ? { in: instanceIds } : undefined,
-    });
-    const round = `redeliver-${Date.now()}`;
-    for (const row of rows) await this.enqueue(clientId, row.id, 0, 0, round);
+    const dueAt = new Date();
+    const rows = await this.deliveries.resetForClient(
+      clientId,
+      { status: 'dead', createdAt: { gte: since }, instanceId: instanceIds ? { in: instanceIds } : undefined },
+      dueAt,
+    );
+    for (const row of rows) await this.enqueue(clientId, row.id, dueAt);
     return rows.length;
   }
 
-  /** Queues deliveries whose job was lost (a Redis restart): Postgres holds every delivery and its next attempt. */
+  /**
+   * Queues every delivery that is due and that no attempt holds: its job was lost with Redis, failed all its tries
+   * while Postgres was unreachable, or belonged to a crashed attempt. Postgres holds every delivery and its next attempt.
+   */
   async sweepDue(): Promise<number> {
-    const due = await this.deliveries.listDueForSystem(new Date(Date.now() - 5000), 500);
-    for (const d of due) await this.enqueue(d.clientId, d.id, d.attempts);
+    const due = await this.deliveries.listDueForSystem(new Date(Date.now() - SWEEP_GRACE_MS), 500);
+    for (const d of due) await this.enqueue(d.clientId, d.id, d.nextAttemptAt!);
     return due.length;
   }
 
-  /** One job per attempt; the job id makes re-queuing the same attempt a no-op. */
-  private async enqueue(clientId: number, deliveryId: string, attempt: number, delay = 0, round = 'auto'): Promise<void> {
+  /**
+   * Queues the wake-up for the delivery's attempt due at `dueAt`. The job only says "look at this delivery then";
+   * Postgres decides whether an attempt happens (claimForClient), so a duplicate job is harmless.
+   *
+   * The job id names the delivery and the due time, so the retry chain, the sweeper and a redelivery agree on it while
+   * the job waits (adding under a taken id does nothing). A finished job is removed at once, failed ones included:
+   * BullMQ keeps an id taken as long as it keeps the job, and a failed job kept for days made the sweeper's re-add a
+   * silent no-op, so a delivery whose job failed its three tries (Postgres unreachable) was never attempted again.
+   * Nothing is lost by not keeping them: the delivery row holds the attempts and the last error.
+   */
+  private async enqueue(clientId: number, deliveryId: string, dueAt: Date): Promise<void> {
     await this.queue.add(
       JobName.Deliver,
       { clientId, deliveryId },
-      { jobId: `delivery-${deliveryId}-${round}-${attempt}`, delay, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+      {
+        jobId: `delivery-${deliveryId}-${dueAt.getTime()}`,
+        delay: Math.max(0, dueAt.getTime() - Date.now()),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
     );
   }
 
   private async post(url: string, body: string, headers: Record<string, string>): Promise<AttemptResult> {
+    // The attempt's lease outlasts this budget, so no second attempt can start while this one still posts.
+    const deadline = AbortSignal.timeout(this.postBudgetMs);
     let target = url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       try {
         this.guard.checkUrl(target);
-        const res = await this.http.post(target, body, { headers });
+        const res = await this.http.post(target, body, { headers, signal: deadline });
         if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: '' };
         const location = res.headers.location;
         if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
@@ -152,7 +194,7 @@ export class WebhookDeliveryService implements OnModuleDestroy {
         return { ok: false, statusCode: res.status, error: `endpoint answered ${res.status}` };
       } catch (err) {
         const blocked = err instanceof OutboundBlockedError || (err as { cause?: unknown }).cause instanceof OutboundBlockedError;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = deadline.aborted ? `no answer within ${this.postBudgetMs} ms` : err instanceof Error ? err.message : String(err);
         return { ok: false, statusCode: null, error: blocked ? `refused: ${message}` : message };
       }
     }

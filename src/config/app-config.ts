@@ -39,6 +39,15 @@ export class AppConfig {
     });
   }
 
+  /**
+   * The longest a v1 send request can run: its pacing wait, fetching its media (a timeout per redirect hop), and the
+   * upstream call with one auto-heal retry, plus room for the database. A request older than this has ended (or its
+   * process has).
+   */
+  get sendRequestDeadlineMs(): number {
+    return this.env.SEND_MAX_WAIT_MS + 4 * this.env.WEBHOOK_TIMEOUT_MS + 2 * this.env.EVOLUTION_TIMEOUT_MS + 30000;
+  }
+
   /** BullMQ keys live under the install's prefix too. */
   get queuePrefix(): string {
     return `${this.env.REDIS_KEY_PREFIX}:bull`;

@@ -1,4 +1,5 @@
 import { AxiosInstance } from 'axios';
+import { createHash } from 'node:crypto';
 import { AppConfig } from '@/config/app-config';
 import { upstreamWebhookToken, UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
@@ -273,6 +274,45 @@ describe('sending, message log and stats', () => {
       expect(conflict.status).toBe(422);
       expect(conflict.data.message).toBe('Idempotency-Key was already used with a different request');
     });
+
+    it('takes over a key left in progress by a process that died, but not one whose request may still run', async () => {
+      const { client, instance, key } = await tenant();
+      const body = { instanceName: instance.name, number: '254712345678', text: 'after a crash' };
+      // What a process killed mid-request leaves: the key claimed, no answer, long ago; and one claimed just now.
+      // (The body's keys are in sorted order, so this is the request's hash.)
+      const hash = createHash('sha256').update(`POST /api/v1/whatsapp/send\n${JSON.stringify(body)}`).digest('hex');
+      await queryDb(t, `INSERT INTO idempotency_keys (client_id, key, request_hash, expires_at, created_at)
+        VALUES ($1, 'crashed', $2, now() + interval '1 day', now() - interval '1 hour'),
+               ($1, 'running', $2, now() + interval '1 day', now())`, [client.id, hash]);
+      const running = await http.post('/api/v1/whatsapp/send', body, { headers: { ...key.headers, 'idempotency-key': 'running' } });
+      expect(running.status).toBe(409);
+      expect(running.data.message).toBe('A request with this Idempotency-Key is still being processed');
+
+      const takenOver = await http.post('/api/v1/whatsapp/send', body, { headers: { ...key.headers, 'idempotency-key': 'crashed' } });
+      expect(takenOver.status).toBe(201);
+      const replayed = await http.post('/api/v1/whatsapp/send', body, { headers: { ...key.headers, 'idempotency-key': 'crashed' } });
+      expect(replayed.data).toEqual(takenOver.data);
+      expect(sendsTo(instance.name)).toHaveLength(1);
+    });
+
+    it('keeps the answer of a send that timed out, so a retry with the key cannot send it twice', async () => {
+      const { instance, key } = await tenant();
+      const headers = { ...key.headers, 'idempotency-key': 'timed-out' };
+      const body = { instanceName: instance.name, number: '254712345678', text: 'slow upstream' };
+      // No answer within EVOLUTION_TIMEOUT_MS (5 s here): the upstream may or may not have sent it.
+      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, timeoutMs: 8000 });
+      const first = await http.post('/api/v1/whatsapp/send', body, { headers });
+      expect(first.status).toBe(504);
+      const logId = first.headers['x-message-log-id'];
+      expect(logId).toMatch(/^\d+$/);
+      expect(first.data.message).toContain(`the message may still have reached WhatsApp: check message log id ${logId} before sending it again`);
+
+      const retried = await http.post('/api/v1/whatsapp/send', body, { headers });
+      expect(retried.status).toBe(504);
+      expect(retried.headers['idempotent-replayed']).toBe('true');
+      expect(retried.data.message).toContain(`check message log id ${logId}`);
+      expect(sendsTo(instance.name)).toHaveLength(1);
+    }, 20000);
 
     it('releases the key when the request fails, so it can be retried', async () => {
       const { instance, key } = await tenant();

@@ -42,4 +42,9 @@ export class EvolutionError extends AppError {
   ) {
     super(GATEWAY_STATUS[kind], `UPSTREAM_${kind.toUpperCase()}`, message);
   }
+
+  /** No answer came in time: the call may still have done its work (a send may have reached WhatsApp). */
+  get outcomeUnknown(): boolean {
+    return this.kind === 'timeout';
+  }
 }

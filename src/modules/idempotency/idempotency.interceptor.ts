@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import { ConflictError, UnprocessableError, ValidationError } from '@/common/errors/app-error';
+import { errorBody } from '@/common/errors/http-status';
+import { AppConfig } from '@/config/app-config';
+import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { IdempotencyRepository } from './idempotency.repository';
 
@@ -27,14 +30,17 @@ function canonical(value: unknown): string {
 
 /**
  * `Idempotency-Key` on send routes: the same key and body within 24 hours replays the first success without sending
- * again; the same key with another body is a 422; a key whose first request is still running is a 409. A failed
- * request releases its key, so the client may retry with it.
+ * again; the same key with another body is a 422; a key whose first request is still running is a 409 (a key left in
+ * progress by a process that died is taken over once no request could still be running). A failed request releases
+ * its key, so the client may retry with it, except one whose outcome is unknown (an upstream timeout: the message may
+ * have gone): its answer is kept and replayed, so a retry cannot send the message twice.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly repository: IdempotencyRepository,
     private readonly reflector: Reflector,
+    private readonly config: AppConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -51,7 +57,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const hash = createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
     const now = new Date();
 
-    return from(this.repository.claimForClient(clientId, header, hash, new Date(now.getTime() + TTL_MS), now)).pipe(
+    const abandonedBefore = new Date(now.getTime() - this.config.sendRequestDeadlineMs);
+    return from(this.repository.claimForClient(clientId, header, hash, new Date(now.getTime() + TTL_MS), now, abandonedBefore)).pipe(
       mergeMap((claim) => {
         if (claim !== 'claimed') {
           if (claim.requestHash !== hash) {
@@ -69,7 +76,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
             return body;
           }),
           catchError(async (err: unknown) => {
-            await this.repository.releaseForClient(clientId, header);
+            if (err instanceof EvolutionError && err.outcomeUnknown) {
+              await this.repository.completeForClient(clientId, header, err.status, errorBody(err.status, err.message) as never);
+            } else {
+              await this.repository.releaseForClient(clientId, header);
+            }
             throw err;
           }),
         );

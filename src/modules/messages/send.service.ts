@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
-import { ValidationError } from '@/common/errors/app-error';
+import { AppError, ValidationError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { Instance, MessageSource } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
@@ -118,8 +118,9 @@ export class SendService {
       const reason = err instanceof Error ? err.message : 'the send failed';
       await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason);
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
-      if (!(err instanceof EvolutionError && err.kind === 'timeout')) await this.caps.giveBack(instance.id);
-      throw err;
+      const unknown = err instanceof EvolutionError && err.outcomeUnknown;
+      if (!unknown) await this.caps.giveBack(instance.id);
+      throw withLogId(unknown ? mayHaveBeenSent(err, messageId) : err, messageId);
     }
   }
 
@@ -153,4 +154,20 @@ export class SendService {
     if (!result.ok) throw new ValidationError(`number: ${result.reason}`, 'INVALID_NUMBER');
     return result.recipient;
   }
+}
+
+/** A failed send's answer names its log row, whatever the failure (X-Message-Log-Id). */
+function withLogId(err: unknown, messageId: bigint): unknown {
+  if (err instanceof AppError) Object.assign(err.headers, { 'X-Message-Log-Id': messageId.toString() });
+  return err;
+}
+
+/** A send whose outcome is unknown says so, with the row to check before sending it again. */
+function mayHaveBeenSent(err: EvolutionError, messageId: bigint): EvolutionError {
+  return new EvolutionError(
+    err.kind,
+    `${err.message}; the message may still have reached WhatsApp: check message log id ${messageId} before sending it again`,
+    err.upstreamStatus,
+    err.retryable,
+  );
 }

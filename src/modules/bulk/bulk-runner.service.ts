@@ -12,7 +12,7 @@ import { BulkQueueService } from './bulk-queue.service';
 import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
-import { render } from './content-guard';
+import { BulkTemplate, Variables } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
 const SLOT_WAIT_MS = 8000;
@@ -58,6 +58,7 @@ export class BulkRunnerService {
       // in-flight recipient and send it twice while the first is still sending it.
       if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs))) return;
       await this.bulks.markStartedForClient(clientId, bulkId);
+      const template = new BulkTemplate(bulk.message);
       // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
       // this one when it starts again) continues it from the next unsent recipient.
       while (!this.stopping) {
@@ -67,7 +68,7 @@ export class BulkRunnerService {
           await this.bulks.completeIfDoneForClient(clientId, bulkId);
           return;
         }
-        const outcome = await this.holdingLease(clientId, bulkId, owner, () => this.sendOne(bulk, recipient));
+        const outcome = await this.holdingLease(clientId, bulkId, owner, () => this.sendOne(bulk, template, recipient));
         if (outcome === 'stop') return;
       }
     } finally {
@@ -107,7 +108,7 @@ export class BulkRunnerService {
     return active.length;
   }
 
-  private async sendOne(bulk: BulkForRun, recipient: ClaimedRecipient): Promise<'next' | 'stop'> {
+  private async sendOne(bulk: BulkForRun, template: BulkTemplate, recipient: ClaimedRecipient): Promise<'next' | 'stop'> {
     const { instance } = bulk;
     const { clientId } = bulk;
     const { id, number, attempts, logged } = recipient;
@@ -116,7 +117,8 @@ export class BulkRunnerService {
       await this.bulks.finishRecipientForClient(clientId, id, 'sent', null, null);
       return 'next';
     }
-    const rendered = render(bulk.message, (recipient.variables ?? undefined) as Record<string, string | number> | undefined);
+    // Rendered only now: the bulk keeps the template once and each recipient's variables, never the filled-in texts.
+    const rendered = template.render((recipient.variables ?? undefined) as Variables | undefined);
     if (!rendered.ok) {
       await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, rendered.reason);
       return 'next';

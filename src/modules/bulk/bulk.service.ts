@@ -9,7 +9,7 @@ import { SendService } from '@/modules/messages/send.service';
 import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRepository, NewRecipient } from './bulk.repository';
-import { contentWarnings, render } from './content-guard';
+import { BulkTemplate, ContentScan } from './content-guard';
 import { BulkAcceptedDto, BulkRecipientInput, SendBulkDto } from './dto/send-bulk.dto';
 
 const AVERAGE_SEND_MS = 300;
@@ -29,19 +29,20 @@ export class BulkService {
 
   async create(auth: ClientAuth, dto: SendBulkDto): Promise<BulkAcceptedDto> {
     const instance = await this.instances.resolve(auth, dto.instanceName);
+    const template = new BulkTemplate(dto.message);
+    const scan = new ContentScan(template);
     const accepted: NewRecipient[] = [];
-    const texts: string[] = [];
     const rejected: { number: string; reason: string }[] = [];
     const seen = new Set<string>();
     dto.recipients.forEach((input, index) => {
-      const parsed = this.readRecipient(input, dto.message, seen);
+      const parsed = this.readRecipient(input, template, seen);
       if (!parsed.ok) return rejected.push({ number: describe(input, index), reason: parsed.reason });
       seen.add(parsed.recipient.number);
       accepted.push({ ...parsed.recipient, position: accepted.length + 1 });
-      texts.push(parsed.text);
+      scan.add(parsed.recipient.variables);
     });
 
-    const warnings = contentWarnings(texts);
+    const warnings = scan.warnings();
     if (warnings.length > 0 && auth.limits.strictContentGuard) throw new UnprocessableError(warnings.join(' '), 'CONTENT_GUARD');
     if (accepted.length === 0) {
       const reasons = rejected.slice(0, 5).map((r) => `${r.number}: ${r.reason}`);
@@ -151,9 +152,9 @@ export class BulkService {
 
   private readRecipient(
     input: BulkRecipientInput,
-    template: string,
+    template: BulkTemplate,
     seen: Set<string>,
-  ): { ok: true; recipient: Omit<NewRecipient, 'position'>; text: string } | { ok: false; reason: string } {
+  ): { ok: true; recipient: Omit<NewRecipient, 'position'> } | { ok: false; reason: string } {
     const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
     const number = typeof input === 'string' ? input : isObject ? input.number : undefined;
     if (typeof number !== 'string') return { ok: false, reason: 'must be a phone number or an object {number, variables}' };
@@ -164,9 +165,9 @@ export class BulkService {
     const normalized = normalizeRecipient(number, this.config.get('DEFAULT_COUNTRY'));
     if (!normalized.ok) return { ok: false, reason: normalized.reason };
     if (seen.has(normalized.recipient.value)) return { ok: false, reason: 'duplicate recipient in this bulk' };
-    const rendered = render(template, variables);
-    if (!rendered.ok) return { ok: false, reason: rendered.reason };
-    return { ok: true, recipient: { number: normalized.recipient.value, variables }, text: rendered.text };
+    const checked = template.check(variables);
+    if (!checked.ok) return checked;
+    return { ok: true, recipient: { number: normalized.recipient.value, variables } };
   }
 }
 

@@ -1,6 +1,9 @@
 /** `{{name}}` placeholders in a bulk message, filled from each recipient's variables. */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
+/** WhatsApp's longest text message, in characters; a filled-in bulk text may not exceed it either. */
+export const MAX_TEXT_LENGTH = 65536;
+
 /** Link shorteners WhatsApp treats as spam signals (the reference's "No URL shorteners" rule). */
 export const URL_SHORTENERS = [
   'bit.ly',
@@ -21,34 +24,92 @@ export const URL_SHORTENERS = [
   'lnkd.in',
 ];
 
+/** Any shortener's host followed by a path, not merely letters inside a longer host or path; compiled once. */
+const SHORTENER_LINK = new RegExp(`(?:^|[^\\w.-])(${URL_SHORTENERS.map((host) => host.replace(/\./g, '\\.')).join('|')})/`, 'i');
+
 /** More identical texts than this in one bulk earn a warning (the reference's content-variation rule). */
 export const IDENTICAL_TEXT_LIMIT = 10;
 
+export type Variables = Record<string, string | number>;
 export type Rendered = { ok: true; text: string } | { ok: false; reason: string };
 
-export function placeholders(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+/**
+ * A bulk message parsed once. A bulk keeps the template and each recipient's variables, never the filled-in texts:
+ * checks read the template and the variables, and the text is rendered only when the recipient is sent.
+ */
+export class BulkTemplate {
+  /** Each placeholder occurrence, in order (a name may repeat). */
+  private readonly occurrences: string[];
+  private readonly names: string[];
+  /** The template's length without its placeholders. */
+  private readonly fixedLength: number;
+
+  constructor(readonly text: string) {
+    const matches = [...text.matchAll(PLACEHOLDER)];
+    this.occurrences = matches.map((m) => m[1]!);
+    this.names = [...new Set(this.occurrences)];
+    this.fixedLength = text.length - matches.reduce((sum, m) => sum + m[0].length, 0);
+  }
+
+  /** Whether the recipient's variables fill every placeholder and the filled text stays within WhatsApp's limit. */
+  check(variables: Variables | undefined): { ok: true } | { ok: false; reason: string } {
+    const missing = this.names.find((name) => variables?.[name] === undefined);
+    if (missing) return { ok: false, reason: `variables.${missing}: is missing for this recipient` };
+    const length = this.occurrences.reduce((sum, name) => sum + String(variables![name]).length, this.fixedLength);
+    if (length > MAX_TEXT_LENGTH) return { ok: false, reason: `the filled-in text is ${length} characters; WhatsApp takes at most ${MAX_TEXT_LENGTH}` };
+    return { ok: true };
+  }
+
+  render(variables: Variables | undefined): Rendered {
+    const checked = this.check(variables);
+    if (!checked.ok) return checked;
+    return { ok: true, text: this.text.replace(PLACEHOLDER, (_, name: string) => String(variables![name])) };
+  }
+
+  /** The values this recipient's text depends on: two recipients with the same values get the same text. */
+  textKey(variables: Variables | undefined): string {
+    return JSON.stringify(this.names.map((name) => variables?.[name]));
+  }
+
+  /** The variables the text uses (others never reach WhatsApp). */
+  usedValues(variables: Variables | undefined): string[] {
+    return this.names.map((name) => String(variables?.[name] ?? ''));
+  }
 }
 
-export function render(template: string, variables: Record<string, string | number> | undefined): Rendered {
-  for (const name of placeholders(template)) {
-    if (variables?.[name] === undefined) return { ok: false, reason: `variables.${name}: is missing for this recipient` };
+/**
+ * Content warnings over a bulk's accepted recipients, gathered one recipient at a time: one text to many recipients,
+ * and links through known shorteners in the template or a variable.
+ */
+export class ContentScan {
+  private readonly textCounts = new Map<string, number>();
+  private shortener: string | undefined;
+
+  constructor(private readonly template: BulkTemplate) {
+    this.shortener = shortenerIn(template.text);
   }
-  return { ok: true, text: template.replace(PLACEHOLDER, (_, name: string) => String(variables![name])) };
+
+  add(variables: Variables | undefined): void {
+    const key = this.template.textKey(variables);
+    this.textCounts.set(key, (this.textCounts.get(key) ?? 0) + 1);
+    if (!this.shortener) this.shortener = this.template.usedValues(variables).map(shortenerIn).find(Boolean);
+  }
+
+  warnings(): string[] {
+    const warnings: string[] = [];
+    const most = Math.max(0, ...this.textCounts.values());
+    if (most > IDENTICAL_TEXT_LIMIT) {
+      warnings.push(
+        `The same text goes to ${most} recipients; WhatsApp flags identical messages sent to more than ${IDENTICAL_TEXT_LIMIT} people. Vary it with {{name}}-style placeholders.`,
+      );
+    }
+    if (this.shortener) {
+      warnings.push(`The message links through the URL shortener ${this.shortener}; WhatsApp blocks shortened links aggressively. Use the full URL.`);
+    }
+    return warnings;
+  }
 }
 
-/** Warnings for the accepted texts: one text to many recipients, and links through known shorteners. */
-export function contentWarnings(texts: string[]): string[] {
-  const warnings: string[] = [];
-  const counts = new Map<string, number>();
-  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
-  const most = Math.max(0, ...counts.values());
-  if (most > IDENTICAL_TEXT_LIMIT) {
-    warnings.push(
-      `The same text goes to ${most} recipients; WhatsApp flags identical messages sent to more than ${IDENTICAL_TEXT_LIMIT} people. Vary it with {{name}}-style placeholders.`,
-    );
-  }
-  const shortener = URL_SHORTENERS.find((host) => texts.some((t) => new RegExp(`(^|[^\\w.-])${host.replace('.', '\\.')}/`, 'i').test(t)));
-  if (shortener) warnings.push(`The message links through the URL shortener ${shortener}; WhatsApp blocks shortened links aggressively. Use the full URL.`);
-  return warnings;
+function shortenerIn(text: string): string | undefined {
+  return SHORTENER_LINK.exec(text)?.[1]?.toLowerCase();
 }

@@ -79,7 +79,7 @@ describe('admin API: login and client management', () => {
 
     it('answers 400 naming the field for null settings and offsets too large for any page', async () => {
       const client = await createClient(http, token, { name: 'Nulls' });
-      for (const field of ['rate_limit', 'daily_cap', 'max_instances', 'send_interval_ms', 'jitter_min_ms', 'name', 'active']) {
+      for (const field of ['rate_limit', 'daily_cap', 'max_instances', 'send_interval_ms', 'pacing_override', 'jitter_min_ms', 'name', 'active']) {
         const res = await http.patch(`/api/admin/clients/${client.id}`, { [field]: null }, auth());
         expect([field, res.status, res.data.message]).toEqual([field, 400, `${field}: must not be null; leave it out to keep the current value`]);
       }
@@ -88,6 +88,31 @@ describe('admin API: login and client management', () => {
       const huge = await http.get('/api/admin/clients?offset=99999999999999999999', auth());
       expect(huge.status).toBe(400);
       expect(huge.data.message).toMatch(/^offset: must not be greater than 2147483647/);
+    });
+
+    it('allows an interval under one second only with the pacing override, audited', async () => {
+      const refused = await http.post('/api/admin/clients', { name: 'Fast', send_interval_ms: 500 }, auth());
+      expect(refused.status).toBe(400);
+      expect(refused.data.message).toBe('send_interval_ms: below 1000 ms gets WhatsApp Web numbers banned; set pacing_override: true to allow it anyway');
+
+      const allowed = await http.post('/api/admin/clients', { name: 'Fast', send_interval_ms: 500, pacing_override: true }, auth());
+      expect(allowed.status).toBe(201);
+      expect(allowed.data).toMatchObject({ send_interval_ms: 500, pacing_override: true });
+      expect((await http.patch(`/api/admin/clients/${allowed.data.id}`, { pacing_override: false }, auth())).status).toBe(400);
+
+      const plain = await createClient(http, token, { name: 'Plain' });
+      expect((await http.patch(`/api/admin/clients/${plain.id}`, { send_interval_ms: 200 }, auth())).status).toBe(400);
+      const patched = await http.patch(`/api/admin/clients/${plain.id}`, { send_interval_ms: 200, pacing_override: true }, auth());
+      expect(patched.data).toMatchObject({ send_interval_ms: 200, pacing_override: true });
+
+      const audit = await http.get('/api/admin/audit?action=client.pacing_override', auth());
+      const details = audit.data.events.map((e: { client_id: number; details: object }) => [e.client_id, e.details]);
+      expect(details).toEqual(
+        expect.arrayContaining([
+          [allowed.data.id, { pacing_override: true, send_interval_ms: 500 }],
+          [plain.id, { pacing_override: true, send_interval_ms: 200 }],
+        ]),
+      );
     });
 
     it('lists, updates and deletes clients', async () => {

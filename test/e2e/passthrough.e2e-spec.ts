@@ -299,6 +299,22 @@ describe('Evolution API pass-through', () => {
   });
 
   describe('/message/*', () => {
+    it('paces the moment a message reaches WhatsApp: after a send the upstream holds 3 s, the next slot is a gap after that', async () => {
+      const { client, instance } = await tenant({ send_interval_ms: 1000, jitter_min_ms: 0, jitter_max_ms: 0 });
+      const path = `/message/sendText/${instance.name}`;
+      // The upstream holds the first one 3 s before sending it to WhatsApp.
+      const delayed = http.post(path, { number: '254712345678', text: 'later', delay: 3000 }, key(client.apiKey));
+      await waitFor(() => t.sim.requests().some((r) => r.path === path), 5000, 'the delayed send to reach the upstream');
+      // Sent right after, this one would reach WhatsApp first if pacing counted departures: its slot is >4 s away,
+      // past this app's SEND_MAX_WAIT_MS of 1 s, so it is refused with when to come back.
+      const next = await http.post(path, { number: '254712345679', text: 'next' }, key(client.apiKey));
+      expect(next.status).toBe(429);
+      expect(next.data.message).toMatch(/next free slot is [45] seconds away/);
+      expect(Number(next.headers['retry-after'])).toBeGreaterThanOrEqual(4);
+      expect((await delayed).status).toBe(201);
+      expect(t.sim.requests().filter((r) => r.path === path)).toHaveLength(1);
+    });
+
     it('logs every send route with its message type and source passthrough, and answers the upstream’s send body', async () => {
       const { client, instance } = await tenant();
       const to = '254712345678';

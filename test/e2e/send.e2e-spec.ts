@@ -257,6 +257,21 @@ describe('sending, message log and stats', () => {
     });
   });
 
+  it('paces a WhatsApp Web instance at one message a second at least when the client has no pacing override', async () => {
+    // A client of an install from before the override existed: 0 ms in the database, no override (changed before
+    // its key is first used, so no cached read of the client can predate it).
+    const client = await createClient(http, admin, UNPACED);
+    await queryDb(t, 'UPDATE clients SET pacing_override = false WHERE id = $1', [client.id]);
+    const instance = await createInstance(http, await resellerToken(http, client));
+    t.sim.scan(instance.name);
+    const key = { headers: { apikey: client.apiKey } };
+    const body = { instanceName: instance.name, number: '254712345678', text: 'x' };
+    const [first, second] = await Promise.all([http.post('/api/v1/whatsapp/send', body, key), http.post('/api/v1/whatsapp/send', body, key)]);
+    // This app waits at most 1 s for a slot: the second one's is further away.
+    expect([first.status, second.status].sort()).toEqual([201, 429]);
+    expect([first, second].find((r) => r.status === 429)!.data.message).toMatch(/^Instance is pacing its sends/);
+  });
+
   describe('idempotency', () => {
     it('replays the first answer for the same key and body, without sending again', async () => {
       const { instance, key } = await tenant();

@@ -1,7 +1,7 @@
 import { RedisService } from '@/common/redis/redis.service';
 import { AppConfig } from '@/config/app-config';
 import { DailyCapService } from '@/modules/limits/daily-cap.service';
-import { InstancePacerService, PACING_SAFETY_MS } from '@/modules/limits/instance-pacer.service';
+import { BAILEYS_MIN_INTERVAL_MS, InstancePacerService, PACING_SAFETY_MS, pacingFor } from '@/modules/limits/instance-pacer.service';
 import { IsolatedEnv, isolatedEnv } from '../setup/test-env';
 
 const ONE_SECOND = { sendIntervalMs: 1000, jitterMinMs: 0, jitterMaxMs: 0 };
@@ -29,6 +29,27 @@ describe(InstancePacerService.name, () => {
     const other = await sut.admit('pace-b', ONE_SECOND, 5000, null);
     expect(second - first).toBeGreaterThanOrEqual(1000);
     expect(other).toBeLessThan(second);
+  });
+
+  it('paces the moment a message reaches WhatsApp: a send the upstream holds for a delay leaves that much earlier', async () => {
+    const start = Date.now();
+    const delayed = await sut.admit('pace-delay', ONE_SECOND, 15000, null, 3000);
+    const next = await sut.admit('pace-delay', ONE_SECOND, 15000, null);
+    // The delayed one leaves now and reaches WhatsApp in 3 s; the next may only reach it a gap after that.
+    expect(delayed - start).toBeLessThan(500);
+    expect(next - (delayed + 3000)).toBeGreaterThanOrEqual(1000);
+    // The departure check counts the delay too: the next send may leave only once the gap after the delayed one's arrival has passed.
+    await sut.depart('pace-delay', ONE_SECOND, 3000);
+    const arrived = Number(await redis.client.get(redis.key('pace', 'pace-delay', 'departed')));
+    expect(arrived - Date.now()).toBeGreaterThan(2000);
+  });
+
+  it('raises the interval to one second on WhatsApp Web instances unless the operator overrode it', () => {
+    const fast = { sendIntervalMs: 0, jitterMinMs: 0, jitterMaxMs: 0 };
+    expect(pacingFor({ ...fast, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(BAILEYS_MIN_INTERVAL_MS);
+    expect(pacingFor({ ...fast, pacingOverride: true }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(0);
+    expect(pacingFor({ ...fast, pacingOverride: false }, 'WHATSAPP-BUSINESS').sendIntervalMs).toBe(0);
+    expect(pacingFor({ ...fast, sendIntervalMs: 2500, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(2500);
   });
 
   it('refuses a slot further away than the caller may wait, saying when to come back', async () => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
 import { EnvSchema } from '@/config/env.schema';
-import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
+import { EvolutionSimulator, EvolutionSimulatorOptions, startEvolutionSimulator } from '../upstream/evolution-simulator';
 import { isolatedEnv, TEST_GLOBAL_KEY } from './test-env';
 
 export interface TestApp {
@@ -21,8 +21,11 @@ export interface TestApp {
  * The whole gateway (API and worker in one process unless APP_ROLE says otherwise) on its own database and Redis
  * prefix, against a fresh Evolution API simulator, both listening on loopback so webhooks flow over real HTTP.
  */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const sim = await startEvolutionSimulator({ port: 0, globalKey: TEST_GLOBAL_KEY });
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  simOptions: Omit<EvolutionSimulatorOptions, 'port' | 'globalKey'> = {},
+): Promise<TestApp> {
+  const sim = await startEvolutionSimulator({ ...simOptions, port: 0, globalKey: TEST_GLOBAL_KEY });
   // The port is chosen first because PUBLIC_URL, where the upstream sends webhooks, must name it.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -781,6 +781,36 @@ describe('webhooks emitted after a send', () => {
     }
   });
 
+  it('posts a failed webhook again, as the real server does: a 5xx is retried with a growing wait, a 404 is not', async () => {
+    const retrying = await startEvolutionSimulator({ port: 0, globalKey: GLOBAL_KEY, webhookRetryDelayMs: 100 });
+    try {
+      const client = axios.create({ baseURL: retrying.url, validateStatus: () => true, headers: { apikey: GLOBAL_KEY } });
+      receiver.respondWith(503);
+      const name = uniqueName('retry');
+      await client.post('/instance/create', { instanceName: name, integration: 'WHATSAPP-BAILEYS', ...allEventsWebhook() });
+      const attempts = () => retrying.webhookDeliveries().filter((d) => d.instance === name && d.event === 'instance.create');
+      await waitFor(() => attempts().length >= 3 || undefined);
+      const [first, second, third] = attempts();
+      expect([first!.statusCode, second!.statusCode, third!.statusCode]).toEqual([503, 503, 503]);
+      expect(second!.at.getTime() - first!.at.getTime()).toBeGreaterThanOrEqual(100);
+      expect(third!.at.getTime() - second!.at.getTime()).toBeGreaterThanOrEqual(200);
+      receiver.respondWith(200);
+      await waitFor(() => attempts().some((d) => d.statusCode === 200) || undefined);
+
+      receiver.respondWith(404);
+      const notRetried = uniqueName('retry404');
+      await client.post('/instance/create', { instanceName: notRetried, integration: 'WHATSAPP-BAILEYS', ...allEventsWebhook() });
+      await waitFor(() => retrying.webhookDeliveries().some((d) => d.instance === notRetried) || undefined);
+      // Three retry waits of a 5xx pass with no second attempt of the 404.
+      const before = retrying.webhookDeliveries().filter((d) => d.instance === notRetried && d.event === 'instance.create').length;
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(retrying.webhookDeliveries().filter((d) => d.instance === notRetried && d.event === 'instance.create')).toHaveLength(before);
+    } finally {
+      receiver.respondWith(200);
+      await retrying.close();
+    }
+  });
+
   it('logs deliveries with the receiver status or the network error', async () => {
     receiver.respondWith(500);
     const ok = await newInstance(allEventsWebhook());

@@ -30,6 +30,11 @@ export interface EvolutionSimulatorOptions {
   maxSendDelayMs?: number;
   /** Per-attempt timeout of webhook POSTs. Default 5 000. */
   webhookTimeoutMs?: number;
+  /**
+   * First wait before a failed webhook is posted again (contract §4.3: 5 s, doubling up to 300 s, 10 attempts in all;
+   * 5xx, 408, 429 and network errors are retried). Default 5 000; tests shorten it.
+   */
+  webhookRetryDelayMs?: number;
   /** Put the instance token in the webhook `apikey` field (AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES). Default false. */
   exposeTokenInWebhooks?: boolean;
 }
@@ -85,7 +90,7 @@ const MAX_LOGGED_REQUESTS = 10_000;
 export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): Promise<EvolutionSimulator> {
   const host = opts.host ?? '127.0.0.1';
   const scheduler = new Scheduler();
-  const webhooks = new WebhookDispatcher(scheduler, opts.webhookTimeoutMs ?? 5_000);
+  const webhooks = new WebhookDispatcher(scheduler, opts.webhookTimeoutMs ?? 5_000, opts.webhookRetryDelayMs ?? 5_000);
   const faults = new FaultRegistry();
   const requestLog: LoggedRequest[] = [];
   let url = '';

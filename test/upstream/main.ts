@@ -2,7 +2,7 @@
  * CLI entry of the Evolution API simulator (`npm run upstream:sim`), for trying the gateway
  * without a phone. Environment: SIM_PORT (default 8081), SIM_HOST (default 127.0.0.1),
  * EVOLUTION_API_KEY (the global key, default "sim-global-key"), and optionally
- * SIM_CREATE_DELAY_MS / SIM_ACK_DELAY_MS.
+ * SIM_CREATE_DELAY_MS / SIM_ACK_DELAY_MS / SIM_WEBHOOK_RETRY_DELAY_MS.
  */
 import { startEvolutionSimulator } from './evolution-simulator';
 
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     globalKey,
     createDelayMs: intFromEnv('SIM_CREATE_DELAY_MS', 0),
     ackDelayMs: intFromEnv('SIM_ACK_DELAY_MS', 20),
+    webhookRetryDelayMs: intFromEnv('SIM_WEBHOOK_RETRY_DELAY_MS', 5000),
   });
   // Only the well-known default key is echoed; a real one stays out of terminals and logs.
   const keyHint = globalKey === DEFAULT_KEY ? `global key "${DEFAULT_KEY}"` : 'global key from EVOLUTION_API_KEY';

@@ -107,11 +107,16 @@ export function signWebhookJwt(secret: string, nowSeconds = Math.floor(Date.now(
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
+/** contract §4.3: attempts in all, the longest wait between two, and the statuses never retried. */
+const RETRY_ATTEMPTS = 10;
+const RETRY_MAX_DELAY_MS = 300_000;
+const NOT_RETRIED = new Set([400, 401, 403, 404, 422]);
+
 /**
- * Posts webhooks. Deliveries are fire-and-forget for the caller (contract §4.3: no retries are
- * simulated). Deliveries queued on the same chain run one after another, `gapMs` apart, so a
- * message's `send.message` → SERVER_ACK → DELIVERY_ACK → READ arrive in order; different chains
- * run concurrently.
+ * Posts webhooks. Deliveries are fire-and-forget for the caller. Deliveries queued on the same chain run one after
+ * another, `gapMs` apart, so a message's `send.message` → SERVER_ACK → DELIVERY_ACK → READ arrive in order; different
+ * chains run concurrently. A failed delivery (a network error, a timeout, or any non-2xx status but 400, 401, 403,
+ * 404 and 422) is posted again later, outside its chain, as the real server does (contract §4.3; jitter left out).
  */
 export class WebhookDispatcher {
   private readonly chains = new Map<string, Promise<void>>();
@@ -128,6 +133,7 @@ export class WebhookDispatcher {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly timeoutMs: number,
+    private readonly retryDelayMs: number,
   ) {}
 
   enqueue(chainKey: string, gapMs: number, task: () => Promise<void> | void): void {
@@ -142,13 +148,20 @@ export class WebhookDispatcher {
     });
   }
 
-  async deliver(event: string, instance: string, prepared: PreparedDelivery): Promise<void> {
+  async deliver(event: string, instance: string, prepared: PreparedDelivery, attempt = 1): Promise<void> {
     const generation = this.generation;
     const at = new Date();
     const outcome = await this.attempt(prepared);
     // A delivery that straddles reset() or close() belongs to a log that no longer exists.
     if (generation !== this.generation || this.scheduler.isDisposed) return;
     this.log.push({ seq: ++this.seq, event, instance, ...prepared, ...outcome, at, durationMs: Date.now() - at.getTime() });
+    const failed = outcome.statusCode === undefined ? outcome.error !== undefined && !outcome.error.startsWith('not delivered') : outcome.statusCode >= 300;
+    if (failed && !NOT_RETRIED.has(outcome.statusCode ?? 0) && attempt < RETRY_ATTEMPTS) {
+      const wait = Math.max(this.retryDelayMs, Math.min(this.retryDelayMs * 2 ** (attempt - 1), RETRY_MAX_DELAY_MS));
+      this.scheduler.after(wait, 'background', () => {
+        if (generation === this.generation) void this.deliver(event, instance, prepared, attempt + 1);
+      });
+    }
   }
 
   deliveries(): WebhookDelivery[] {

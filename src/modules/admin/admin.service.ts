@@ -6,7 +6,8 @@ import { AdminAuth } from '@/modules/auth/auth-context';
 import { graceEnd } from '@/modules/auth/dto/rotation.dto';
 import { AuditService } from '@/modules/audit/audit.service';
 import { InstancesService } from '@/modules/instances/instances.service';
-import { ClientRepository, ClientSettings } from './client.repository';
+import { BAILEYS_MIN_INTERVAL_MS } from '@/modules/limits/instance-pacer.service';
+import { ClientRepository, ClientSettings, ClientWithKey } from './client.repository';
 import {
   ClientResponseDto,
   CreateClientDto,
@@ -25,6 +26,7 @@ function toSettings(dto: UpdateClientDto): ClientSettings {
     maxInstances: dto.max_instances,
     webhookUrl: dto.webhook_url,
     sendIntervalMs: dto.send_interval_ms,
+    pacingOverride: dto.pacing_override,
     jitterMinMs: dto.jitter_min_ms,
     jitterMaxMs: dto.jitter_max_ms,
   };
@@ -42,10 +44,12 @@ export class AdminService {
 
   async createClient(admin: AdminAuth, dto: CreateClientDto): Promise<CreatedClientResponseDto> {
     assertJitterRange(dto);
+    assertPacingAllowed(dto.send_interval_ms ?? BAILEYS_MIN_INTERVAL_MS, dto.pacing_override ?? false);
     assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const key = issueClientKey();
     const client = await this.clients.createWithKey({ ...toSettings(dto), name: dto.name }, key);
     await this.record(admin, client.id, 'client.created', { name: client.name, key_prefix: key.prefix });
+    if (dto.pacing_override) await this.recordPacingOverride(admin, client);
     return { ...toClientResponse(client, client.currentKeyPrefix), api_key: key.plaintext };
   }
 
@@ -66,9 +70,15 @@ export class AdminService {
     if (cleared) throw new ValidationError(`${cleared[0]}: must not be null; leave it out to keep the current value`);
     assertJitterRange(dto);
     assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
+    if (dto.send_interval_ms !== undefined || dto.pacing_override !== undefined) {
+      const current = await this.clients.findById(clientId);
+      if (!current) throw clientNotFound(clientId);
+      assertPacingAllowed(dto.send_interval_ms ?? current.sendIntervalMs, dto.pacing_override ?? current.pacingOverride);
+    }
     const client = await this.clients.update(clientId, toSettings(dto));
     if (!client) throw clientNotFound(clientId);
     await this.record(admin, clientId, dto.active === false ? 'client.deactivated' : 'client.updated', { changed: Object.keys(dto) });
+    if (dto.pacing_override !== undefined) await this.recordPacingOverride(admin, client);
     return toClientResponse(client, client.currentKeyPrefix);
   }
 
@@ -89,6 +99,11 @@ export class AdminService {
     return { api_key: key.plaintext, previous_key_expires_at: (expiresAt ?? now).toISOString() };
   }
 
+  /** A change of the anti-ban floor gets its own audit entry, so it is easy to find who allowed faster sending. */
+  private recordPacingOverride(admin: AdminAuth, client: Pick<ClientWithKey, 'id' | 'pacingOverride' | 'sendIntervalMs'>): Promise<void> {
+    return this.record(admin, client.id, 'client.pacing_override', { pacing_override: client.pacingOverride, send_interval_ms: client.sendIntervalMs });
+  }
+
   private record(admin: AdminAuth, clientId: number, action: string, details: Record<string, unknown>): Promise<void> {
     return this.audit.record({
       actorType: 'admin',
@@ -105,6 +120,16 @@ export class AdminService {
 function assertJitterRange(dto: UpdateClientDto): void {
   if (dto.jitter_min_ms !== undefined && dto.jitter_max_ms !== undefined && dto.jitter_min_ms > dto.jitter_max_ms) {
     throw new ValidationError('jitter_max_ms: must be at least jitter_min_ms');
+  }
+}
+
+/** Below one message a second on a WhatsApp Web number only with the operator's explicit override. */
+function assertPacingAllowed(sendIntervalMs: number, override: boolean): void {
+  if (sendIntervalMs < BAILEYS_MIN_INTERVAL_MS && !override) {
+    throw new ValidationError(
+      `send_interval_ms: below ${BAILEYS_MIN_INTERVAL_MS} ms gets WhatsApp Web numbers banned; set pacing_override: true to allow it anyway`,
+      'PACING_OVERRIDE_REQUIRED',
+    );
   }
 }
 

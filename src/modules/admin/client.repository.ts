@@ -8,7 +8,7 @@ import { Client, Prisma } from '@/generated/prisma/client';
 export type ClientWithKey = Client & { currentKeyPrefix: string | null };
 
 export type ClientSettings = Partial<
-  Pick<Client, 'name' | 'active' | 'rateLimit' | 'dailyCap' | 'maxInstances' | 'webhookUrl' | 'sendIntervalMs' | 'jitterMinMs' | 'jitterMaxMs'>
+  Pick<Client, 'name' | 'active' | 'rateLimit' | 'dailyCap' | 'maxInstances' | 'webhookUrl' | 'sendIntervalMs' | 'pacingOverride' | 'jitterMinMs' | 'jitterMaxMs'>
 >;
 
 const WITH_CURRENT_KEY = {

@@ -47,7 +47,7 @@ export class ApiKeyRepository {
       `
       SELECT k.id, k.client_id, k.instance_id, k.kind::text AS kind, k.key_hash, k.expires_at, k.revoked_at,
              c.active, c.deleted_at, c.rate_limit, c.daily_cap, c.send_interval_ms, c.jitter_min_ms, c.jitter_max_ms,
-             c.strict_content_guard
+             c.strict_content_guard, c.pacing_override
       FROM api_keys k JOIN clients c ON c.id = k.client_id
       WHERE ${condition}`,
       [value],

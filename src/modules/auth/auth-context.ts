@@ -9,6 +9,8 @@ export interface ClientLimits {
   jitterMinMs: number;
   jitterMaxMs: number;
   strictContentGuard: boolean;
+  /** The operator allowed `sendIntervalMs` below 1000 ms on WhatsApp Web instances. */
+  pacingOverride: boolean;
 }
 
 export interface ClientAuth {
@@ -22,8 +24,8 @@ export interface ClientAuth {
 }
 
 export function limitsOf(client: ClientLimits): ClientLimits {
-  const { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard } = client;
-  return { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard };
+  const { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard, pacingOverride } = client;
+  return { rateLimit, dailyCap, sendIntervalMs, jitterMinMs, jitterMaxMs, strictContentGuard, pacingOverride };
 }
 
 export interface AdminAuth {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
+import { storeDespiteOutage } from '@/database/store-despite-outage';
 import { instanceAuth, EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
@@ -138,7 +139,11 @@ export class BulkRunnerService {
         maxWaitMs: SLOT_WAIT_MS,
         send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
       });
-      await this.bulks.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null);
+      // Sent: recorded even across a database outage, or the recipient would be claimed and sent again.
+      await storeDespiteOutage(
+        () => this.bulks.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null),
+        () => this.logger.warn({ bulkId: bulk.id, clientId }, 'Database unreachable: holding a sent bulk recipient until it is back'),
+      );
       return 'next';
     } catch (err) {
       return this.handleFailure(bulk, id, attempts, err);

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
 import { AppError, ValidationError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
+import { storeDespiteOutage } from '@/database/store-despite-outage';
 import { Instance, MessageSource } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
@@ -11,7 +12,7 @@ import { SendResponse } from '@/integrations/evolution/evolution.types';
 import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapService } from '@/modules/limits/daily-cap.service';
-import { InstancePacerService } from '@/modules/limits/instance-pacer.service';
+import { InstancePacerService, pacingFor } from '@/modules/limits/instance-pacer.service';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { SendMediaDto, SendTextDto } from './dto/send.dto';
@@ -36,6 +37,8 @@ export interface Delivery {
   onLogged?: (messageId: bigint) => void;
   /** How long the send may wait for the instance's pacing slot before answering 429. */
   maxWaitMs: number;
+  /** How long the upstream holds the message before sending it (a pass-through `delay`): pacing counts from then. */
+  upstreamDelayMs?: number;
   send: (to: string) => Promise<SendResponse>;
 }
 
@@ -45,6 +48,8 @@ export interface Delivery {
  */
 @Injectable()
 export class SendService {
+  private readonly logger = new Logger(SendService.name);
+
   constructor(
     private readonly instances: InstancesService,
     private readonly messages: MessageRepository,
@@ -101,17 +106,25 @@ export class SendService {
       d.interruptedMessageId === undefined
         ? this.caps.check(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()))
         : null;
-    const slot = await this.pacer.admit(instance.id, d.limits, d.maxWaitMs, cap);
+    const pacing = pacingFor(d.limits, instance.integration);
+    const delay = d.upstreamDelayMs ?? 0;
+    const slot = await this.pacer.admit(instance.id, pacing, d.maxWaitMs, cap, delay);
     const messageId = d.interruptedMessageId ?? (await this.logAttempt(d, cap !== null));
     d.onLogged?.(messageId);
     let departed = false;
     try {
       const wait = slot - Date.now();
       if (wait > 0) await sleep(wait);
-      await this.pacer.depart(instance.id, d.limits);
+      await this.pacer.depart(instance.id, pacing, delay);
       departed = true;
       const answer = await d.send(d.recipient.value);
-      const accepted = await this.acceptances.track(answer.key.id, () => this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id));
+      // The upstream has the message now: its id is written even across a database outage, or a retry would resend it.
+      const accepted = await this.acceptances.track(answer.key.id, () =>
+        storeDespiteOutage(
+          () => this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id),
+          () => this.logger.warn({ messageId: messageId.toString() }, 'Database unreachable: holding a sent message’s WhatsApp id until it is back'),
+        ),
+      );
       return toMessageResponse(accepted, instance.name);
     } catch (err) {
       if (!departed && d.bulkRecipientId !== undefined) throw err;

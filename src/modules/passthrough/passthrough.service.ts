@@ -206,6 +206,7 @@ export class PassthroughService {
         messageType,
         source: 'passthrough',
         maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
+        upstreamDelayMs: delay,
         send: async (to) => {
           const forwarded = action === 'sendReaction' ? outgoing : { ...outgoing, number: to };
           const res = await this.evolution.forward({

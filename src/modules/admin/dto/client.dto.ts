@@ -40,6 +40,15 @@ export class CreateClientDto {
   @IsInt()
   send_interval_ms?: number;
 
+  @ApiPropertyOptional({
+    description:
+      'Allows send_interval_ms below 1000 on WhatsApp Web (Baileys) instances, where sending faster than one message a second gets numbers banned. Audited.',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  pacing_override?: boolean;
+
   @ApiPropertyOptional({ description: 'Smallest random jitter added to the gap, in ms', default: 1000, minimum: 0 })
   @IsOptional()
   @Min(0)
@@ -84,6 +93,7 @@ export class ClientResponseDto {
   @ApiProperty({ example: 250 }) daily_cap!: number;
   @ApiProperty({ example: 10 }) max_instances!: number;
   @ApiProperty({ example: 1000 }) send_interval_ms!: number;
+  @ApiProperty({ description: 'Whether send_interval_ms may go below 1000 on WhatsApp Web instances' }) pacing_override!: boolean;
   @ApiProperty({ example: 1000 }) jitter_min_ms!: number;
   @ApiProperty({ example: 5000 }) jitter_max_ms!: number;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
@@ -113,6 +123,7 @@ export function toClientResponse(client: Client, keyPrefix: string | null): Clie
     daily_cap: client.dailyCap,
     max_instances: client.maxInstances,
     send_interval_ms: client.sendIntervalMs,
+    pacing_override: client.pacingOverride,
     jitter_min_ms: client.jitterMinMs,
     jitter_max_ms: client.jitterMaxMs,
     webhook_url: client.webhookUrl,

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   });
 
   const app = Fastify({ logger: false });
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', () => Promise.resolve({ status: 'ok' }));
   app.post<{ Body: SendBody }>('/api/v1/whatsapp/send', async (request, reply) => {
     const { instanceName, number, text } = request.body;
     const res = await client.post(`/message/sendText/${encodeURIComponent(instanceName)}`, { number, text }, { headers: { apikey: tokens[instanceName] ?? '' } });
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   await app.listen({ port, host: '127.0.0.1' });
 
   const stop = () => {
-    app.close().finally(() => {
+    void app.close().finally(() => {
       agent.destroy();
       process.exit(0);
     });

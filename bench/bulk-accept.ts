@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: database.url, redisPrefix: prefix, built: true });
     const tenant = await createTenant(gateway.url, sim, database.url, 1);
     const api = axios.create({ baseURL: gateway.url, validateStatus: () => true, timeout: 120000, maxBodyLength: Infinity, headers: tenant.headers });
-    const pid = gateway.child.pid!;
+    const pid = gateway.child.pid;
 
     for (const [label, template] of [
       ['20-character template', 'Hello {{name}}, hi!'],

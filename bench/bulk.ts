@@ -12,8 +12,8 @@
  */
 import axios, { AxiosInstance } from 'axios';
 import Redis from 'ioredis';
-import http from 'node:http';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       const g = at.slice(1).map((t, i) => t - at[i]!);
       const slots = schedule.get(inst.name)!;
       // slots[k] = slot of send k + its gap = the scheduled slot of send k+1.
-      const late = at.slice(1).map((t, i) => (slots[i] !== undefined ? t - slots[i]! : NaN)).filter(Number.isFinite);
+      const late = at.slice(1).map((t, i) => (slots[i] !== undefined ? t - slots[i] : NaN)).filter(Number.isFinite);
       gaps.push(...g);
       overMin.push(...g.map((x) => x - (PACED.send_interval_ms + PACED.jitter_min_ms)));
       lateness.push(...late);

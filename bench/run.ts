@@ -13,8 +13,8 @@
  * removed at the end, on failure, and on Ctrl-C. Options: `npm run bench -- --help`.
  */
 import axios, { AxiosInstance } from 'axios';
-import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';

@@ -17,15 +17,15 @@
 import axios from 'axios';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { Client } from 'pg';
 import { createTestDatabase, ensureTemplate } from '../test/setup/test-database';
 import { deleteRedisPrefix } from '../test/setup/test-env';
 import { CpuMeter, CpuSnapshot } from './lib/cpu';
-import { runMax, stopAllLoad, Target } from './lib/load';
 import { summarizeProfile } from './lib/cpu-profile';
+import { runMax, stopAllLoad, Target } from './lib/load';
 import { Cleanup, ROOT, runMain, waitUntil } from './lib/processes';
 import { createBareInstance, createTenant, startBareProxy, startGateway, startSimulator } from './lib/stack';
 

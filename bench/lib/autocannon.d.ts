@@ -57,7 +57,7 @@ declare module 'autocannon' {
 
   function autocannon(opts: Options, cb?: (err: Error | null, result: Result) => void): Instance;
   namespace autocannon {
-    export { Options, Result, Instance, Histogram };
+    export { Histogram,Instance, Options, Result };
   }
   export = autocannon;
 }

@@ -1,4 +1,3 @@
-/// <reference path="./autocannon.d.ts" />
 import autocannon from 'autocannon';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CpuMeter } from './cpu';

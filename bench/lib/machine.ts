@@ -1,6 +1,6 @@
+import Redis from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { ROOT } from './processes';
 

@@ -31,7 +31,7 @@ export function spawnTs(name: string, entry: string, env: Record<string, string 
       : [...nodeArgs, '-r', EXIT_WITH_PARENT, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', entry],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: 'true', ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
       // The IPC channel is only there so the child notices when the benchmark dies (exit-with-parent.js).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
@@ -91,10 +91,10 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
  * SIGINT/SIGTERM (Ctrl-C during a run still stops the children and drops the database).
  */
 export class Cleanup {
-  private readonly steps: { what: string; fn: () => Promise<unknown> | unknown }[] = [];
+  private readonly steps: { what: string; fn: () => unknown }[] = [];
   private running?: Promise<void>;
 
-  add(what: string, fn: () => Promise<unknown> | unknown): void {
+  add(what: string, fn: () => unknown): void {
     this.steps.push({ what, fn });
   }
 

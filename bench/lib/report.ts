@@ -165,7 +165,7 @@ export function printSummary(r: BenchResults, log: (s: string) => void): void {
 const CPU_GROUPS = ['gateway', 'bare proxy', 'simulator', 'postgres', 'redis', 'load generator', 'everything else'];
 
 function cpuCells(cpu: Record<string, number>): string {
-  return CPU_GROUPS.map((g) => (cpu[g] === undefined ? '—' : `${f(cpu[g]!, 0)}`)).join(' | ');
+  return CPU_GROUPS.map((g) => (cpu[g] === undefined ? '—' : `${f(cpu[g], 0)}`)).join(' | ');
 }
 
 function runTable(runs: RunResult[], withRate: boolean): string {

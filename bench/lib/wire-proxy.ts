@@ -48,7 +48,7 @@ abstract class CountingProxy {
       upstream.on('end', () => client.end());
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return (this.server!.address() as AddressInfo).port;
+    return (this.server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {

@@ -9,8 +9,8 @@ import { AppConfig } from '@/config/app-config';
 import { PrismaModule } from '@/database/prisma.module';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
 import { AuditModule } from '@/modules/audit/audit.module';
-import { LimitsModule } from '@/modules/limits/limits.module';
 import { HealthModule } from '@/modules/health/health.module';
+import { LimitsModule } from '@/modules/limits/limits.module';
 import { MetricsModule } from '@/modules/metrics/metrics.module';
 import { QueueModule } from '@/queue/queue.module';
 

@@ -1,15 +1,15 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
-import { parse as parseQuery } from 'node:querystring';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import { parse as parseQuery } from 'node:querystring';
 import { errorBody } from '@/common/errors/http-status';
 import { toValidationError } from '@/common/errors/validation-errors';
 import { requestId } from '@/common/logging/logger.options';
-import { unsafeInput } from '@/common/validation/input-guard';
 import { MetricsService } from '@/common/metrics/metrics.service';
+import { unsafeInput } from '@/common/validation/input-guard';
 import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
@@ -54,7 +54,7 @@ function registerBodyParsers(adapter: FastifyAdapter): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     if (text.trim() === '') return done(null, {});
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, { ...parseQuery(body.toString()) });
@@ -102,12 +102,14 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   // A response finishing after shutdown began closes its connection; a kept-alive one would hold the server open
   // for the server's whole keep-alive timeout.
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('X-Request-Id', request.id);
     if (closing) void reply.header('Connection', 'close');
+    done(null, payload);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(

@@ -175,7 +175,7 @@ export function validateEnv(raw: Record<string, string | undefined>): EnvSchema 
     const reason = value && !problems.some((p) => p.startsWith(`${name}:`)) ? weakSecretReason(value) : null;
     if (reason) problems.push(`${name}: ${reason}; set a random value (openssl rand -hex 32), or leave it unset under docker compose to have one generated`);
   }
-  if (!problems.some((p) => p.startsWith('DEFAULT_COUNTRY')) && !isSupportedCountry(env.DEFAULT_COUNTRY as never)) {
+  if (!problems.some((p) => p.startsWith('DEFAULT_COUNTRY')) && !isSupportedCountry(env.DEFAULT_COUNTRY)) {
     problems.push(`DEFAULT_COUNTRY: ${env.DEFAULT_COUNTRY} is not a country libphonenumber-js knows`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -9,10 +9,10 @@ import { PrismaClient } from '@/generated/prisma/client';
  * `timestamp` (stored in UTC, without a zone) as a UTC Date whatever the process's time zone.
  */
 const ROW_TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === types.builtins.INT8) return (value: string) => BigInt(value);
-    if (oid === types.builtins.TIMESTAMP) return (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
-    return types.getTypeParser(oid, format);
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === (types.builtins.INT8 as number)) return (value: string) => BigInt(value);
+    if (oid === (types.builtins.TIMESTAMP as number)) return (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
+    return types.getTypeParser(oid, format) as unknown;
   }) as typeof types.getTypeParser,
 };
 

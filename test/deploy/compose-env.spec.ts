@@ -1,6 +1,6 @@
+import { getMetadataStorage } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { getMetadataStorage } from 'class-validator';
 import { parse } from 'yaml';
 import { EnvSchema } from '@/config/env.schema';
 import { GENERATED_VARIABLES } from '@/config/secrets';

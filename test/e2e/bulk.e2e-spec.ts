@@ -132,7 +132,7 @@ describe('bulk sends', () => {
       http.post(BULK, { instanceName: name, recipients: ['254712000301', '254712000302'], message: 'A' }, key),
       http.post(BULK, { instanceName: name, recipients: ['254712000401', '254712000402'], message: 'B' }, key),
     ]);
-    await Promise.all([bulkDone(key, a!.data.bulk_id), bulkDone(key, b!.data.bulk_id)]);
+    await Promise.all([bulkDone(key, a.data.bulk_id), bulkDone(key, b.data.bulk_id)]);
     const sends = sendsTo(name);
     expect(sends).toHaveLength(4);
     for (const gap of gaps(sends.map((s) => s.at))) expect(gap).toBeGreaterThanOrEqual(1000);

@@ -29,6 +29,8 @@ const BAD_VALUES: unknown[] = [
   true,
   -1,
   1e30,
+  // An integer past 2^64, as a client would send it; the literal rounds, which is the point.
+  // eslint-disable-next-line no-loss-of-precision
   99999999999999999999,
   '',
   'x'.repeat(5000),

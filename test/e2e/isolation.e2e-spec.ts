@@ -151,7 +151,7 @@ describe('tenant isolation walk', () => {
     },
   );
 
-  it("leaves A's instance and bulk untouched", async () => {
+  it("leaves A's instance and bulk untouched", () => {
     expect(t.sim.instance(a.name)?.state).toBe('open');
     expect(t.sim.requests().filter((r) => r.path.startsWith('/message/'))).toHaveLength(0);
   });

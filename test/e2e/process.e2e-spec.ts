@@ -1,13 +1,13 @@
 import axios from 'axios';
 import { ChildProcess } from 'node:child_process';
-import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
-import { freePort } from '../setup/test-app';
-import { createTestDatabase } from '../setup/test-database';
 import { createClient, httpClient } from '../factories/client.factory';
 import { createInstance } from '../factories/instance.factory';
+import { Spawned, spawnGateway, startRedis } from '../setup/processes';
+import { freePort } from '../setup/test-app';
+import { createTestDatabase } from '../setup/test-database';
 import { deleteRedisPrefix, rawTestEnv, redisUrl, TEST_ADMIN, TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
-import { Spawned, spawnGateway, startRedis } from '../setup/processes';
+import { EvolutionSimulator, startEvolutionSimulator } from '../upstream/evolution-simulator';
 
 const http = axios.create({ validateStatus: () => true, timeout: 3000 });
 

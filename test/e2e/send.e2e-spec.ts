@@ -1,7 +1,7 @@
 import { AxiosInstance } from 'axios';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '@/config/app-config';
-import { upstreamWebhookToken, UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER,upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { MEDIA_BYTES, MediaServer, startMediaServer } from '../setup/media-server';
@@ -208,17 +208,14 @@ describe('sending, message log and stats', () => {
     it('answers 429 with Retry-After and rate-limit headers past the client’s rate_limit', async () => {
       // Setting the tenant up spends two requests of the budget: the token exchange and the instance create.
       const { instance, key } = await tenant({ ...UNPACED, rate_limit: 5 });
-      const statuses: number[] = [];
-      let last;
-      for (let i = 0; i < 4; i++) {
-        last = await http.get(`/api/v1/whatsapp/status/${instance.name}`, key);
-        statuses.push(last.status);
-      }
-      expect(statuses).toEqual([200, 200, 200, 429]);
-      expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
-      expect(last!.headers['x-ratelimit-limit']).toBe('5');
-      expect(last!.headers['x-ratelimit-remaining']).toBe('0');
-      expect(last!.data.message).toMatch(/^Rate limit exceeded: 5 requests per minute/);
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await http.get(`/api/v1/whatsapp/status/${instance.name}`, key));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+      const last = answers[3]!;
+      expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+      expect(last.headers['x-ratelimit-limit']).toBe('5');
+      expect(last.headers['x-ratelimit-remaining']).toBe('0');
+      expect(last.data.message).toMatch(/^Rate limit exceeded: 5 requests per minute/);
     });
 
     it('paces one instance’s sends and refuses a slot further away than SEND_MAX_WAIT_MS', async () => {

@@ -1,11 +1,11 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AxiosInstance } from 'axios';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '@/app/create-app';
 import { AppConfig } from '@/config/app-config';
-import { upstreamWebhookToken, UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER,upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { freePort, queryDb, startTestApp, TestApp } from '../setup/test-app';

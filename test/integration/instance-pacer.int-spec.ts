@@ -60,7 +60,7 @@ describe(InstancePacerService.name, () => {
   it('takes a unit of the daily cap with the slot, seeds the count from the loader once, and takes neither when refused', async () => {
     const unpaced = { sendIntervalMs: 0, jitterMinMs: 0, jitterMaxMs: 0 };
     const loads: number[] = [];
-    const cap = caps.check('cap-a', 3, async () => (loads.push(1), 1));
+    const cap = caps.check('cap-a', 3, () => (loads.push(1), Promise.resolve(1)));
     await sut.admit('cap-a', unpaced, 5000, cap);
     await sut.admit('cap-a', unpaced, 5000, cap);
     expect(loads).toHaveLength(1);
@@ -68,7 +68,7 @@ describe(InstancePacerService.name, () => {
     await caps.giveBack('cap-a');
     await sut.admit('cap-a', unpaced, 5000, cap);
     // A slot too far away takes no unit of the cap: after it, the one freed unit is still there.
-    const paced = caps.check('cap-b', 2, async () => 0);
+    const paced = caps.check('cap-b', 2, () => Promise.resolve(0));
     await sut.admit('cap-b', ONE_SECOND, 5000, paced);
     await expect(sut.admit('cap-b', ONE_SECOND, 100, paced)).rejects.toMatchObject({ code: 'INSTANCE_PACING' });
     await expect(sut.admit('cap-b', ONE_SECOND, 5000, paced)).resolves.toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 import { AppConfig } from '@/config/app-config';
 import { PrismaService } from '@/database/prisma.service';
 import { MessageStatus } from '@/generated/prisma/client';
-import { canAdvance, rollupIncrements } from '@/modules/messages/message-status';
 import { MessageRepository } from '@/modules/messages/message.repository';
+import { canAdvance, rollupIncrements } from '@/modules/messages/message-status';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
 import { IsolatedEnv, isolatedEnv } from '../setup/test-env';
 

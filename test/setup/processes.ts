@@ -15,12 +15,12 @@ export interface Spawned {
 export function spawnGateway(env: Record<string, string | undefined>): Spawned {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
-import type { AddressInfo } from 'node:net';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
 import { EnvSchema } from '@/config/env.schema';
@@ -72,7 +72,7 @@ export async function queryDb(t: { env: EnvSchema }, sql: string, params: unknow
   const client = new Client({ connectionString: t.env.DATABASE_URL });
   await client.connect();
   try {
-    return (await client.query(sql, params)).rows;
+    return (await client.query<Record<string, unknown>>(sql, params)).rows;
   } finally {
     await client.end();
   }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { EnvSchema, validateEnv } from '@/config/env.schema';
 import { createTestDatabase } from './test-database';
 

@@ -1,7 +1,6 @@
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-
 import { EvolutionSimulator, startEvolutionSimulator } from './evolution-simulator';
 import { ReceivedWebhook, startWebhookReceiver, waitFor, WebhookReceiver } from './webhook-receiver';
 

@@ -1,6 +1,5 @@
 import http, { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-
 import { handleControl, isControlPath } from './simulator-control';
 import { InboundMessage, renderMessage, SimulatorEngine } from './simulator-engine';
 import { faultOutcome, FaultRegistry, FaultSpec, FaultView } from './simulator-faults';
@@ -10,10 +9,10 @@ import { Scheduler } from './simulator-scheduler';
 import { ConnectionState, MessageStatus, SimInstance, SimInstanceView } from './simulator-state';
 import { WebhookDelivery, WebhookDispatcher } from './simulator-webhooks';
 
+export type { InboundMessage } from './simulator-engine';
 export type { FaultSpec, FaultView } from './simulator-faults';
 export type { ConnectionState, MessageStatus, SimInstanceView } from './simulator-state';
 export type { WebhookDelivery, WebhookEnvelope } from './simulator-webhooks';
-export type { InboundMessage } from './simulator-engine';
 
 export interface EvolutionSimulatorOptions {
   /** 0 = a random free port. */

@@ -219,6 +219,7 @@ export function fetchAllGroups(ctx: RequestContext, inst: SimInstance): SimRespo
   if (!getParticipants) throw badRequest('The getParticipants needs to be informed in the query');
   const withParticipants = getParticipants === 'true';
   return ok(
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the group without its stored-only settings
     inst.groups.map(({ participants, joinApprovalMode: _j, memberAddMode: _m, ...group }) => ({
       ...structuredClone(group),
       pictureUrl: null,
@@ -309,7 +310,7 @@ export function setSettings(ctx: RequestContext, inst: SimInstance): SimResponse
   const body = asRecord(ctx.body);
   assertValid(body, SETTINGS_SCHEMA);
   const known = Object.fromEntries(SETTINGS_KEYS.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
-  ctx.engine.updateSettings(inst, known as Partial<InstanceSettings>);
+  ctx.engine.updateSettings(inst, known);
   return created({ settings: { instanceName: inst.name, settings: body } });
 }
 

@@ -114,7 +114,7 @@ function setNotOnWhatsapp(sim: EvolutionSimulator, body: Record<string, unknown>
   if (!Array.isArray(numbers) || !numbers.every((n) => typeof n === 'string')) {
     throw badRequest('"numbers" must be an array of strings');
   }
-  sim.setNotOnWhatsapp(numbers as string[]);
+  sim.setNotOnWhatsapp(numbers);
   return ok({ numbers: sim.notOnWhatsapp() });
 }
 

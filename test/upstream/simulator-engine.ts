@@ -1,6 +1,6 @@
 import { reasonPhrase } from './simulator-http';
-import { ALL_EVENTS } from './simulator-schemas';
 import { Scheduler } from './simulator-scheduler';
+import { ALL_EVENTS } from './simulator-schemas';
 import {
   ConnectionState,
   createJid,
@@ -18,7 +18,7 @@ import {
   unixSeconds,
   WebhookRow,
 } from './simulator-state';
-import { prepareDelivery, WebhookDispatcher, webhookAccepts } from './simulator-webhooks';
+import { prepareDelivery, webhookAccepts,WebhookDispatcher } from './simulator-webhooks';
 
 export interface EngineOptions {
   globalKey: string;

@@ -12,7 +12,7 @@ import {
 } from './simulator-http';
 import type { RequestContext } from './simulator-routes';
 import { INSTANCE_CREATE_SCHEMA, PRESENCE_SCHEMA } from './simulator-schemas';
-import { DEFAULT_SETTINGS, ids, INTEGRATIONS, InstanceSettings, SimInstance } from './simulator-state';
+import { DEFAULT_SETTINGS, ids, InstanceSettings, INTEGRATIONS, SimInstance } from './simulator-state';
 import { assertValid } from './simulator-validation';
 
 // --- POST /instance/create (contract §2.1) ---------------------------------------------------------

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-
 import { OutgoingContent, renderMessage } from './simulator-engine';
 import { asRecord, badRequest, created, internalError, internalErrorList, numberField, SimResponse, stringField } from './simulator-http';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
@@ -207,7 +206,7 @@ function optionalLine(name: string, value: string | undefined, suffix = ''): str
 /** Baileys: single-choice polls are pollCreationMessageV3, others pollCreationMessage (contract §10: unverified). */
 function buildPoll(body: Body): BuiltSend {
   const selectableCount = numberField(body, 'selectableCount') ?? 0;
-  const values = Array.isArray(body['values']) ? body['values'] : [];
+  const values: unknown[] = Array.isArray(body['values']) ? body['values'] : [];
   const poll = {
     name: body['name'],
     options: values.map((optionName) => ({ optionName })),

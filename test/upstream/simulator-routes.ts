@@ -1,5 +1,4 @@
 import { IncomingHttpHeaders } from 'node:http';
-
 import {
   createGroup,
   deleteMessageForEveryone,

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http, { ClientRequest } from 'node:http';
 import https from 'node:https';
-
 import { Scheduler } from './simulator-scheduler';
 import { WebhookRow } from './simulator-state';
 

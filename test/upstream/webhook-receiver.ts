@@ -1,6 +1,5 @@
 import http, { IncomingHttpHeaders } from 'node:http';
 import { AddressInfo } from 'node:net';
-
 import type { WebhookEnvelope } from './simulator-webhooks';
 
 /** One POST the receiver got; `body` is the parsed JSON (or the raw text if it was not JSON). */
@@ -95,7 +94,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       lastError = undefined;
     } catch (err) {
       lastError = err;

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { fromDatabaseOutage, fromPrismaError } from '@/database/prisma-error';
 import { AppError } from './app-error';
-import { errorBody, ErrorBody } from './http-status';
+import { ErrorBody,errorBody } from './http-status';
 
 interface Rendered {
   body: ErrorBody;

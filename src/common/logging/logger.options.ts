@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { LogLevel } from '@/config/env.schema';
 
 export const REQUEST_ID_HEADER = 'x-request-id';

@@ -89,7 +89,7 @@ export class OutboundGuard {
   readonly lookup = (hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       const refused = this.allowedHost(hostname) ? [] : list.filter((a) => this.isPrivate(a.address) && !this.allowedAddress(a.address));
       if (refused.length > 0) {
         return callback(new OutboundBlockedError(`${hostname} resolves to a private, loopback or link-local address (${refused[0]!.address})`), []);

@@ -2,6 +2,7 @@
 export const MAX_BODY_DEPTH = 32;
 
 /** A NUL (Postgres text cannot hold it) or a lone UTF-16 surrogate (not valid UTF-8, so not storable either). */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Agent, Dispatcher, request } from 'undici';
-import { AppConfig } from '@/config/app-config';
 import { MetricsService } from '@/common/metrics/metrics.service';
+import { AppConfig } from '@/config/app-config';
 import { embeddedError, FailureContext, mapTransportFailure, mapUpstreamResponse, rejectsCredentials } from './evolution.error-mapper';
 import {
   ConnectionStateResponse,

@@ -41,7 +41,7 @@ export function upstreamText(body: unknown): string | undefined {
 function notOnWhatsApp(body: unknown): string[] {
   return upstreamMessages(body)
     .filter((m): m is Record<string, unknown> => isRecord(m) && m.exists === false)
-    .map((m) => String(m.number ?? m.jid ?? '').replace(/@.*$/, ''));
+    .map((m) => scalarText(m.number ?? m.jid).replace(/@.*$/, ''));
 }
 
 export interface FailureContext {
@@ -114,8 +114,8 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
 
 /** Maps a call that got no HTTP answer (network error, timeout). */
 export function mapTransportFailure(err: unknown, ctx: FailureContext): EvolutionError {
-  const code = isRecord(err) ? String(err.code ?? '') : '';
-  const name = isRecord(err) ? String(err.name ?? '') : '';
+  const code = isRecord(err) ? scalarText(err.code) : '';
+  const name = isRecord(err) ? scalarText(err.name) : '';
   const timedOut =
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
     code === 'UND_ERR_BODY_TIMEOUT' ||
@@ -143,4 +143,9 @@ export function embeddedError(body: unknown, ctx: FailureContext): EvolutionErro
     200,
     true,
   );
+}
+
+/** A string or number field as text; anything else (absent, an object) as ''. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }

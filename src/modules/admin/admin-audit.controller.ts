@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminAuthenticated } from '@/modules/auth/auth.guards';
 import { AuditService } from '@/modules/audit/audit.service';
+import { AdminAuthenticated } from '@/modules/auth/auth.guards';
 import { AuditQueryDto } from './dto/audit-query.dto';
 
 @ApiTags('Admin')

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParsePositiveIdPipe } from '@/common/validation/parse-positive-id.pipe';
-import { AdminAuth } from '@/modules/auth/auth-context';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
+import { AdminAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
 import { AdminService } from './admin.service';
 import {

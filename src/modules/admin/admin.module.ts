@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminService } from './admin.service';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminClientsController } from './admin-clients.controller';
-import { AdminService } from './admin.service';
 import { ClientRepository } from './client.repository';
 
 @Module({ controllers: [AdminClientsController, AdminAuditController], providers: [AdminService, ClientRepository] })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
-import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Client, Prisma } from '@/generated/prisma/client';
+import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 
 export type ClientWithKey = Client & { currentKeyPrefix: string | null };
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { fromRow } from '@/database/raw-row';
 import { PrismaService } from '@/database/prisma.service';
+import { fromRow } from '@/database/raw-row';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { ApiKey, Client, Prisma } from '@/generated/prisma/client';
 import { ClientLimits } from './auth-context';

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ClientAuth } from './auth-context';
 import { ClientAuthenticated, CurrentClient } from './auth.guards';
 import { AuthService } from './auth.service';
+import { ClientAuth } from './auth-context';
 import { LoginDto, LoginResponseDto, ResellerTokenResponseDto } from './dto/login.dto';
 
 @Controller('api')

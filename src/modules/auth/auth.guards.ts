@@ -4,8 +4,8 @@ import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedRespon
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
-import { AdminAuth, ClientAuth } from './auth-context';
 import { AuthService } from './auth.service';
+import { AdminAuth, ClientAuth } from './auth-context';
 
 type AuthedRequest = FastifyRequest & { clientAuth?: ClientAuth; adminAuth?: AdminAuth };
 

@@ -4,15 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
-import { instanceAuth, EvolutionClient } from '@/integrations/evolution/evolution.client';
+import { EvolutionClient,instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
-import { BulkQueueService } from './bulk-queue.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
+import { BulkQueueService } from './bulk-queue.service';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkTemplate, Variables } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ValidationError } from '@/common/errors/app-error';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { IdempotencyInterceptor } from '@/modules/idempotency/idempotency.interceptor';
 import { BulkService } from './bulk.service';
 import { BulkAcceptedDto, BulkQueryDto, SendBulkDto } from './dto/send-bulk.dto';

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { BulkQueueService } from './bulk-queue.service';
-import { BulkRunnerService } from './bulk-runner.service';
 import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
+import { BulkQueueService } from './bulk-queue.service';
+import { BulkRunnerService } from './bulk-runner.service';
 
 @Global()
 @Module({

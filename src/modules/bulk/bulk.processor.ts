@@ -29,8 +29,10 @@ export class BulkProcessor extends WorkerHost implements OnModuleInit, OnApplica
 
   onApplicationBootstrap(): void {
     const redrive = () =>
-      this.runner.redriveActive().catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Bulk re-drive failed'));
-    void redrive();
+      void this.runner
+        .redriveActive()
+        .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Bulk re-drive failed'));
+    redrive();
     this.redriveTimer = setInterval(redrive, REDRIVE_EVERY_MS);
     this.redriveTimer.unref();
   }

@@ -6,9 +6,9 @@ import { BulkStatus } from '@/generated/prisma/client';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
-import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
-import { BulkQueueService } from './bulk-queue.service';
 import { BulkRepository, NewRecipient } from './bulk.repository';
+import { BulkQueueService } from './bulk-queue.service';
+import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
 import { BulkAcceptedDto, BulkRecipientInput, SendBulkDto } from './dto/send-bulk.dto';
 

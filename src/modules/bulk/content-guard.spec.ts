@@ -21,8 +21,9 @@ describe('bulk content guard', () => {
   });
 
   it('warns when one text goes to more than 10 recipients, not at 10, telling texts apart by the variables they use', () => {
-    expect(warnings('same', Array(10).fill(undefined))).toEqual([]);
-    expect(warnings('same', Array(11).fill(undefined))[0]).toMatch(/^The same text goes to 11 recipients/);
+    const none = (n: number): undefined[] => Array.from({ length: n }, () => undefined);
+    expect(warnings('same', none(10))).toEqual([]);
+    expect(warnings('same', none(11))[0]).toMatch(/^The same text goes to 11 recipients/);
     expect(warnings('Hi {{name}}', Array.from({ length: 20 }, (_, i) => ({ name: `n${i}` })))).toEqual([]);
     // A variable the text does not use does not make texts differ.
     expect(warnings('Hi {{name}}', Array.from({ length: 11 }, (_, i) => ({ name: 'Amina', unused: i })))[0]).toMatch(/^The same text goes to 11/);

@@ -20,7 +20,7 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
+    return `{${Object.keys(value)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
       .join(',')}}`;
@@ -71,7 +71,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return of(claim.responseBody);
         }
         return next.handle().pipe(
-          mergeMap(async (body) => {
+          mergeMap(async (body: unknown) => {
             await this.repository.completeForClient(clientId, header, successStatus, body as never);
             return body;
           }),

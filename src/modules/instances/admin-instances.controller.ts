@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminAuth } from '@/modules/auth/auth-context';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
+import { AdminAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
 import { AdminCreateInstanceDto, CreatedSubInstanceDto, InstanceListQueryDto, RotatedInstanceKeyDto, RotatedWebhookSecretDto } from './dto/instance.dto';
 import { InstanceNamePipe } from './instance-name.pipe';

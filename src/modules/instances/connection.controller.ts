@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
 import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptSecret } from '@/common/crypto/secret-box';
 import { NotFoundError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';

@@ -6,8 +6,8 @@ import { Prisma } from '@/generated/prisma/client';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { FetchedInstance } from '@/integrations/evolution/evolution.types';
 import { AuditService } from '@/modules/audit/audit.service';
-import { InstanceTokenService } from './instance-token.service';
 import { InstanceRepository } from './instance.repository';
+import { InstanceTokenService } from './instance-token.service';
 
 /** Worker-side care of instances: refreshing rejected tokens and noticing when the upstream drifted from our rows. */
 @Injectable()

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
-import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 import { fromRow } from '@/database/raw-row';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
+import { retireLiveKeys } from '@/modules/auth/api-key.repository';
 
 export interface NewInstance {
   clientId: number;

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { INSTANCE_TOKEN_STORE } from '@/integrations/evolution/instance-token.store';
+import { InstanceRepository } from './instance.repository';
 import { InstanceTokenService } from './instance-token.service';
 import { InstanceUpkeepService } from './instance-upkeep.service';
-import { InstanceRepository } from './instance.repository';
 import { InstancesService } from './instances.service';
 
 /** Instance services for every role; controllers live in InstancesApiModule, the processor in WorkerModule. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { CurrentClient, ResellerJwtOnly } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
 import {
   CreatedSubInstanceDto,

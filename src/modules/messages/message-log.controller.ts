@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { LogsQueryDto } from './dto/logs-query.dto';
 import { MessageLogService } from './message-log.service';
 import { StatsResponse, StatsService } from './stats.service';

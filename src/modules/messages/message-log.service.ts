@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ValidationError } from '@/common/errors/app-error';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
-import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { LogsQueryDto } from './dto/logs-query.dto';
+import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { MessageFilters, MessageRepository } from './message.repository';
 import { SendService } from './send.service';
 

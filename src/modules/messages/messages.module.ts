@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { AcceptanceTracker } from './acceptance-tracker.service';
-import { MessageLogService } from './message-log.service';
 import { MessageRepository } from './message.repository';
+import { MessageLogService } from './message-log.service';
 import { SendService } from './send.service';
-import { StatusBatcherService } from './status-batcher.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
+import { StatusBatcherService } from './status-batcher.service';
 
 @Global()
 @Module({

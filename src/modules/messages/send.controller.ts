@@ -11,8 +11,8 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { IdempotencyInterceptor } from '@/modules/idempotency/idempotency.interceptor';
 import { MessageResponseDto } from './dto/message-response.dto';
 import { SendMediaDto, SendTextDto } from './dto/send.dto';

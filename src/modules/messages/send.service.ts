@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
-import { AppError, ValidationError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
 import { Instance, MessageSource } from '@/generated/prisma/client';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { furthest } from './message-status';
 import { MessageRepository, StatusOutcome, UpstreamStatus } from './message.repository';
+import { furthest } from './message-status';
 
 /** Most statuses one statement applies; more wait for the next one. */
 const MAX_BATCH = 500;

@@ -12,8 +12,8 @@ import {
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { AuthService } from '@/modules/auth/auth.service';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstanceNamePipe } from '@/modules/instances/instance-name.pipe';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { UpstreamAnswerInterceptor } from './upstream-answer';

@@ -1,9 +1,9 @@
 import { Body, Delete, Get, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { legacyBody } from './dto/passthrough-docs.dto';
+import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
-import { PassthroughService } from './passthrough.service';
 import { isRecord, UpstreamAnswer } from './upstream-answer';
 
 const jid = '254712345678@s.whatsapp.net';

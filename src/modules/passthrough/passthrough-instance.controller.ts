@@ -1,9 +1,9 @@
 import { Body, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { LegacyCreateInstanceBody } from './dto/passthrough-docs.dto';
+import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
-import { PassthroughService } from './passthrough.service';
 import { UpstreamAnswer } from './upstream-answer';
 
 type QueryParams = Record<string, unknown>;

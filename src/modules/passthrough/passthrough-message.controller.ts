@@ -1,8 +1,8 @@
 import { Body, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
 import { legacyBody } from './dto/passthrough-docs.dto';
-import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { PassthroughService } from './passthrough.service';
+import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { UpstreamAnswer } from './upstream-answer';
 
 const to = '254712345678';

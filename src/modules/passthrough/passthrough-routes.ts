@@ -1,5 +1,5 @@
-import { UpstreamMethod } from '@/integrations/evolution/evolution.client';
 import { ValidationError } from '@/common/errors/app-error';
+import { UpstreamMethod } from '@/integrations/evolution/evolution.client';
 import { isRecord } from './upstream-answer';
 
 /** A legacy route the gateway forwards as it is, once the caller may touch the instance. */

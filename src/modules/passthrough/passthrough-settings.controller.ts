@@ -1,9 +1,9 @@
 import { Body, Get, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import { legacyBody } from './dto/passthrough-docs.dto';
+import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
-import { PassthroughService } from './passthrough.service';
 import { UpstreamAnswer } from './upstream-answer';
 
 const example = {

@@ -1,8 +1,8 @@
 import { Body, Get, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { LegacySetWebhookBody } from './dto/passthrough-docs.dto';
-import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { PassthroughService } from './passthrough.service';
+import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { UpstreamAnswer } from './upstream-answer';
 
 /** The tenant's webhook, kept by the gateway: the upstream's own webhook always points at the gateway's receiver. */

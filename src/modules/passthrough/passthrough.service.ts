@@ -10,9 +10,9 @@ import { embeddedError, FailureContext, mapUpstreamResponse, upstreamText } from
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { FetchedInstance, SendResponse } from '@/integrations/evolution/evolution.types';
 import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { AuthService } from '@/modules/auth/auth.service';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE, INTEGRATIONS, InstanceResponseDto } from '@/modules/instances/dto/instance.dto';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE, InstanceResponseDto,INTEGRATIONS } from '@/modules/instances/dto/instance.dto';
 import { Actor, instanceNotFound, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';

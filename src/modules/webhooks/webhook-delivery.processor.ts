@@ -20,8 +20,10 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
 
   onApplicationBootstrap(): void {
     const sweep = () =>
-      this.deliveries.sweepDue().catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Delivery sweep failed'));
-    void sweep();
+      void this.deliveries
+        .sweepDue()
+        .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Delivery sweep failed'));
+    sweep();
     this.sweepTimer = setInterval(sweep, SWEEP_EVERY_MS);
     this.sweepTimer.unref();
   }

@@ -55,8 +55,8 @@ export class WebhookDeliveryService implements OnModuleDestroy {
     @InjectQueue(QueueName.WebhookDelivery) private readonly queue: Queue<DeliverPayload>,
   ) {
     this.agents = {
-      http: new http.Agent({ keepAlive: true, lookup: this.guard.lookup as never }),
-      https: new https.Agent({ keepAlive: true, lookup: this.guard.lookup as never }),
+      http: new http.Agent({ keepAlive: true, lookup: this.guard.lookup }),
+      https: new https.Agent({ keepAlive: true, lookup: this.guard.lookup }),
     };
     this.postBudgetMs = (MAX_REDIRECTS + 1) * config.get('WEBHOOK_TIMEOUT_MS');
     this.http = axios.create({
@@ -186,7 +186,7 @@ export class WebhookDeliveryService implements OnModuleDestroy {
         this.guard.checkUrl(target);
         const res = await this.http.post(target, body, { headers, signal: deadline });
         if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: '' };
-        const location = res.headers.location;
+        const location: unknown = res.headers.location;
         if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
           target = new URL(location, target).toString();
           continue;

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ValidationError } from '@/common/errors/app-error';
-import { ClientAuth } from '@/modules/auth/auth-context';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstanceNamePipe } from '@/modules/instances/instance-name.pipe';
 import { DeliveriesQueryDto, RedeliverDeadDto } from './dto/deliveries.dto';
 import { SetWebhookDto, WebhookConfigDto } from './dto/webhook-config.dto';

@@ -1,8 +1,8 @@
-import { OptionalInt } from '@/common/validation/query-fields';
-import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
+import { OptionalInt } from '@/common/validation/query-fields';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ description: 'Only events about this client' })

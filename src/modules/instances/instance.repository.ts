@@ -97,15 +97,30 @@ export class InstanceRepository {
     ]);
   }
 
-  /** Stores a new state; false when the instance already had it (the upstream repeats states, contract §11). */
-  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<boolean> {
+  /** Stores a new best-known state (a status poll's or a QR request's); false when the instance already had it. */
+  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus): Promise<boolean> {
     const { count } = await this.cache.written(
-      this.prisma.instance.updateMany({
-        where: { clientId, id, ...LIVE, NOT: { status } },
-        data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
-      }),
+      this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE, NOT: { status } }, data: { status, statusChangedAt: new Date() } }),
     );
     return count === 1;
+  }
+
+  /**
+   * Stores a state the upstream's events reported, as the event state and as the status. True only when the event
+   * state changed: a repeat is no change even when a poll has since stored another status (contract §12), which
+   * the repeat then puts back. One conditional UPDATE decides, so concurrent repeats cannot both see a change.
+   */
+  async recordEventStateForClient(clientId: number, id: string, state: InstanceStatus, ownerJid?: string): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.cache.written(
+      this.prisma.instance.updateMany({
+        where: { clientId, id, ...LIVE, OR: [{ eventState: null }, { NOT: { eventState: state } }] },
+        data: { eventState: state, status: state, statusChangedAt: now, ...(ownerJid !== undefined ? { ownerJid } : {}) },
+      }),
+    );
+    if (count === 1) return true;
+    await this.updateStatusForClient(clientId, id, state);
+    return false;
   }
 
   /**

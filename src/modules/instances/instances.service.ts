@@ -220,10 +220,13 @@ export class InstancesService {
     return this.instances.findLiveByNameWithClientUrlForSystem(name);
   }
 
-  /** Records a state the upstream reported (connection.update); true when it is a change, not a repeat. */
+  /**
+   * Records a state the upstream's events reported (connection.update); true when it is a change, not a repeat. A
+   * change is judged against the events' last state, not the stored status, which status polls also write.
+   */
   async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
     if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;
-    return this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+    return this.instances.recordEventStateForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
   }
 
   setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {

@@ -97,4 +97,85 @@ describe('connection timing of a real upstream', () => {
       expect(await forwarded(tn.instance.id)).toEqual(['connection.update:connecting', 'connection.update:open']);
     });
   });
+
+  describe('QR code while connecting', () => {
+    it('does not start another upstream connection when one is running (WhatsApp unreachable)', async () => {
+      t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 200, connectDelayMs: 300 });
+      const tn = await tenant();
+      // Three at once, while the first connect is still waiting for a QR, then two after it.
+      const answers = await Promise.all([qr(tn), qr(tn), qr(tn)]);
+      answers.push(await qr(tn), await qr(tn));
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.data).toEqual({ instance: tn.instance.name, state: 'connecting', base64: null, code: null, pairingCode: null, count: 0 });
+      }
+      expect(connectCalls(tn.instance.name)).toBe(1);
+      expect(t.sim.instance(tn.instance.name)!.reconnectLoops).toBe(1);
+    });
+
+    it('answers the current QR without a new connect, then the newer one qrcode.updated brought', async () => {
+      const tn = await tenant();
+      const first = await qr(tn);
+      expect(first.data).toMatchObject({ state: 'connecting', code: t.sim.instance(tn.instance.name)!.qr!.code, base64: expect.stringMatching(/^data:image\/png/) });
+      const second = await qr(tn);
+      expect(second.data).toEqual(first.data);
+      expect(connectCalls(tn.instance.name)).toBe(1);
+
+      // The upstream's next QR (it makes one about every 45 s) arrives as qrcode.updated.
+      t.sim.setState(tn.instance.name, 'connecting');
+      const next = t.sim.instance(tn.instance.name)!.qr!.code;
+      expect(next).not.toBe(first.data.code);
+      await waitFor(async () => (await qr(tn)).data.code === next, 5000, 'the newer QR');
+      expect(connectCalls(tn.instance.name)).toBe(1);
+
+      t.sim.scan(tn.instance.name);
+      expect((await qr(tn)).data).toEqual({ instance: tn.instance.name, state: 'open', base64: null, code: null, pairingCode: null, count: 0 });
+    });
+
+    it('answers the QR of a create with qrcode:true without connecting again', async () => {
+      const tn = await tenant(['CONNECTION_UPDATE'], { qrcode: true });
+      const res = await qr(tn);
+      expect(res.data).toMatchObject({ state: 'connecting', code: t.sim.instance(tn.instance.name)!.qr!.code });
+      expect(connectCalls(tn.instance.name)).toBe(0);
+    });
+  });
+
+  describe('create', () => {
+    it('with qrcode:false (and by default) does not connect, on v1 and on the pass-through', async () => {
+      t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
+      const client = await createClient(http, admin, { rate_limit: 10000 });
+      const jwt = await resellerToken(http, client);
+      const v1 = uniqueInstanceName('noqr');
+      const v1Default = uniqueInstanceName('noqr');
+      const legacy = uniqueInstanceName('noqr');
+      expect((await http.post(SUB, { instanceName: v1, qrcode: false }, bearer(jwt))).status).toBe(201);
+      expect((await http.post(SUB, { instanceName: v1Default }, bearer(jwt))).status).toBe(201);
+      const created = await http.post('/instance/create', { instanceName: legacy, integration: 'WHATSAPP-BAILEYS', qrcode: false }, key(client.apiKey));
+      expect(created.status).toBe(201);
+      expect(created.data).not.toHaveProperty('qrcode');
+      expect(created.data.instance.status).toBe('close');
+
+      for (const name of [v1, v1Default, legacy]) {
+        expect(createCalls(name).map((r) => (r.body as { qrcode: unknown }).qrcode)).toEqual([false]);
+        expect(connectCalls(name)).toBe(0);
+        expect(t.sim.instance(name)!.reconnectLoops).toBe(0);
+        expect(upstreamPosts(name, 'connection.update')).toEqual([]);
+      }
+      const bad = await http.post(SUB, { instanceName: uniqueInstanceName(), qrcode: 'yes' }, bearer(jwt));
+      expect(bad.status).toBe(400);
+      expect(bad.data.message).toContain('qrcode');
+    });
+
+    it('on the pass-through with qrcode:true connects once: the QR comes with the create', async () => {
+      t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
+      const client = await createClient(http, admin, { rate_limit: 10000 });
+      const name = uniqueInstanceName('qr');
+      const created = await http.post('/instance/create', { instanceName: name, integration: 'WHATSAPP-BAILEYS', qrcode: true }, key(client.apiKey));
+      expect(created.status).toBe(201);
+      expect(created.data.qrcode).toEqual({ count: 0 });
+      expect(createCalls(name).map((r) => (r.body as { qrcode: unknown }).qrcode)).toEqual([true]);
+      expect(connectCalls(name)).toBe(0);
+      expect(t.sim.instance(name)!.reconnectLoops).toBe(1);
+    });
+  });
 });

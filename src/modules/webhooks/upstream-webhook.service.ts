@@ -79,6 +79,7 @@ export class UpstreamWebhookService {
       forward = await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
+    if (event === 'qrcode.updated') await this.instances.recordQrCode(instance, data);
     if (forward) {
       await this.deliveries.record(instance, instance.clientWebhookUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
     }

@@ -2,6 +2,7 @@ import { AxiosInstance } from 'axios';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance, uniqueInstanceName } from '../factories/instance.factory';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
+import { TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -177,5 +178,44 @@ describe('connection timing of a real upstream', () => {
       expect(connectCalls(name)).toBe(0);
       expect(t.sim.instance(name)!.reconnectLoops).toBe(1);
     });
+
+    it('of a name the gateway just deleted waits out the upstream’s transient 403', async () => {
+      t.sim.configure({ deleteLingerMs: 1500 });
+      const tn = await tenant();
+      expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
+      const started = Date.now();
+      const again = await http.post(SUB, { instanceName: tn.instance.name }, bearer(tn.jwt));
+      expect(again.status).toBe(201);
+      expect(Date.now() - started).toBeLessThan(8000);
+      // The tenant's first create, the re-create's refused attempt(s), and the one that went through.
+      expect(createCalls(tn.instance.name).length).toBeGreaterThanOrEqual(3);
+      const [row] = await queryDb(t, 'SELECT upstream_id FROM instances WHERE id = $1', [again.data.instance_id]);
+      expect(row!.upstream_id).toBe(t.sim.instance(tn.instance.name)!.id);
+    });
+
+    it('of a name another upstream instance uses is still 409 at once', async () => {
+      const client = await createClient(http, admin, { rate_limit: 10000 });
+      const jwt = await resellerToken(http, client);
+      const foreign = uniqueInstanceName('foreign');
+      await http.post(`${t.sim.url}/instance/create`, { instanceName: foreign, integration: 'WHATSAPP-BAILEYS' }, key(TEST_GLOBAL_KEY));
+      const started = Date.now();
+      const res = await http.post(SUB, { instanceName: foreign }, bearer(jwt));
+      expect(res.status).toBe(409);
+      expect(Date.now() - started).toBeLessThan(1000);
+      // The test's own create straight on the upstream, and the gateway's single attempt.
+      expect(createCalls(foreign)).toHaveLength(2);
+    });
+
+    it('of a name the gateway deleted gives up with 409 when the upstream keeps it for longer than a few seconds', async () => {
+      t.sim.configure({ deleteLingerMs: 60000 });
+      const tn = await tenant();
+      expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
+      const started = Date.now();
+      const res = await http.post(SUB, { instanceName: tn.instance.name }, bearer(tn.jwt));
+      expect(res.status).toBe(409);
+      expect(Date.now() - started).toBeGreaterThan(2000);
+      expect(Date.now() - started).toBeLessThan(10000);
+      expect(await queryDb(t, 'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NULL', [tn.instance.name])).toEqual([]);
+    }, 20000);
   });
 });

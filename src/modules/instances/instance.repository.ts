@@ -216,6 +216,12 @@ export class InstanceRepository {
     });
   }
 
+  /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */
+  async deletedSinceForSystem(name: string, since: Date): Promise<boolean> {
+    const found = await this.prisma.instance.findFirst({ where: { name, deletedAt: { gte: since } }, select: { id: true } });
+    return found !== null;
+  }
+
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
   findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'upstreamId' | 'tokenEncrypted'> | null> {
     return this.prisma.instance.findUnique({

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
 import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
@@ -9,7 +10,7 @@ import { fromPrismaError } from '@/database/prisma-error';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
 import { EvolutionClient, GLOBAL_AUTH, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
-import { ConnectionStateResponse, CreateInstanceResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
+import { ConnectionStateResponse, CreateInstanceRequest, CreateInstanceResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
 import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
@@ -30,6 +31,15 @@ import { InstanceRepository } from './instance.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
+
+/**
+ * Waits between the attempts of a create whose name the upstream still holds after the gateway deleted it (contract
+ * §12: a re-create right after a delete answers 403 "already in use" for a few seconds): about 5 s in all.
+ */
+const RECREATE_BACKOFF_MS = [250, 500, 1000, 1500, 2000];
+
+/** How recent a delete of the name must be for a 403 on create to count as the upstream still removing it. */
+const JUST_DELETED_MS = 30_000;
 
 /** The create of both surfaces: the v1 body, and the pass-through's number for a pairing code. */
 export type NewInstanceInput = CreateSubInstanceDto & { number?: string };
@@ -73,7 +83,7 @@ export class InstancesService {
     let created: CreateInstanceResponse;
     try {
       const number = dto.number ? { number: dto.number } : {};
-      created = await this.evolution.createInstance({ instanceName: dto.instanceName, integration, qrcode, token: upstreamToken, ...number });
+      created = await this.createUpstream({ instanceName: dto.instanceName, integration, qrcode, token: upstreamToken, ...number });
       await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName, instance.id));
       if (!(await this.instances.finishCreateForClient(clientId, instance.id, created.instance.instanceId, key))) {
         throw new ConflictError(`Instance "${dto.instanceName}" was deleted while it was being created`, 'INSTANCE_DELETED');
@@ -102,6 +112,25 @@ export class InstancesService {
       },
       qrcode: qrcode ? (created.qrcode ?? { count: 0 }) : undefined,
     };
+  }
+
+  /**
+   * The upstream create, retried with backoff for a few seconds when the upstream still holds a name the gateway
+   * itself deleted a moment ago (contract §12). A name another upstream instance uses fails at once.
+   */
+  private async createUpstream(req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
+    let justDeleted: boolean | undefined;
+    for (const wait of [...RECREATE_BACKOFF_MS, undefined]) {
+      try {
+        return await this.evolution.createInstance(req);
+      } catch (err) {
+        if (wait === undefined || !(err instanceof EvolutionError && err.kind === 'name_taken')) throw err;
+        justDeleted ??= await this.instances.deletedSinceForSystem(req.instanceName, new Date(Date.now() - JUST_DELETED_MS));
+        if (!justDeleted) throw err;
+        await sleep(wait);
+      }
+    }
+    throw new Error('unreachable: the last attempt throws');
   }
 
   async list(clientId: number, limit: number, offset: number): Promise<{ instances: InstanceResponseDto[]; total: number }> {

@@ -1,4 +1,5 @@
 import { AxiosInstance } from 'axios';
+import { InstanceUpkeepService } from '@/modules/instances/instance-upkeep.service';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance, uniqueInstanceName } from '../factories/instance.factory';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
@@ -217,5 +218,22 @@ describe('connection timing of a real upstream', () => {
       expect(Date.now() - started).toBeLessThan(10000);
       expect(await queryDb(t, 'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NULL', [tn.instance.name])).toEqual([]);
     }, 20000);
+  });
+
+  describe('drift check', () => {
+    it('does not call connecting (as the events say) against close (as fetchInstances says) drift', async () => {
+      t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
+      const retrying = await tenant();
+      await qr(retrying);
+      await waitFor(async () => (await queryDb(t, 'SELECT status FROM instances WHERE id = $1', [retrying.instance.id]))[0]!.status === 'connecting', 5000, 'connecting');
+      const wrong = await tenant();
+      await queryDb(t, "UPDATE instances SET status = 'open' WHERE id = $1", [wrong.instance.id]);
+
+      await t.app.get(InstanceUpkeepService).checkDrift();
+      const notes = await queryDb(t, 'SELECT id, drift_note FROM instances WHERE id = ANY($1::uuid[])', [[retrying.instance.id, wrong.instance.id]]);
+      const note = (id: string) => notes.find((r) => r.id === id)!.drift_note;
+      expect(note(retrying.instance.id)).toBeNull();
+      expect(note(wrong.instance.id)).toBe('state stored open, upstream lists close');
+    });
   });
 });

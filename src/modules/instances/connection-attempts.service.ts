@@ -50,8 +50,9 @@ export class ConnectionAttempts {
       pairingCode: qr.pairingCode ?? null,
       code: qr.code ?? null,
       base64: qr.base64 ?? null,
-      // A qrcode.updated event carries no count: it is one more QR than the last.
-      count: qr.count ?? (previous?.count ?? 0) + 1,
+      // A qrcode.updated event carries no count: it is one more QR than the last, unless it is the last one again
+      // (the upstream also posts the QR its connect answered with).
+      count: qr.count ?? (previous && previous.code === qr.code ? previous.count : (previous?.count ?? 0) + 1),
     };
     await this.redis.client.set(this.qrKey(instanceId), JSON.stringify(stored), 'PX', QR_TTL_MS);
   }

@@ -236,4 +236,67 @@ describe('connection timing of a real upstream', () => {
       expect(note(wrong.instance.id)).toBe('state stored open, upstream lists close');
     });
   });
+
+  describe('events after a delete', () => {
+    const TRAIL = ['CONNECTION_UPDATE', 'LOGOUT_INSTANCE', 'REMOVE_INSTANCE'];
+
+    /** The upstream's delete trail as the gateway subscribes to it (contract §11): remove, logout, close. */
+    const trail = (name: string) =>
+      upstreamPosts(name).filter(
+        (d) => d.event === 'remove.instance' || d.event === 'logout.instance' || (d.event === 'connection.update' && (d.body.data as { state?: string }).state === 'close'),
+      );
+    const trailDone = (name: string) => () => trail(name).some((d) => d.event === 'connection.update' && (d.statusCode !== undefined || d.error !== undefined));
+
+    it('are absorbed: the delete trail of a connecting instance reaches no tenant, and the upstream gets 200s', async () => {
+      t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 20 });
+      const tn = await tenant(TRAIL);
+      await qr(tn);
+      await waitFor(async () => (await forwarded(tn.instance.id)).length === 1, 5000, 'connecting forwarded');
+      expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
+
+      await waitFor(trailDone(tn.instance.name), 5000, 'the end of the delete trail');
+      expect(trail(tn.instance.name).map((d) => d.event)).toEqual(['remove.instance', 'logout.instance', 'connection.update']);
+      expect(upstreamPosts(tn.instance.name).filter((d) => d.statusCode !== 200)).toEqual([]);
+      expect(await forwarded(tn.instance.id)).toEqual(['connection.update:connecting']);
+    });
+
+    it('are absorbed when they come after the local delete', async () => {
+      t.sim.configure({ deleteLingerMs: 300 });
+      const tn = await tenant(TRAIL);
+      t.sim.scan(tn.instance.name);
+      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+      const before = await forwarded(tn.instance.id);
+      expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
+      expect(trail(tn.instance.name)).toEqual([]);
+
+      await waitFor(trailDone(tn.instance.name), 5000, 'the late delete trail');
+      expect(trail(tn.instance.name).map((d) => [d.event, d.statusCode])).toEqual([
+        ['remove.instance', 200],
+        ['logout.instance', 200],
+        ['connection.update', 200],
+      ]);
+      expect(await forwarded(tn.instance.id)).toEqual(before);
+    });
+
+    it('are absorbed, not given to the instance that took the name over', async () => {
+      t.sim.configure({ deleteLingerMs: 300 });
+      const tn = await tenant(TRAIL);
+      // Every instance of the client reports to the receiver, the new one under the old name too.
+      await http.patch(`/api/admin/clients/${tn.client.id}`, { webhook_url: `${receiver.url}/client-${tn.client.id}` }, bearer(admin));
+      t.sim.scan(tn.instance.name);
+      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+      expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
+
+      // The create retries until the upstream lets go of the name, which is when the old trail comes.
+      const again = await http.post(SUB, { instanceName: tn.instance.name }, bearer(tn.jwt));
+      expect(again.status).toBe(201);
+      await waitFor(trailDone(tn.instance.name), 5000, 'the late delete trail');
+      expect(trail(tn.instance.name).map((d) => [d.event, d.statusCode])).toEqual([
+        ['remove.instance', 200],
+        ['logout.instance', 200],
+        ['connection.update', 200],
+      ]);
+      expect(await forwarded(again.data.instance_id as string)).toEqual([]);
+    });
+  });
 });

@@ -185,6 +185,17 @@ export class InstanceRepository {
     );
   }
 
+  /** Marks the start of a delete (the instance's events are absorbed from then on); false when it is gone already. */
+  async markDeletingForClient(clientId: number, id: string, now: Date): Promise<boolean> {
+    const { count } = await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: now } }));
+    return count === 1;
+  }
+
+  /** A delete that failed upstream: the instance is kept, and its events count again. */
+  async clearDeletingForClient(clientId: number, id: string): Promise<void> {
+    await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: null } }));
+  }
+
   /** Undoes a create that failed midway: nothing may refer to the row yet. */
   async removeUnfinishedForClient(clientId: number, id: string): Promise<void> {
     await this.cache.written(this.prisma.instance.deleteMany({ where: { clientId, id } }));
@@ -214,6 +225,18 @@ export class InstanceRepository {
       );
       return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
     });
+  }
+
+  /**
+   * Ids of the latest deleted instances with this name, newest first: the upstream keeps posting a deleted
+   * instance's events for a while (its delete trail, its retries), and the receiver recognises them by their id.
+   */
+  async deletedIdsByNameForSystem(name: string, limit: number): Promise<string[]> {
+    const rows = await this.prisma.rows<{ id: string }>(
+      'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT $2',
+      [name, limit],
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */

@@ -41,6 +41,9 @@ const RECREATE_BACKOFF_MS = [250, 500, 1000, 1500, 2000];
 /** How recent a delete of the name must be for a 403 on create to count as the upstream still removing it. */
 const JUST_DELETED_MS = 30_000;
 
+/** How many deleted instances of one name the webhook receiver still recognises by their token. */
+const DELETED_TOKENS_CHECKED = 5;
+
 /** The create of both surfaces: the v1 body, and the pass-through's number for a pairing code. */
 export type NewInstanceInput = CreateSubInstanceDto & { number?: string };
 
@@ -160,11 +163,17 @@ export class InstancesService {
   }
 
   private async removeInstance(clientId: number, instance: Instance, actor: Actor): Promise<void> {
+    // From here on the instance's events are absorbed: the upstream posts its delete trail (and whatever it was still
+    // retrying) around its answer and after it (contract §11, §12), and none of that is news to the tenant.
+    if (!(await this.instances.markDeletingForClient(clientId, instance.id, new Date()))) throw instanceNotFound(instance.name);
     try {
       // Upstream delete logs out first when the instance is connected (contract §2.1).
       await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
     } catch (err) {
-      if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) throw err;
+      if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) {
+        await this.instances.clearDeletingForClient(clientId, instance.id);
+        throw err;
+      }
     }
     await this.instances.softDeleteForClient(clientId, instance.id, new Date());
     await this.attempts.end(instance.id);
@@ -305,6 +314,11 @@ export class InstancesService {
     if (typeof qr !== 'object' || qr === null || !hasQr(qr as QrCode)) return;
     await this.attempts.storeQr(instance.id, qr as QrCode);
     await this.attempts.stillRunning(instance.id);
+  }
+
+  /** Ids of the latest deleted instances of this name, whose events the webhook receiver absorbs. */
+  deletedIdsByNameForSystem(name: string): Promise<string[]> {
+    return this.instances.deletedIdsByNameForSystem(name, DELETED_TOKENS_CHECKED);
   }
 
   setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {

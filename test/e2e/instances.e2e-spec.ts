@@ -44,7 +44,9 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(JSON.stringify(res.data)).not.toContain(upstream.token);
       const create = t.sim.requests().find((r) => r.path === '/instance/create' && (r.body as { instanceName: string }).instanceName === name)!;
       expect(create.headers.apikey).toBe(TEST_GLOBAL_KEY);
-      expect(create.body).toMatchObject({ qrcode: true, integration: 'WHATSAPP-BAILEYS' });
+      // Nothing connects before the first QR request (a connect makes the upstream retry until the QR is scanned).
+      expect(create.body).toMatchObject({ qrcode: false, integration: 'WHATSAPP-BAILEYS' });
+      expect(t.sim.requests().filter((r) => r.path === `/instance/connect/${name}`)).toHaveLength(0);
     });
 
     it('needs a reseller JWT: an API key gets 401', async () => {

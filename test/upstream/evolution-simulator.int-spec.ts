@@ -417,6 +417,119 @@ describe('instance connection routes', () => {
   });
 });
 
+describe('real-server timing (contract §11, §12)', () => {
+  const connecting = (name: string): number =>
+    webhooksFor(name, 'connection.update').filter((w) => dataOf(w)['state'] === 'connecting').length;
+
+  it('unreachable WhatsApp: connect answers {count:0} and starts a loop that repeats connecting; each connect adds one', async () => {
+    sim.configure({ whatsappReachable: false, reconnectIntervalMs: 40, connectDelayMs: 50 });
+    const inst = await newInstance(allEventsWebhook());
+    const started = Date.now();
+    const res = await api.get(`/instance/connect/${inst.name}`, key(inst.token));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(res.data).toEqual({ count: 0 });
+    await waitFor(() => connecting(inst.name) >= 4);
+    expect(webhooksFor(inst.name, 'qrcode.updated')).toHaveLength(0);
+    expect(webhooksFor(inst.name, 'connection.update').every((w) => dataOf(w)['state'] === 'connecting')).toBe(true);
+    expect(sim.instance(inst.name)).toMatchObject({ state: 'close', reconnectLoops: 1 });
+
+    await api.get(`/instance/connect/${inst.name}`, asGlobal);
+    expect(sim.instance(inst.name)!.reconnectLoops).toBe(2);
+    const fetched = await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal);
+    expect((fetched.data as Json[])[0]).toMatchObject({ connectionStatus: 'close' });
+  });
+
+  it('while it retries, connectionState flips close/connecting; restart and logout follow the flip', async () => {
+    sim.configure({ whatsappReachable: false, reconnectIntervalMs: 1000 });
+    const inst = await newInstance();
+    await api.get(`/instance/connect/${inst.name}`, asGlobal);
+    const states: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await api.get(`/instance/connectionState/${inst.name}`, asGlobal);
+      states.push(String((res.data as { instance: { state: string } }).instance.state));
+    }
+    expect(states).toEqual(['close', 'connecting', 'close', 'connecting']);
+    expect((await api.post(`/instance/restart/${inst.name}`, {}, asGlobal)).data).toEqual({ error: true, message: '[object Object]' });
+    expect((await api.post(`/instance/restart/${inst.name}`, {}, asGlobal)).data).toEqual({ count: 0 });
+    expect((await api.delete(`/instance/logout/${inst.name}`, asGlobal)).status).toBe(400);
+    expect((await api.delete(`/instance/logout/${inst.name}`, asGlobal)).status).toBe(200);
+    expect(sim.instance(inst.name)).toMatchObject({ state: 'close', reconnectLoops: 0 });
+    expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).data).toMatchObject({ instance: { state: 'close' } });
+  });
+
+  it('create with qrcode:true starts a loop and answers {count:0}; qrcode:false starts none; a scan ends the loop', async () => {
+    sim.configure({ whatsappReachable: false, reconnectIntervalMs: 40 });
+    const looping = await createInstance({ instanceName: uniqueName('loop'), qrcode: true, ...allEventsWebhook() });
+    expect(looping.data['qrcode']).toEqual({ count: 0 });
+    expect((looping.data['instance'] as Json)['status']).toBe('close');
+    const quiet = await newInstance({ qrcode: false, ...allEventsWebhook() });
+    const name = (looping.data['instance'] as { instanceName: string }).instanceName;
+    await waitFor(() => connecting(name) >= 3);
+    expect(sim.instance(quiet.name)!.reconnectLoops).toBe(0);
+    expect(connecting(quiet.name)).toBe(0);
+
+    sim.scan(name);
+    expect(sim.instance(name)).toMatchObject({ state: 'open', reconnectLoops: 0 });
+    await waitFor(() => webhooksFor(name, 'connection.update').some((w) => dataOf(w)['state'] === 'open'));
+    const after = connecting(name);
+    // A few loop intervals with nothing new: the loop ended.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(connecting(name)).toBe(after);
+  });
+
+  it('deleting a retrying instance stops its loop and emits the logout trail', async () => {
+    sim.configure({ whatsappReachable: false, reconnectIntervalMs: 40 });
+    const inst = await newInstance(allEventsWebhook());
+    await api.get(`/instance/connect/${inst.name}`, asGlobal);
+    await waitFor(() => connecting(inst.name) >= 2);
+    expect((await api.delete(`/instance/delete/${inst.name}`, asGlobal)).status).toBe(200);
+    const expected = ['instance.delete', 'remove.instance', 'logout.instance', 'status.instance', 'connection.update'];
+    const afterDelete = (): string[] => {
+      const events = webhooksFor(inst.name).map((w) => w.body.event);
+      return events.slice(events.indexOf('instance.delete'));
+    };
+    await waitFor(() => afterDelete().length === expected.length);
+    expect(afterDelete()).toEqual(expected);
+    expect(dataOf(webhooksFor(inst.name, 'connection.update').at(-1))).toEqual({ instance: inst.name, state: 'close', statusReason: 401 });
+    // A few loop intervals with nothing new: the loop ended with the instance.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(afterDelete()).toEqual(expected);
+  });
+
+  it('delete linger: the name stays taken (403) and listed, a second delete answers 200, and the events come after', async () => {
+    sim.configure({ deleteLingerMs: 300 });
+    const inst = await openInstance(allEventsWebhook());
+    const deleted = Date.now();
+    expect((await api.delete(`/instance/delete/${inst.name}`, asGlobal)).status).toBe(200);
+    expect(sim.instance(inst.name)).toBeUndefined();
+    expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).status).toBe(404);
+    expect((await api.delete(`/instance/delete/${inst.name}`, asGlobal)).status).toBe(200);
+    const again = await createInstance({ instanceName: inst.name });
+    expect(again.status).toBe(403);
+    expect(again.data).toMatchObject({ response: { message: [`This name "${inst.name}" is already in use.`] } });
+    const listed = await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal);
+    expect(listed.status).toBe(200);
+    expect(webhooksFor(inst.name, 'instance.delete')).toHaveLength(0);
+
+    await waitFor(() => webhooksFor(inst.name, 'connection.update').some((w) => dataOf(w)['state'] === 'close'), 3000);
+    expect(Date.now() - deleted).toBeGreaterThanOrEqual(290);
+    expect(webhooksFor(inst.name, 'instance.delete', 'remove.instance')).toHaveLength(2);
+    expect((await createInstance({ instanceName: inst.name })).status).toBe(201);
+  });
+
+  it('behaviour over HTTP: read, change, validated, restored by reset', async () => {
+    expect((await api.get('/__sim/behaviour', asGlobal)).data).toEqual({ whatsappReachable: true, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 0 });
+    const changed = await api.post('/__sim/behaviour', { whatsappReachable: false, deleteLingerMs: 2000 }, asGlobal);
+    expect(changed.data).toEqual({ whatsappReachable: false, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 2000 });
+    expect((await api.post('/__sim/behaviour', { deleteLingerMs: -1 }, asGlobal)).status).toBe(400);
+    expect((await api.post('/__sim/behaviour', { whatsappReachable: 'no' }, asGlobal)).status).toBe(400);
+    expect((await api.post('/__sim/behaviour', { lingerMs: 5 }, asGlobal)).status).toBe(400);
+    expect(sim.behaviour()).toMatchObject({ whatsappReachable: false, deleteLingerMs: 2000 });
+    sim.reset();
+    expect(sim.behaviour()).toEqual({ whatsappReachable: true, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 0 });
+  });
+});
+
 describe('GET /instance/fetchInstances', () => {
   it('returns every row with the Prisma fields for the global key', async () => {
     const a = await openInstance({}, '5511933334444');

@@ -1,7 +1,7 @@
 import http, { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { handleControl, isControlPath } from './simulator-control';
-import { InboundMessage, renderMessage, SimulatorEngine } from './simulator-engine';
+import { checkedBehaviour, DEFAULT_BEHAVIOUR, InboundMessage, renderMessage, SimBehaviour, SimulatorEngine } from './simulator-engine';
 import { faultOutcome, FaultRegistry, FaultSpec, FaultView } from './simulator-faults';
 import { HttpError, notFound, parseBody, readRawBody, sendJson, SimResponse } from './simulator-http';
 import { matchRoute, RequestContext, runRoute } from './simulator-routes';
@@ -9,7 +9,7 @@ import { Scheduler } from './simulator-scheduler';
 import { ConnectionState, MessageStatus, SimInstance, SimInstanceView } from './simulator-state';
 import { WebhookDelivery, WebhookDispatcher } from './simulator-webhooks';
 
-export type { InboundMessage } from './simulator-engine';
+export type { InboundMessage, SimBehaviour } from './simulator-engine';
 export type { FaultSpec, FaultView } from './simulator-faults';
 export type { ConnectionState, MessageStatus, SimInstanceView } from './simulator-state';
 export type { WebhookDelivery, WebhookEnvelope } from './simulator-webhooks';
@@ -36,6 +36,8 @@ export interface EvolutionSimulatorOptions {
   webhookRetryDelayMs?: number;
   /** Put the instance token in the webhook `apikey` field (AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES). Default false. */
   exposeTokenInWebhooks?: boolean;
+  /** The real server's connection and delete timing (see SimBehaviour); `configure()` changes it at run time. */
+  behaviour?: Partial<SimBehaviour>;
 }
 
 export interface LoggedRequest {
@@ -80,7 +82,10 @@ export interface EvolutionSimulator {
   setAckSequence(statuses: readonly MessageStatus[]): void;
   /** An inbound message from a contact: stored and emitted as `messages.upsert`. */
   receiveMessage(name: string, inbound: InboundMessage): Record<string, unknown>;
-  /** Forgets instances, faults, logs, number rules and queued webhooks. */
+  /** Changes how closely the server follows a real one's timing (contract §11, §12) and returns the result. */
+  configure(behaviour: Partial<SimBehaviour>): SimBehaviour;
+  behaviour(): SimBehaviour;
+  /** Forgets instances, faults, logs, number rules, queued webhooks and run-time behaviour changes. */
   reset(): void;
 }
 
@@ -101,6 +106,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): 
       maxSendDelayMs: opts.maxSendDelayMs ?? 30_000,
       exposeTokenInWebhooks: opts.exposeTokenInWebhooks ?? false,
       serverUrl: () => url,
+      behaviour: checkedBehaviour({ ...DEFAULT_BEHAVIOUR, ...opts.behaviour }),
     },
     scheduler,
     webhooks,
@@ -148,6 +154,11 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): 
       engine.ackSequence = [...statuses];
     },
     receiveMessage: (name, inbound) => renderMessage(engine.receive(engine.require(name), inbound)),
+    configure: (behaviour) => {
+      engine.behaviour = checkedBehaviour({ ...engine.behaviour, ...behaviour });
+      return { ...engine.behaviour };
+    },
+    behaviour: () => ({ ...engine.behaviour }),
     reset: () => {
       scheduler.cancel('background');
       webhooks.reset();

@@ -1,4 +1,5 @@
 import type { EvolutionSimulator } from './evolution-simulator';
+import { BehaviourError, SimBehaviour } from './simulator-engine';
 import { FaultSpec, FaultSpecError } from './simulator-faults';
 import { asRecord, badRequest, created, notFound, ok, SimResponse, stringField, unauthorized } from './simulator-http';
 import { ACK_STATUSES, CONNECTION_STATES, ConnectionState, MessageStatus } from './simulator-state';
@@ -42,6 +43,8 @@ const CONTROL_ROUTES: readonly ControlRoute[] = [
   { method: 'GET', path: '/not-on-whatsapp', handler: (sim) => ok({ numbers: sim.notOnWhatsapp() }) },
   { method: 'POST', path: '/not-on-whatsapp', handler: setNotOnWhatsapp },
   { method: 'POST', path: '/acks', handler: setAcks },
+  { method: 'GET', path: '/behaviour', handler: (sim) => ok(sim.behaviour()) },
+  { method: 'POST', path: '/behaviour', handler: configure },
   { method: 'POST', path: '/reset', handler: (sim) => (sim.reset(), ok({ reset: true })) },
   { method: 'GET', path: '/requests', handler: (sim) => ok([...sim.requests()]) },
   { method: 'DELETE', path: '/requests', handler: (sim) => (sim.requests().clear(), ok({ cleared: true })) },
@@ -125,4 +128,17 @@ function setAcks(sim: EvolutionSimulator, body: Record<string, unknown>): SimRes
   }
   sim.setAckSequence(statuses as MessageStatus[]);
   return ok({ statuses });
+}
+
+const BEHAVIOUR_FIELDS: readonly (keyof SimBehaviour)[] = ['whatsappReachable', 'reconnectIntervalMs', 'connectDelayMs', 'deleteLingerMs'];
+
+function configure(sim: EvolutionSimulator, body: Record<string, unknown>): SimResponse {
+  const unknown = Object.keys(body).filter((k) => !(BEHAVIOUR_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw badRequest(`unknown fields: ${unknown.join(', ')}; known: ${BEHAVIOUR_FIELDS.join(', ')}`);
+  try {
+    return ok(sim.configure(body));
+  } catch (err) {
+    if (err instanceof BehaviourError) throw badRequest(err.message);
+    throw err;
+  }
 }

@@ -27,7 +27,34 @@ export interface EngineOptions {
   maxSendDelayMs: number;
   exposeTokenInWebhooks: boolean;
   serverUrl: () => string;
+  /** The behaviour at start and after `reset()`. */
+  behaviour: SimBehaviour;
 }
+
+/**
+ * How a real server behaves where that depends on its surroundings (contract §11, §12). The defaults are a server
+ * that reaches WhatsApp at once and deletes at once; tests switch to the observed behaviour at run time.
+ */
+export interface SimBehaviour {
+  /**
+   * false: the server cannot reach WhatsApp (as one with no phone and no route out): a connect produces no QR but a
+   * reconnect loop that never ends by itself, and connectionState flips between close and connecting.
+   */
+  whatsappReachable: boolean;
+  /** Gap between the `connecting` webhooks of one reconnect loop (real: about 5 s, later 10–15 s). */
+  reconnectIntervalMs: number;
+  /** How long connect holds its answer while WhatsApp cannot be reached (real: 4.6–5.6 s). */
+  connectDelayMs: number;
+  /** How long a deleted name stays taken after the delete's 200; its delete webhooks come when it ends (real: seconds). */
+  deleteLingerMs: number;
+}
+
+export const DEFAULT_BEHAVIOUR: Readonly<SimBehaviour> = {
+  whatsappReachable: true,
+  reconnectIntervalMs: 5000,
+  connectDelayMs: 0,
+  deleteLingerMs: 0,
+};
 
 export interface NewInstance {
   name: string;
@@ -60,6 +87,21 @@ export interface InboundMessage {
   pushName?: string;
 }
 
+/** A behaviour setting out of range (an HTTP 400 on the control route). */
+export class BehaviourError extends Error {}
+
+/** The behaviour as given, or a BehaviourError naming the bad field. */
+export function checkedBehaviour(behaviour: SimBehaviour): SimBehaviour {
+  const { whatsappReachable, ...durations } = behaviour;
+  if (typeof whatsappReachable !== 'boolean') throw new BehaviourError('"whatsappReachable" must be a boolean');
+  for (const [field, value] of Object.entries(durations)) {
+    if (!Number.isInteger(value) || value < 0) throw new BehaviourError(`"${field}" must be a non-negative integer (ms)`);
+  }
+  if (behaviour.reconnectIntervalMs < 10) throw new BehaviourError('"reconnectIntervalMs" must be at least 10');
+  const { reconnectIntervalMs, connectDelayMs, deleteLingerMs } = durations;
+  return { whatsappReachable, reconnectIntervalMs, connectDelayMs, deleteLingerMs };
+}
+
 /** The `prepareMessage()` object (contract §2.2): the send response and the `send.message` data. */
 export function renderMessage(m: StoredMessage): Record<string, unknown> {
   return {
@@ -87,17 +129,27 @@ function boomLike(statusCode: number): Record<string, unknown> {
  */
 export class SimulatorEngine {
   readonly instances = new Map<string, SimInstance>();
+  /** Deleted instances the server still holds for a while (contract §12: delete is eventually consistent). */
+  readonly lingering = new Map<string, SimInstance>();
   readonly notOnWhatsapp = new Set<string>();
   ackSequence: MessageStatus[] = [...DEFAULT_ACK_SEQUENCE];
+  behaviour: SimBehaviour;
 
   constructor(
     readonly options: EngineOptions,
     readonly scheduler: Scheduler,
     readonly webhooks: WebhookDispatcher,
-  ) {}
+  ) {
+    this.behaviour = { ...options.behaviour };
+  }
 
   get(name: string): SimInstance | undefined {
     return this.instances.get(name);
+  }
+
+  /** contract §12: a name deleted a moment ago still answers create with 403 "already in use". */
+  nameTaken(name: string): boolean {
+    return this.instances.has(name) || this.lingering.has(name);
   }
 
   /** For programmatic callers: an unknown name is a bug in the test, not an HTTP answer. */
@@ -120,6 +172,9 @@ export class SimulatorEngine {
       ownerJid: null,
       profileName: null,
       qr: null,
+      reconnectLoops: 0,
+      loopGeneration: 0,
+      stateReads: 0,
       disconnectionReasonCode: null,
       disconnectionAt: null,
       webhook: null,
@@ -203,8 +258,40 @@ export class SimulatorEngine {
     return qr;
   }
 
+  /**
+   * contract §11, §12: a connect that cannot reach WhatsApp starts a loop that posts `connection.update`
+   * `connecting` at once and then every reconnectIntervalMs, with no QR and no `close`, until the instance opens,
+   * closes or is deleted. The stored state stays `close` (fetchInstances lists it so). Each call adds one more loop.
+   */
+  startReconnectLoop(inst: SimInstance): void {
+    inst.reconnectLoops += 1;
+    const generation = inst.loopGeneration;
+    const tick = (): void => {
+      if (inst.deleted || inst.loopGeneration !== generation) return;
+      this.emit(inst, 'connection.update', { instance: inst.name, state: 'connecting', statusReason: 200 });
+      this.scheduler.after(this.behaviour.reconnectIntervalMs, 'background', tick);
+    };
+    tick();
+  }
+
+  stopReconnectLoops(inst: SimInstance): void {
+    inst.reconnectLoops = 0;
+    inst.loopGeneration += 1;
+  }
+
+  /**
+   * The in-memory state that connectionState, restart and logout read: while a reconnect loop runs it flips
+   * between `close` and `connecting` from one read to the next (contract §12), starting with `close`.
+   */
+  observedState(inst: SimInstance): ConnectionState {
+    if (inst.reconnectLoops === 0 || inst.state !== 'close') return inst.state;
+    inst.stateReads += 1;
+    return inst.stateReads % 2 === 1 ? 'close' : 'connecting';
+  }
+
   /** "The user scanned the QR": the session opens with an owner number. */
   open(inst: SimInstance, ownerNumber?: string): void {
+    this.stopReconnectLoops(inst);
     const owner = ownerNumber ?? (inst.ownerJid ? jidUser(inst.ownerJid) : (inst.number ?? ids.ownerNumber()));
     inst.ownerJid = createJid(owner);
     inst.profileName = inst.profileName ?? inst.name;
@@ -217,6 +304,7 @@ export class SimulatorEngine {
 
   /** contract §4.4: a non-reconnectable close (401 loggedOut by default) is preceded by `status.instance`. */
   close(inst: SimInstance, reasonCode = 401): void {
+    this.stopReconnectLoops(inst);
     const at = new Date();
     inst.qr = null;
     inst.disconnectionReasonCode = reasonCode;
@@ -234,6 +322,7 @@ export class SimulatorEngine {
 
   /** contract §4.4: QR limit reached → `qrcode.updated` error, then `connection.update` refused/428. */
   refuse(inst: SimInstance): void {
+    this.stopReconnectLoops(inst);
     inst.qr = null;
     this.changeState(inst, 'refused');
     this.emit(inst, 'qrcode.updated', { message: 'QR code limit reached, please login again', statusCode: 500 });
@@ -266,11 +355,26 @@ export class SimulatorEngine {
     this.close(inst, 401);
   }
 
-  /** contract §11: delete of a live instance emits instance.delete, remove.instance, then the logout trail. */
+  /**
+   * contract §11: delete of a live (or retrying) instance emits instance.delete, remove.instance, then the logout
+   * trail. contract §12: with deleteLingerMs the removal completes later: the name stays taken until then, and the
+   * delete webhooks come after the caller got its 200.
+   */
   remove(inst: SimInstance): void {
-    const wasLive = inst.state === 'open' || inst.state === 'connecting';
+    const wasLive = inst.state === 'open' || inst.state === 'connecting' || inst.reconnectLoops > 0;
+    this.stopReconnectLoops(inst);
     this.instances.delete(inst.name);
     inst.deleted = true;
+    const linger = this.behaviour.deleteLingerMs;
+    if (linger <= 0) return this.emitRemoval(inst, wasLive);
+    this.lingering.set(inst.name, inst);
+    this.scheduler.after(linger, 'background', () => {
+      if (this.lingering.get(inst.name) === inst) this.lingering.delete(inst.name);
+      this.emitRemoval(inst, wasLive);
+    });
+  }
+
+  private emitRemoval(inst: SimInstance, wasLive: boolean): void {
     this.emit(inst, 'instance.delete', { instanceName: inst.name, instanceId: inst.id });
     this.emit(inst, 'remove.instance', null);
     if (wasLive) this.logout(inst);
@@ -322,8 +426,10 @@ export class SimulatorEngine {
 
   reset(): void {
     this.instances.clear();
+    this.lingering.clear();
     this.notOnWhatsapp.clear();
     this.ackSequence = [...DEFAULT_ACK_SEQUENCE];
+    this.behaviour = { ...this.options.behaviour };
   }
 
   private store(

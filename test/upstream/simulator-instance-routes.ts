@@ -23,12 +23,18 @@ export async function createInstance(ctx: RequestContext): Promise<SimResponse> 
   const input = readCreateBody(body);
   const inst = ctx.engine.create(input);
   const qrcode = body['qrcode'] === true && input.integration === 'WHATSAPP-BAILEYS';
-  const qr = qrcode ? ctx.engine.startConnecting(inst, input.number) : undefined;
+  let qr: Record<string, unknown> | undefined;
+  if (qrcode && ctx.engine.behaviour.whatsappReachable) qr = { ...ctx.engine.startConnecting(inst, input.number) };
+  else if (qrcode) {
+    // contract §11: no QR within the 5 s is exactly `{count: 0}`, and the connection keeps retrying (§12).
+    ctx.engine.startReconnectLoop(inst);
+    qr = { count: 0 };
+  }
   // contract §2.1: with qrcode:true the upstream sleeps 5 s before answering (configurable here).
   if (qrcode && ctx.engine.options.createDelayMs > 0) {
     await ctx.engine.scheduler.sleep(ctx.engine.options.createDelayMs, 'request');
   }
-  return created({ ...createResponse(ctx, inst, body), ...(qr ? { qrcode: { ...qr } } : {}) });
+  return created({ ...createResponse(ctx, inst, body), ...(qr ? { qrcode: qr } : {}) });
 }
 
 /** Every check that would make the upstream roll the instance back happens before anything is stored. */
@@ -120,15 +126,17 @@ function createResponse(ctx: RequestContext, inst: SimInstance, body: Record<str
 export function fetchInstances(ctx: RequestContext): SimResponse {
   const name = ctx.query.get('instanceName') ?? undefined;
   const instanceId = ctx.query.get('instanceId') ?? undefined;
-  const all = [...ctx.engine.instances.values()];
+  const live = [...ctx.engine.instances.values()];
   if (ctx.apikey !== ctx.engine.options.globalKey) {
     // contract §1: a non-global key sees only the instances carrying that token; none → 401.
-    const mine = all.filter((i) => i.token === ctx.apikey && (!name || i.name === name) && (!instanceId || i.id === instanceId));
+    const mine = live.filter((i) => i.token === ctx.apikey && (!name || i.name === name) && (!instanceId || i.id === instanceId));
     if (mine.length === 0) throw unauthorized();
     return ok(mine.map(instanceRow));
   }
+  // contract §11: an instance deleted a moment ago is still listed while the server removes it.
+  const all = [...live, ...ctx.engine.lingering.values()];
   if (name) {
-    const inst = ctx.engine.get(name);
+    const inst = ctx.engine.get(name) ?? ctx.engine.lingering.get(name);
     if (!inst) throw notFound(`Instance "${name}" not found`);
     return ok([instanceRow(inst)]);
   }
@@ -183,7 +191,13 @@ function instanceRow(inst: SimInstance): Record<string, unknown> {
 
 // --- connection routes (contract §2.1) ---------------------------------------------------------
 
-export function connect(ctx: RequestContext, inst: SimInstance): SimResponse {
+export async function connect(ctx: RequestContext, inst: SimInstance): Promise<SimResponse> {
+  if (inst.state === 'close' && !ctx.engine.behaviour.whatsappReachable) {
+    // contract §11, §12: no QR after about 5 s, and one more background reconnect loop per call.
+    ctx.engine.startReconnectLoop(inst);
+    if (ctx.engine.behaviour.connectDelayMs > 0) await ctx.engine.scheduler.sleep(ctx.engine.behaviour.connectDelayMs, 'request');
+    return ok({ count: 0 });
+  }
   switch (inst.state) {
     case 'open':
       return ok({ instance: { instanceName: inst.name, state: 'open' } });
@@ -197,18 +211,20 @@ export function connect(ctx: RequestContext, inst: SimInstance): SimResponse {
   }
 }
 
-export function connectionState(_ctx: RequestContext, inst: SimInstance): SimResponse {
-  return ok({ instance: { instanceName: inst.name, state: inst.state } });
+export function connectionState(ctx: RequestContext, inst: SimInstance): SimResponse {
+  return ok({ instance: { instanceName: inst.name, state: ctx.engine.observedState(inst) } });
 }
 
+/** contract §12: while the server retries, logout answers 200 or 400 depending on the flipping state. */
 export function logout(ctx: RequestContext, inst: SimInstance): SimResponse {
-  if (inst.state === 'close') throw badRequest(`The "${inst.name}" instance is not connected`);
+  if (ctx.engine.observedState(inst) === 'close') throw badRequest(`The "${inst.name}" instance is not connected`);
   ctx.engine.logout(inst);
   return ok({ status: 'SUCCESS', error: false, response: { message: 'Instance logged out' } });
 }
 
+/** contract §12: a second delete while the first one completes answers 200 as well. */
 export function deleteInstance(ctx: RequestContext, inst: SimInstance): SimResponse {
-  ctx.engine.remove(inst);
+  if (!inst.deleted) ctx.engine.remove(inst);
   return ok({ status: 'SUCCESS', error: false, response: { message: 'Instance deleted' } });
 }
 
@@ -218,9 +234,12 @@ export function deleteInstance(ctx: RequestContext, inst: SimInstance): SimRespo
  * the connect output returned.
  */
 export function restart(ctx: RequestContext, inst: SimInstance): SimResponse {
-  if (inst.state === 'close') return ok({ error: true, message: '[object Object]' });
+  const state = ctx.engine.observedState(inst);
+  if (state === 'close') return ok({ error: true, message: '[object Object]' });
   // An open session comes straight back (the racy real answer is usually still "open").
-  if (inst.state === 'open') return ok({ instance: { instanceName: inst.name, state: 'open' } });
+  if (state === 'open') return ok({ instance: { instanceName: inst.name, state: 'open' } });
+  // contract §12: a retrying instance alternates between this and the error above.
+  if (inst.reconnectLoops > 0 && inst.state === 'close') return ok({ count: 0 });
   return ok({ ...ctx.engine.startConnecting(inst) });
 }
 

@@ -137,7 +137,8 @@ export async function runRoute(match: RouteMatch, ctx: RequestContext): Promise<
   const { route } = match;
   if (route.kind === 'instance') {
     const name = match.instanceName ?? '';
-    const inst = ctx.engine.get(name);
+    // contract §12: a delete right after a delete still finds the instance the server is removing.
+    const inst = ctx.engine.get(name) ?? (route.handler === deleteInstance ? ctx.engine.lingering.get(name) : undefined);
     if (!inst) throw notFound(`The "${name}" instance does not exist`);
     authorizeForInstance(ctx, inst);
     return route.handler(ctx, inst);
@@ -157,7 +158,7 @@ function authorizeForInstance(ctx: RequestContext, inst: SimInstance): void {
 /** contract §1/§2.1: name taken → 403 before the key; then only the global key (a token → 401). */
 function guardCreate(ctx: RequestContext): void {
   const name = asRecord(ctx.body)['instanceName'];
-  if (typeof name === 'string' && name !== '' && ctx.engine.get(name)) {
+  if (typeof name === 'string' && name !== '' && ctx.engine.nameTaken(name)) {
     throw forbidden(`This name "${name}" is already in use.`);
   }
   // contract §11: a missing instanceName is reported as taken once any instance exists.

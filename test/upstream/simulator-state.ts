@@ -99,6 +99,15 @@ export interface SimInstance {
   ownerJid: string | null;
   profileName: string | null;
   qr: QrCode | null;
+  /**
+   * Background reconnect loops while WhatsApp cannot be reached (contract §12): each posts `connecting` again and
+   * again until the instance opens, closes or is deleted; every connect adds one.
+   */
+  reconnectLoops: number;
+  /** Bumped to stop the running loops: a loop whose generation is stale ends at its next tick. */
+  loopGeneration: number;
+  /** connectionState reads while a loop runs; the answer flips with each (contract §12). */
+  stateReads: number;
   disconnectionReasonCode: number | null;
   disconnectionAt: Date | null;
   webhook: WebhookRow | null;

@@ -41,9 +41,9 @@ export class InstanceUpkeepService {
 
   /**
    * Compares every live instance with the upstream's list (one call) and records what differs: a changed token
-   * (stored at once, so the next call does not need a refresh), a changed state, an instance the upstream lost or
-   * replaced. The stored status is left alone: fetchInstances' status can lag the live state (contract §11), and
-   * the status routes and connection.update webhooks keep it current.
+   * (stored at once, so the next call does not need a refresh), open against not open, an instance the upstream lost
+   * or replaced. The stored status is left alone: fetchInstances' status can lag the live state (contract §11), and
+   * the status routes and connection.update webhooks keep it current. An instance being deleted is skipped.
    */
   async checkDrift(): Promise<{ checked: number; drifted: number }> {
     const [rows, upstream] = await Promise.all([this.instances.listLiveForSystem(), this.evolution.fetchAllInstances()]);
@@ -52,6 +52,7 @@ export class InstanceUpkeepService {
     const unchanged: string[] = [];
     let drifted = 0;
     for (const row of rows) {
+      if (row.deletingAt) continue;
       const remote = byName.get(row.name);
       const notes: string[] = [];
       const changes: Prisma.InstanceUpdateInput = {};
@@ -65,7 +66,9 @@ export class InstanceUpkeepService {
           changes.tokenEncrypted = encryptSecret(remote.token, this.config.encryptionKey);
           this.tokens.forget(row.id);
         }
-        if (row.status !== 'pending' && remote.connectionStatus !== row.status) {
+        // fetchInstances lists a retrying instance as close while its events say connecting, and a refused one as
+        // close (contract §11, §12): among the states that are not open, a difference is no drift.
+        if (row.status !== 'pending' && (row.status === 'open') !== (remote.connectionStatus === 'open')) {
           notes.push(`state stored ${row.status}, upstream lists ${remote.connectionStatus}`);
         }
       }

@@ -97,15 +97,30 @@ export class InstanceRepository {
     ]);
   }
 
-  /** Stores a new state; false when the instance already had it (the upstream repeats states, contract §11). */
-  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus, ownerJid?: string | null): Promise<boolean> {
+  /** Stores a new best-known state (a status poll's or a QR request's); false when the instance already had it. */
+  async updateStatusForClient(clientId: number, id: string, status: InstanceStatus): Promise<boolean> {
     const { count } = await this.cache.written(
-      this.prisma.instance.updateMany({
-        where: { clientId, id, ...LIVE, NOT: { status } },
-        data: { status, statusChangedAt: new Date(), ...(ownerJid !== undefined ? { ownerJid } : {}) },
-      }),
+      this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE, NOT: { status } }, data: { status, statusChangedAt: new Date() } }),
     );
     return count === 1;
+  }
+
+  /**
+   * Stores a state the upstream's events reported, as the event state and as the status. True only when the event
+   * state changed: a repeat is no change even when a poll has since stored another status (contract §12), which
+   * the repeat then puts back. One conditional UPDATE decides, so concurrent repeats cannot both see a change.
+   */
+  async recordEventStateForClient(clientId: number, id: string, state: InstanceStatus, ownerJid?: string): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.cache.written(
+      this.prisma.instance.updateMany({
+        where: { clientId, id, ...LIVE, OR: [{ eventState: null }, { NOT: { eventState: state } }] },
+        data: { eventState: state, status: state, statusChangedAt: now, ...(ownerJid !== undefined ? { ownerJid } : {}) },
+      }),
+    );
+    if (count === 1) return true;
+    await this.updateStatusForClient(clientId, id, state);
+    return false;
   }
 
   /**
@@ -170,6 +185,17 @@ export class InstanceRepository {
     );
   }
 
+  /** Marks the start of a delete (the instance's events are absorbed from then on); false when it is gone already. */
+  async markDeletingForClient(clientId: number, id: string, now: Date): Promise<boolean> {
+    const { count } = await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: now } }));
+    return count === 1;
+  }
+
+  /** A delete that failed upstream: the instance is kept, and its events count again. */
+  async clearDeletingForClient(clientId: number, id: string): Promise<void> {
+    await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: null } }));
+  }
+
   /** Undoes a create that failed midway: nothing may refer to the row yet. */
   async removeUnfinishedForClient(clientId: number, id: string): Promise<void> {
     await this.cache.written(this.prisma.instance.deleteMany({ where: { clientId, id } }));
@@ -199,6 +225,24 @@ export class InstanceRepository {
       );
       return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
     });
+  }
+
+  /**
+   * Ids of the latest deleted instances with this name, newest first: the upstream keeps posting a deleted
+   * instance's events for a while (its delete trail, its retries), and the receiver recognises them by their id.
+   */
+  async deletedIdsByNameForSystem(name: string, limit: number): Promise<string[]> {
+    const rows = await this.prisma.rows<{ id: string }>(
+      'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT $2',
+      [name, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */
+  async deletedSinceForSystem(name: string, since: Date): Promise<boolean> {
+    const found = await this.prisma.instance.findFirst({ where: { name, deletedAt: { gte: since } }, select: { id: true } });
+    return found !== null;
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */

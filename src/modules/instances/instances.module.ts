@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { INSTANCE_TOKEN_STORE } from '@/integrations/evolution/instance-token.store';
+import { ConnectionAttempts } from './connection-attempts.service';
 import { InstanceRepository } from './instance.repository';
 import { InstanceTokenService } from './instance-token.service';
 import { InstanceUpkeepService } from './instance-upkeep.service';
@@ -9,6 +10,7 @@ import { InstancesService } from './instances.service';
 @Global()
 @Module({
   providers: [
+    ConnectionAttempts,
     InstanceRepository,
     InstanceTokenService,
     InstancesService,

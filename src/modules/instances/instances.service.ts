@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
 import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
@@ -9,12 +10,13 @@ import { fromPrismaError } from '@/database/prisma-error';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
 import { EvolutionClient, GLOBAL_AUTH, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
-import { ConnectionStateResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
+import { ConnectionStateResponse, CreateInstanceRequest, CreateInstanceResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
 import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { graceEnd } from '@/modules/auth/dto/rotation.dto';
+import { ConnectionAttempts } from './connection-attempts.service';
 import {
   CreatedSubInstanceDto,
   CreateSubInstanceDto,
@@ -29,6 +31,21 @@ import { InstanceRepository } from './instance.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
+
+/**
+ * Waits between the attempts of a create whose name the upstream still holds after the gateway deleted it (contract
+ * §12: a re-create right after a delete answers 403 "already in use" for a few seconds): about 5 s in all.
+ */
+const RECREATE_BACKOFF_MS = [250, 500, 1000, 1500, 2000];
+
+/** How recent a delete of the name must be for a 403 on create to count as the upstream still removing it. */
+const JUST_DELETED_MS = 30_000;
+
+/** How many deleted instances of one name the webhook receiver still recognises by their token. */
+const DELETED_TOKENS_CHECKED = 5;
+
+/** The create of both surfaces: the v1 body, and the pass-through's number for a pairing code. */
+export type NewInstanceInput = CreateSubInstanceDto & { number?: string };
 
 export type Actor = Pick<AuditEntry, 'actorType' | 'actorId'>;
 
@@ -48,22 +65,33 @@ export class InstancesService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly guard: OutboundGuard,
+    private readonly attempts: ConnectionAttempts,
   ) {}
+
+  async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
+    return (await this.createInstance(clientId, dto, actor)).created;
+  }
 
   /**
    * Creates the instance upstream with a token the gateway chose, points its webhook at the gateway, and issues the
    * tenant's instance key. Any failure after the row is reserved deletes the upstream instance again (a timed-out
    * create may still have made it), so nothing is left half-made and the name is not burnt.
+   *
+   * Only `qrcode: true` connects: the upstream then waits about 5 s for a first QR, which comes back with the answer,
+   * and keeps retrying until the QR is scanned (contract §2.1, §12). Otherwise the first QR request connects.
    */
-  async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
+  async createInstance(clientId: number, dto: NewInstanceInput, actor: Actor): Promise<{ created: CreatedSubInstanceDto; qrcode?: QrCode }> {
     const upstreamToken = randomBytes(16).toString('hex').toUpperCase();
     const webhookSecret = newWebhookSecret();
     const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
+    const qrcode = dto.qrcode === true;
     const instance = await this.reserve(clientId, dto, integration, upstreamToken, webhookSecret);
     const key = issueInstanceKey();
 
+    let created: CreateInstanceResponse;
     try {
-      const created = await this.evolution.createInstance({ instanceName: dto.instanceName, integration, qrcode: true, token: upstreamToken });
+      const number = dto.number ? { number: dto.number } : {};
+      created = await this.createUpstream({ instanceName: dto.instanceName, integration, qrcode, token: upstreamToken, ...number });
       await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName, instance.id));
       if (!(await this.instances.finishCreateForClient(clientId, instance.id, created.instance.instanceId, key))) {
         throw new ConflictError(`Instance "${dto.instanceName}" was deleted while it was being created`, 'INSTANCE_DELETED');
@@ -74,16 +102,43 @@ export class InstancesService {
       await this.instances.removeUnfinishedForClient(clientId, instance.id);
       throw taken ? nameTaken(dto.instanceName) : err;
     }
+    if (qrcode) {
+      // The create started the connection: a QR request answers its QR instead of connecting once more.
+      await this.attempts.stillRunning(instance.id);
+      if (created.qrcode && hasQr(created.qrcode)) await this.attempts.storeQr(instance.id, created.qrcode);
+    }
 
     await this.audit.record({ ...actor, clientId, action: 'instance.created', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
     return {
-      instance_id: instance.id,
-      instance_name: instance.name,
-      api_key: key.plaintext,
-      webhook_secret: webhookSecret,
-      integration,
-      status: 'pending',
+      created: {
+        instance_id: instance.id,
+        instance_name: instance.name,
+        api_key: key.plaintext,
+        webhook_secret: webhookSecret,
+        integration,
+        status: 'pending',
+      },
+      qrcode: qrcode ? (created.qrcode ?? { count: 0 }) : undefined,
     };
+  }
+
+  /**
+   * The upstream create, retried with backoff for a few seconds when the upstream still holds a name the gateway
+   * itself deleted a moment ago (contract §12). A name another upstream instance uses fails at once.
+   */
+  private async createUpstream(req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
+    let justDeleted: boolean | undefined;
+    for (const wait of [...RECREATE_BACKOFF_MS, undefined]) {
+      try {
+        return await this.evolution.createInstance(req);
+      } catch (err) {
+        if (wait === undefined || !(err instanceof EvolutionError && err.kind === 'name_taken')) throw err;
+        justDeleted ??= await this.instances.deletedSinceForSystem(req.instanceName, new Date(Date.now() - JUST_DELETED_MS));
+        if (!justDeleted) throw err;
+        await sleep(wait);
+      }
+    }
+    throw new Error('unreachable: the last attempt throws');
   }
 
   async list(clientId: number, limit: number, offset: number): Promise<{ instances: InstanceResponseDto[]; total: number }> {
@@ -113,13 +168,20 @@ export class InstancesService {
   }
 
   private async removeInstance(clientId: number, instance: Instance, actor: Actor): Promise<void> {
+    // From here on the instance's events are absorbed: the upstream posts its delete trail (and whatever it was still
+    // retrying) around its answer and after it (contract §11, §12), and none of that is news to the tenant.
+    if (!(await this.instances.markDeletingForClient(clientId, instance.id, new Date()))) throw instanceNotFound(instance.name);
     try {
       // Upstream delete logs out first when the instance is connected (contract §2.1).
       await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
     } catch (err) {
-      if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) throw err;
+      if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) {
+        await this.instances.clearDeletingForClient(clientId, instance.id);
+        throw err;
+      }
     }
     await this.instances.softDeleteForClient(clientId, instance.id, new Date());
+    await this.attempts.end(instance.id);
     await this.audit.record({ ...actor, clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
     for (const hook of this.deletedHooks) await hook(instance);
   }
@@ -175,37 +237,52 @@ export class InstancesService {
     return this.audit.record({ ...actor, clientId: instance.clientId, action, targetType: 'instance', targetId: instance.id, details: { name: instance.name, ...details } });
   }
 
+  /**
+   * The QR to scan, or the state when there is none to scan. Only the first request connects: every connect on an
+   * upstream that is retrying starts one more reconnect loop that never ends (contract §12), so while a connection
+   * runs the answer is the latest QR the gateway has (from that connect, a create with `qrcode`, or a
+   * `qrcode.updated` event; none while the upstream cannot reach WhatsApp).
+   */
   async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
     const instance = await this.resolve(auth, name);
-    const answer = await this.evolution.connect(instance.name, instanceAuth(instance.id));
+    if (!(await this.attempts.begin(instance.id))) return this.runningConnection(instance);
+    let answer: QrCode | ConnectionStateResponse;
+    try {
+      answer = await this.evolution.connect(instance.name, instanceAuth(instance.id));
+    } catch (err) {
+      await this.attempts.end(instance.id);
+      throw err;
+    }
     if (isStateAnswer(answer)) {
+      await this.attempts.end(instance.id);
       await this.storeState(instance, answer.instance.state);
-      return { instance: instance.name, state: answer.instance.state, base64: null, code: null, pairingCode: null, count: 0 };
+      return qrAnswer(instance.name, answer.instance.state, {});
     }
     // A refused instance falls through the upstream's connect to `{instance: {status}, qrcode}` (contract §2.1).
     const fallThrough = answer as { instance?: { status?: string }; qrcode?: QrCode };
     if (typeof fallThrough.instance?.status === 'string') {
-      const qr = fallThrough.qrcode ?? {};
+      await this.attempts.end(instance.id);
       await this.storeState(instance, fallThrough.instance.status);
-      return {
-        instance: instance.name,
-        state: fallThrough.instance.status,
-        base64: qr.base64 ?? null,
-        code: qr.code ?? null,
-        pairingCode: qr.pairingCode ?? null,
-        count: qr.count ?? 0,
-      };
+      return qrAnswer(instance.name, fallThrough.instance.status, fallThrough.qrcode ?? {});
     }
     // Asking for a QR starts a connection upstream: the instance is connecting until the QR is scanned.
+    if (hasQr(answer)) await this.attempts.storeQr(instance.id, answer);
     await this.storeState(instance, 'connecting');
-    return {
-      instance: instance.name,
-      state: 'connecting',
-      base64: answer.base64 ?? null,
-      code: answer.code ?? null,
-      pairingCode: answer.pairingCode ?? null,
-      count: answer.count ?? 0,
-    };
+    return qrAnswer(instance.name, 'connecting', answer);
+  }
+
+  /**
+   * A QR request while a connection runs. connectionState is read only, which never starts a connection: open and
+   * refused end the attempt; close and connecting are what a retrying upstream alternates between (contract §12).
+   */
+  private async runningConnection(instance: Instance): Promise<QrCodeResponseDto> {
+    const { state } = (await this.evolution.connectionState(instance.name, instanceAuth(instance.id))).instance;
+    if (state === 'open' || state === 'refused') {
+      await this.attempts.end(instance.id);
+      await this.storeState(instance, state);
+      return qrAnswer(instance.name, state, {});
+    }
+    return qrAnswer(instance.name, 'connecting', (await this.attempts.latestQr(instance.id)) ?? {});
   }
 
   async status(auth: ClientAuth, name: string): Promise<StateResponseDto> {
@@ -230,10 +307,28 @@ export class InstancesService {
     return this.instances.findLiveByNameWithClientUrlForSystem(name);
   }
 
-  /** Records a state the upstream reported (connection.update); true when it is a change, not a repeat. */
+  /**
+   * Records a state the upstream's events reported (connection.update); true when it is a change, not a repeat. A
+   * change is judged against the events' last state, not the stored status, which status polls also write.
+   */
   async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
     if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;
-    return this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+    if (state === 'connecting') await this.attempts.stillRunning(instance.id);
+    else await this.attempts.end(instance.id);
+    return this.instances.recordEventStateForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+  }
+
+  /** Keeps the QR of a `qrcode.updated` event (contract §4.4) for the QR requests that come while it is valid. */
+  async recordQrCode(instance: Instance, data: Record<string, unknown>): Promise<void> {
+    const qr = data.qrcode;
+    if (typeof qr !== 'object' || qr === null || !hasQr(qr)) return;
+    await this.attempts.storeQr(instance.id, qr);
+    await this.attempts.stillRunning(instance.id);
+  }
+
+  /** Ids of the latest deleted instances of this name, whose events the webhook receiver absorbs. */
+  deletedIdsByNameForSystem(name: string): Promise<string[]> {
+    return this.instances.deletedIdsByNameForSystem(name, DELETED_TOKENS_CHECKED);
   }
 
   setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
@@ -320,6 +415,16 @@ function visibleTo(auth: ClientAuth, instance: Instance | null, ref: string): In
 
 function isStateAnswer(answer: QrCode | ConnectionStateResponse): answer is ConnectionStateResponse {
   return typeof (answer as ConnectionStateResponse).instance?.state === 'string';
+}
+
+function hasQr(qr: QrCode): boolean {
+  return typeof qr.code === 'string' || typeof qr.base64 === 'string';
+}
+
+type QrFields = { [K in keyof QrCode]?: QrCode[K] | null };
+
+function qrAnswer(instance: string, state: string, qr: QrFields): QrCodeResponseDto {
+  return { instance, state, base64: qr.base64 ?? null, code: qr.code ?? null, pairingCode: qr.pairingCode ?? null, count: qr.count ?? 0 };
 }
 
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */

@@ -8,7 +8,7 @@ import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth, RawUpstreamResponse } from '@/integrations/evolution/evolution.client';
 import { embeddedError, FailureContext, mapUpstreamResponse, upstreamText } from '@/integrations/evolution/evolution.error-mapper';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
-import { FetchedInstance, SendResponse } from '@/integrations/evolution/evolution.types';
+import { FetchedInstance, QrCode, SendResponse } from '@/integrations/evolution/evolution.types';
 import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -97,13 +97,18 @@ export class PassthroughService {
     const auth = await this.creator(caller, body);
     const input = readCreate(body);
     // The webhook URL goes in with the create, so a URL the gateway may not call is refused before anything is made.
-    const dto = { instanceName: input.instanceName, integration: input.integration, webhook_url: input.webhook?.url };
-    const created = await this.instances.create(auth.clientId, dto, this.actor(caller, auth));
+    const dto = {
+      instanceName: input.instanceName,
+      integration: input.integration,
+      webhook_url: input.webhook?.url,
+      qrcode: input.qrcode,
+      number: input.number,
+    };
+    const { created, qrcode } = await this.instances.createInstance(auth.clientId, dto, this.actor(caller, auth));
     const name = created.instance_name;
 
     const webhook = input.webhook ? await this.webhooks.set(auth, name, input.webhook) : undefined;
     const settings = input.settings ? await this.applySettings(created.instance_id, name, input.settings) : { ...DEFAULT_SETTINGS };
-    const qrcode = input.qrcode ? await this.firstQr(created.instance_id, name, input.number) : undefined;
     return {
       status: 201,
       body: {
@@ -113,8 +118,8 @@ export class PassthroughService {
           integration: created.integration,
           webhookWaBusiness: null,
           accessTokenWaBusiness: '',
-          // The gateway always asks the upstream for a QR, so the new instance is waiting for a scan.
-          status: 'connecting',
+          // With qrcode the upstream is connecting and the instance waits for a scan; without, nothing connected yet.
+          status: qrcode ? 'connecting' : 'close',
         },
         hash: { apikey: created.api_key },
         webhook_secret: created.webhook_secret,
@@ -124,7 +129,7 @@ export class PassthroughService {
         nats: {},
         sqs: {},
         settings,
-        ...(qrcode ? { qrcode } : {}),
+        ...(qrcode ? { qrcode: legacyQr(qrcode) } : {}),
       },
     };
   }
@@ -364,29 +369,6 @@ export class PassthroughService {
     return { ...DEFAULT_SETTINGS };
   }
 
-  /** The QR the new instance waits with (the upstream's create answer, contract §2.1); `{count: 0}` when none is ready. */
-  private async firstQr(instanceId: string, name: string, number?: string): Promise<Record<string, unknown>> {
-    try {
-      const { method, route, extraTimeoutMs } = FORWARDED.connect;
-      const res = await this.evolution.forward({
-        method,
-        route,
-        extraTimeoutMs,
-        instanceName: name,
-        auth: instanceAuth(instanceId),
-        query: number ? { number } : undefined,
-        context: { operation: 'fetch a QR code', instanceName: name },
-      });
-      const qr = res.body;
-      if (res.status === 200 && isRecord(qr) && (typeof qr.base64 === 'string' || typeof qr.code === 'string')) {
-        return { pairingCode: qr.pairingCode ?? null, code: qr.code, base64: qr.base64, count: qr.count ?? 1 };
-      }
-    } catch (err) {
-      this.logger.warn({ instanceName: name, err: err instanceof Error ? err.message : String(err) }, 'Could not fetch the first QR code');
-    }
-    return { count: 0 };
-  }
-
   /** Live upstream fields for the listed instances: one lookup for one instance, one list call otherwise; none if the upstream fails. */
   private async liveRows(names: string[]): Promise<Map<string, FetchedInstance>> {
     try {
@@ -440,6 +422,12 @@ function sendRefusal(res: RawUpstreamResponse, context: FailureContext): Evoluti
     return new EvolutionError('upstream_error', `The WhatsApp server answered the send on "${context.instanceName}" without a message id`, res.status, true);
   }
   return undefined;
+}
+
+/** The create answer's QR (contract §2.1): `{count: 0}` when none came within the upstream's wait. */
+function legacyQr(qr: QrCode): Record<string, unknown> {
+  if (typeof qr.base64 !== 'string' && typeof qr.code !== 'string') return { count: 0 };
+  return { pairingCode: qr.pairingCode ?? null, code: qr.code, base64: qr.base64, count: qr.count ?? 1 };
 }
 
 interface CreateInput {

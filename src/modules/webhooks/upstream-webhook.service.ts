@@ -69,7 +69,12 @@ export class UpstreamWebhookService {
     // An unknown name and a wrong token get the same answer (after the same work), so the receiver does not tell
     // anyone which instance names exist.
     const tokenValid = isUpstreamWebhookToken(this.config, instance?.id ?? UNKNOWN_INSTANCE_ID, token);
-    if (!instance || !tokenValid) throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
+    if (!instance || !tokenValid) {
+      if (await this.fromDeletedInstance(instanceName, token)) return { received: true };
+      throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
+    }
+    // Being deleted: the upstream's delete trail and its last repeats are absorbed, never forwarded.
+    if (instance.deletingAt) return { received: true };
     const event = eventName(body, suffix);
     const data = asRecord(body.data);
     let forward = true;
@@ -79,10 +84,22 @@ export class UpstreamWebhookService {
       forward = await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
+    if (event === 'qrcode.updated') await this.instances.recordQrCode(instance, data);
     if (forward) {
       await this.deliveries.record(instance, instance.clientWebhookUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
     }
     return { received: true };
+  }
+
+  /**
+   * Whether the event comes from an instance the gateway deleted (under this name, possibly taken by a new instance
+   * since): the upstream keeps posting for a while after a delete (its delete trail comes late, contract §12, and it
+   * retries refused posts), so such events are answered and dropped, not refused. Checked on every refusal, so an
+   * unknown name still costs what a wrong token costs.
+   */
+  private async fromDeletedInstance(instanceName: string, token: string | undefined): Promise<boolean> {
+    const ids = await this.instances.deletedIdsByNameForSystem(instanceName);
+    return ids.some((id) => isUpstreamWebhookToken(this.config, id, token));
   }
 
   /** Worker side of the status retry: throws while the message is still unknown, so BullMQ tries again. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { Instance } from '@/generated/prisma/client';
@@ -25,6 +25,16 @@ export class CreateSubInstanceDto {
   @MaxLength(2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'must be an http(s) URL' })
   webhook_url?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Start connecting at once, as the upstream create does with qrcode: true (its answer then waits about 5 s for a first QR). ' +
+      'By default the instance connects on the first QR code request.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  qrcode?: boolean;
 }
 
 export class AdminCreateInstanceDto extends CreateSubInstanceDto {

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from '@/common/redis/redis.service';
+import { QrCode } from '@/integrations/evolution/evolution.types';
+
+/**
+ * How long a connection counts as running after the upstream last showed it: longer than its gaps between signs of
+ * life, which are a repeated `connecting` every 5–15 s while it retries and a new QR about every 45 s (contract §4.4,
+ * §12). A connection that ended without a word is thus forgotten within a minute.
+ */
+const RUNNING_TTL_MS = 60_000;
+
+/** A QR is replaced after about 45 s (contract §4.4: qrTimeout), and one older than that no longer links a phone. */
+const QR_TTL_MS = 45_000;
+
+export interface StoredQr {
+  pairingCode: string | null;
+  code: string | null;
+  base64: string | null;
+  count: number;
+}
+
+/**
+ * What the gateway knows about a connection being made upstream, in Redis so every process sees it: whether one is
+ * running, and the latest QR it produced (from a connect or create answer, or a `qrcode.updated` event). The upstream
+ * cannot be asked: its connectionState flips between close and connecting while it retries, and every connect on it
+ * then starts one more reconnect loop that never ends (contract §12).
+ */
+@Injectable()
+export class ConnectionAttempts {
+  constructor(private readonly redis: RedisService) {}
+
+  /** Claims the start of a connection: false when one is running, or another request is starting one right now. */
+  async begin(instanceId: string): Promise<boolean> {
+    return (await this.redis.client.set(this.runningKey(instanceId), '1', 'PX', RUNNING_TTL_MS, 'NX')) === 'OK';
+  }
+
+  /** The upstream showed that the connection still runs (a `connecting` event, a new QR, a create that connects). */
+  async stillRunning(instanceId: string): Promise<void> {
+    await this.redis.client.set(this.runningKey(instanceId), '1', 'PX', RUNNING_TTL_MS);
+  }
+
+  /** The connection ended (open, closed, refused, deleted) or never started (the connect failed). */
+  async end(instanceId: string): Promise<void> {
+    await this.redis.client.del(this.runningKey(instanceId), this.qrKey(instanceId));
+  }
+
+  async storeQr(instanceId: string, qr: QrCode): Promise<void> {
+    const previous = await this.latestQr(instanceId);
+    const stored: StoredQr = {
+      pairingCode: qr.pairingCode ?? null,
+      code: qr.code ?? null,
+      base64: qr.base64 ?? null,
+      // A qrcode.updated event carries no count: it is one more QR than the last, unless it is the last one again
+      // (the upstream also posts the QR its connect answered with).
+      count: qr.count ?? (previous && previous.code === qr.code ? previous.count : (previous?.count ?? 0) + 1),
+    };
+    await this.redis.client.set(this.qrKey(instanceId), JSON.stringify(stored), 'PX', QR_TTL_MS);
+  }
+
+  async latestQr(instanceId: string): Promise<StoredQr | null> {
+    const raw = await this.redis.client.get(this.qrKey(instanceId));
+    return raw ? (JSON.parse(raw) as StoredQr) : null;
+  }
+
+  private runningKey(instanceId: string): string {
+    return this.redis.key('connection', instanceId, 'running');
+  }
+
+  private qrKey(instanceId: string): string {
+    return this.redis.key('connection', instanceId, 'qr');
+  }
+}

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool, QueryConfig, types } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, PoolClient, QueryConfig, types } from 'pg';
 import { AppConfig } from '@/config/app-config';
 import { PrismaClient } from '@/generated/prisma/client';
 
@@ -16,6 +17,9 @@ const ROW_TYPES = {
   }) as typeof types.getTypeParser,
 };
 
+/** How long a shutdown waits for the statements in flight before it closes their connections. */
+const SHUTDOWN_DB_WAIT_MS = 5000;
+
 /**
  * The Prisma client over a node-postgres pool. Only repositories inject it (style guide D2). The statements every
  * send and every upstream status runs go to the same pool through `rows()`: Prisma's query compiler costs several
@@ -23,7 +27,10 @@ const ROW_TYPES = {
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
   private readonly pool: Pool;
+  /** Connections checked out of the pool right now, so a shutdown can end those that never come back. */
+  private readonly busy = new Set<PoolClient>();
 
   constructor(config: AppConfig) {
     const pool = new Pool({ connectionString: config.get('DATABASE_URL'), connectionTimeoutMillis: 5000, max: 10 });
@@ -31,6 +38,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     pool.on('error', (err) => new Logger(PrismaService.name).warn({ err: err.message }, 'An idle database connection was closed'));
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: false }) });
     this.pool = pool;
+    pool.on('acquire', (client) => this.busy.add(client));
+    pool.on('release', (_err, client) => this.busy.delete(client));
   }
 
   /**
@@ -61,8 +70,19 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly statementNames = new Map<string, string>();
   private statementGeneration = 0;
 
+  /**
+   * Closes the pool once the statements in flight are done, waiting SHUTDOWN_DB_WAIT_MS at most: a connection whose
+   * statement never ends (its server went away mid-statement without the socket noticing) would otherwise hold the
+   * shutdown, and the process, open for good. Such connections are destroyed.
+   */
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
-    await this.pool.end();
+    const ended = this.pool.end();
+    const inTime = await Promise.race([ended.then(() => true), sleep(SHUTDOWN_DB_WAIT_MS, false, { ref: false })]);
+    if (inTime) return;
+    this.logger.warn({ connections: this.busy.size }, 'Database connections still busy at shutdown; closing them');
+    // Ending a client politely waits for its statement; destroying its socket fails the statement, which releases it.
+    for (const client of this.busy) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    await ended;
   }
 }

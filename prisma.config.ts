@@ -8,5 +8,7 @@ export default {
   engine: 'js',
   schema: path.join('prisma', 'schema.prisma'),
   adapter: () =>
-    Promise.resolve(new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/nextmavens' })),
+    Promise.resolve(
+      new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/nextmavens' }),
+    ),
 } satisfies PrismaConfig;

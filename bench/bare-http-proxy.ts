@@ -29,7 +29,11 @@ function main(): void {
           method: 'POST',
           path: `/message/sendText/${encodeURIComponent(instanceName ?? '')}`,
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), apikey: tokens[instanceName ?? ''] ?? '' },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            apikey: tokens[instanceName ?? ''] ?? '',
+          },
         },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });

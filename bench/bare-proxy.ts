@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   app.get('/health', () => Promise.resolve({ status: 'ok' }));
   app.post<{ Body: SendBody }>('/api/v1/whatsapp/send', async (request, reply) => {
     const { instanceName, number, text } = request.body;
-    const res = await client.post(`/message/sendText/${encodeURIComponent(instanceName)}`, { number, text }, { headers: { apikey: tokens[instanceName] ?? '' } });
+    const res = await client.post(
+      `/message/sendText/${encodeURIComponent(instanceName)}`,
+      { number, text },
+      { headers: { apikey: tokens[instanceName] ?? '' } },
+    );
     void reply.code(res.status);
     return res.data;
   });

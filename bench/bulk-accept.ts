@@ -32,18 +32,34 @@ async function main(): Promise<void> {
     const prefix = `benchaccept${process.pid}`;
     cleanup.add('delete the benchmark Redis keys', () => deleteRedisPrefix(prefix));
     const sim = await startSimulator(cleanup);
-    const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: database.url, redisPrefix: prefix, built: true });
+    const gateway = await startGateway(cleanup, {
+      simUrl: sim.url,
+      databaseUrl: database.url,
+      redisPrefix: prefix,
+      built: true,
+    });
     const tenant = await createTenant(gateway.url, sim, database.url, 1);
-    const api = axios.create({ baseURL: gateway.url, validateStatus: () => true, timeout: 120000, maxBodyLength: Infinity, headers: tenant.headers });
+    const api = axios.create({
+      baseURL: gateway.url,
+      validateStatus: () => true,
+      timeout: 120000,
+      maxBodyLength: Infinity,
+      headers: tenant.headers,
+    });
     const pid = gateway.child.pid;
 
     for (const [label, template] of [
       ['20-character template', 'Hello {{name}}, hi!'],
       ['64 KiB template', `Hello {{name}}, ${'x'.repeat(64 * 1024 - 20)}`],
     ] as const) {
-      const recipients = Array.from({ length: RECIPIENTS }, (_, i) => ({ number: `2547${String(10_000_000 + i).padStart(8, '0')}`, variables: { name: `n${i}` } }));
+      const recipients = Array.from({ length: RECIPIENTS }, (_, i) => ({
+        number: `2547${String(10_000_000 + i).padStart(8, '0')}`,
+        variables: { name: `n${i}` },
+      }));
       const body = { instanceName: tenant.instances[0]!.name, recipients, message: template };
-      log(`\n${label}: ${RECIPIENTS.toLocaleString('en-US')} recipients, body ${(JSON.stringify(body).length / 1024 / 1024).toFixed(1)} MiB`);
+      log(
+        `\n${label}: ${RECIPIENTS.toLocaleString('en-US')} recipients, body ${(JSON.stringify(body).length / 1024 / 1024).toFixed(1)} MiB`,
+      );
       for (let run = 1; run <= RUNS; run++) {
         let probing = true;
         let slowestHealthMs = 0;
@@ -60,9 +76,12 @@ async function main(): Promise<void> {
         const latencyMs = performance.now() - started;
         probing = false;
         await probes;
-        if (res.status !== 202) throw new Error(`send-bulk answered ${res.status}: ${JSON.stringify(res.data).slice(0, 300)}`);
+        if (res.status !== 202)
+          throw new Error(`send-bulk answered ${res.status}: ${JSON.stringify(res.data).slice(0, 300)}`);
         await api.post(`/api/v1/whatsapp/send-bulk/${res.data.bulk_id}/cancel`);
-        log(`  run ${run}: ${latencyMs.toFixed(0)} ms, slowest /health meanwhile ${slowestHealthMs.toFixed(0)} ms, gateway peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`);
+        log(
+          `  run ${run}: ${latencyMs.toFixed(0)} ms, slowest /health meanwhile ${slowestHealthMs.toFixed(0)} ms, gateway peak RSS ${peakRssMiB(pid).toFixed(0)} MiB`,
+        );
       }
     }
   } finally {

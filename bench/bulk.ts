@@ -45,7 +45,14 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 function dist(values: number[]) {
-  return { n: values.length, min: Math.min(...values), p50: pct(values, 50), p90: pct(values, 90), p99: pct(values, 99), max: Math.max(...values) };
+  return {
+    n: values.length,
+    min: Math.min(...values),
+    p50: pct(values, 50),
+    p90: pct(values, 90),
+    p99: pct(values, 99),
+    max: Math.max(...values),
+  };
 }
 
 async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -72,8 +79,20 @@ interface Tenant {
   key: { headers: Record<string, string> };
 }
 
-async function tenant(api: AxiosInstance, admin: string, sim: Simulator, dbUrl: string, settings: Record<string, unknown>, count: number): Promise<Tenant> {
-  const client = await createClient(api, admin, { rate_limit: 100000, daily_cap: 100000, max_instances: 250, ...settings });
+async function tenant(
+  api: AxiosInstance,
+  admin: string,
+  sim: Simulator,
+  dbUrl: string,
+  settings: Record<string, unknown>,
+  count: number,
+): Promise<Tenant> {
+  const client = await createClient(api, admin, {
+    rate_limit: 100000,
+    daily_cap: 100000,
+    max_instances: 250,
+    ...settings,
+  });
   const db = new Client({ connectionString: dbUrl });
   await db.connect();
   try {
@@ -92,7 +111,10 @@ async function tenant(api: AxiosInstance, admin: string, sim: Simulator, dbUrl: 
     const c = new Client({ connectionString: dbUrl });
     await c.connect();
     try {
-      const res = await c.query<{ n: string }>("SELECT count(*)::text AS n FROM instances WHERE client_id = $1 AND status = 'open'", [client.id]);
+      const res = await c.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM instances WHERE client_id = $1 AND status = 'open'",
+        [client.id],
+      );
       return Number(res.rows[0]!.n) === count;
     } finally {
       await c.end();
@@ -114,10 +136,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results: Record<string, unknown> = {};
   try {
-    const machine = await describeMachine(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', redisUrl());
+    const machine = await describeMachine(
+      process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+      redisUrl(),
+    );
     results.machine = machine;
     const cores = machine.nproc;
-    log(`Bulk benchmark on ${cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}, commit ${machine.commit}`);
+    log(
+      `Bulk benchmark on ${cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}, commit ${machine.commit}`,
+    );
 
     await ensureTemplate();
     const database = await createTestDatabase();
@@ -126,34 +153,60 @@ async function main(): Promise<void> {
     cleanup.add('delete the benchmark Redis keys', () => deleteRedisPrefix(prefix));
     const sim = await startSimulator(cleanup); // status webhooks off (acks: [])
     const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: database.url, redisPrefix: prefix });
-    log(`simulator ${sim.url} (pid ${sim.child.pid}), gateway ${gateway.url} (pid ${gateway.child.pid}), BULK_CONCURRENCY default (500)`);
+    log(
+      `simulator ${sim.url} (pid ${sim.child.pid}), gateway ${gateway.url} (pid ${gateway.child.pid}), BULK_CONCURRENCY default (500)`,
+    );
     const meter = new CpuMeter(() => ({ gateway: [gateway.child.pid], simulator: [sim.child.pid] }));
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     cleanup.add('close the HTTP agent', () => agent.destroy());
-    const api = axios.create({ baseURL: gateway.url, httpAgent: agent, validateStatus: () => true, timeout: 60000, maxBodyLength: Infinity });
+    const api = axios.create({
+      baseURL: gateway.url,
+      httpAgent: agent,
+      validateStatus: () => true,
+      timeout: 60000,
+      maxBodyLength: Infinity,
+    });
     const admin = await adminToken(api);
 
     // ---- 1. accepting 10,000 recipients ----
-    log(`\n[1/3] POST /send-bulk with ${ACCEPT_RECIPIENTS.toLocaleString('en-US')} recipients, ${ACCEPT_RUNS} sequential requests (+1 warm-up), each cancelled at once`);
+    log(
+      `\n[1/3] POST /send-bulk with ${ACCEPT_RECIPIENTS.toLocaleString('en-US')} recipients, ${ACCEPT_RUNS} sequential requests (+1 warm-up), each cancelled at once`,
+    );
     // Paced (1 s), so the few sends the worker makes before the cancel do not load the machine.
-    const accepting = await tenant(api, admin, sim, database.url, { send_interval_ms: 1000, jitter_min_ms: 0, jitter_max_ms: 0 }, 1);
+    const accepting = await tenant(
+      api,
+      admin,
+      sim,
+      database.url,
+      { send_interval_ms: 1000, jitter_min_ms: 0, jitter_max_ms: 0 },
+      1,
+    );
     const recipients = numbers(ACCEPT_RECIPIENTS, 10_000_000);
-    const body = JSON.stringify({ instanceName: accepting.instances[0]!.name, recipients, message: 'Hello, your order is ready' });
+    const body = JSON.stringify({
+      instanceName: accepting.instances[0]!.name,
+      recipients,
+      message: 'Hello, your order is ready',
+    });
     const acceptMs: number[] = [];
     const cancelMs: number[] = [];
     const quiet = async (what: string) => {
       const q = await meter.waitForQuiet(cores, 25, 60000);
-      log(`  (before ${what}: waited ${fmt(q.waitedMs / 1000)} s for other processes to leave the CPU; they used ${fmt(q.otherPct, 0)}% of a core${q.quiet ? '' : ', gave up waiting'})`);
+      log(
+        `  (before ${what}: waited ${fmt(q.waitedMs / 1000)} s for other processes to leave the CPU; they used ${fmt(q.otherPct, 0)}% of a core${q.quiet ? '' : ', gave up waiting'})`,
+      );
       return q;
     };
     results.quiet = { accept: await quiet('the accept runs') };
     const a0 = meter.snapshot();
     for (let i = 0; i <= ACCEPT_RUNS; i++) {
       const t0 = performance.now();
-      const res = await api.post(BULK, body, { headers: { ...accepting.key.headers, 'content-type': 'application/json' } });
+      const res = await api.post(BULK, body, {
+        headers: { ...accepting.key.headers, 'content-type': 'application/json' },
+      });
       const ms = performance.now() - t0;
-      if (res.status !== 202 || res.data.accepted !== ACCEPT_RECIPIENTS) throw new Error(`send-bulk answered ${res.status} ${JSON.stringify(res.data).slice(0, 500)}`);
+      if (res.status !== 202 || res.data.accepted !== ACCEPT_RECIPIENTS)
+        throw new Error(`send-bulk answered ${res.status} ${JSON.stringify(res.data).slice(0, 500)}`);
       const c0 = performance.now();
       const cancel = await api.post(`${BULK}/${res.data.bulk_id}/cancel`, {}, accepting.key);
       const cms = performance.now() - c0;
@@ -165,11 +218,21 @@ async function main(): Promise<void> {
       log(`  ${i === 0 ? 'warm-up' : `#${i}`}: 202 in ${fmt(ms, 0)} ms (cancel ${fmt(cms, 0)} ms)`);
     }
     const acceptCpu = CpuMeter.usage(a0, meter.snapshot(), cores);
-    results.accept = { recipients: ACCEPT_RECIPIENTS, bodyBytes: Buffer.byteLength(body), latencyMs: dist(acceptMs), cancelMs: dist(cancelMs), cpu: acceptCpu };
-    log(`  accept p50 ${fmt(pct(acceptMs, 50), 0)} ms, p99 ${fmt(pct(acceptMs, 99), 0)} ms (body ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB)`);
+    results.accept = {
+      recipients: ACCEPT_RECIPIENTS,
+      bodyBytes: Buffer.byteLength(body),
+      latencyMs: dist(acceptMs),
+      cancelMs: dist(cancelMs),
+      cpu: acceptCpu,
+    };
+    log(
+      `  accept p50 ${fmt(pct(acceptMs, 50), 0)} ms, p99 ${fmt(pct(acceptMs, 99), 0)} ms (body ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB)`,
+    );
 
     // ---- 2. pacing on ----
-    log(`\n[2/3] pacing on (interval ${PACED.send_interval_ms} ms, jitter ${PACED.jitter_min_ms}-${PACED.jitter_max_ms} ms): ${PACED_INSTANCES} instances x ${PACED_RECIPIENTS} recipients`);
+    log(
+      `\n[2/3] pacing on (interval ${PACED.send_interval_ms} ms, jitter ${PACED.jitter_min_ms}-${PACED.jitter_max_ms} ms): ${PACED_INSTANCES} instances x ${PACED_RECIPIENTS} recipients`,
+    );
     const paced = await tenant(api, admin, sim, database.url, PACED, PACED_INSTANCES);
     (results.quiet as Record<string, unknown>).pacedStart = await quiet('the paced bulks');
     await sim.control.delete('/requests');
@@ -195,7 +258,15 @@ async function main(): Promise<void> {
     })();
     const pacedBulks = await Promise.all(
       paced.instances.map(async (inst, k) => {
-        const res = await api.post(BULK, { instanceName: inst.name, recipients: numbers(PACED_RECIPIENTS, 20_000_000 + k * 100), message: 'Paced hello' }, paced.key);
+        const res = await api.post(
+          BULK,
+          {
+            instanceName: inst.name,
+            recipients: numbers(PACED_RECIPIENTS, 20_000_000 + k * 100),
+            message: 'Paced hello',
+          },
+          paced.key,
+        );
         if (res.status !== 202) throw new Error(`paced send-bulk answered ${res.status} ${JSON.stringify(res.data)}`);
         return res.data.bulk_id as string;
       }),
@@ -212,7 +283,14 @@ async function main(): Promise<void> {
     const gaps: number[] = [];
     const overMin: number[] = [];
     const lateness: number[] = [];
-    const perInstance: { instance: string; sends: number; minGapMs: number; gapsMs: number[]; latenessMs: number[]; scheduled: number }[] = [];
+    const perInstance: {
+      instance: string;
+      sends: number;
+      minGapMs: number;
+      gapsMs: number[];
+      latenessMs: number[];
+      scheduled: number;
+    }[] = [];
     for (const inst of paced.instances) {
       const at = pacedLog
         .filter((r) => r.method === 'POST' && r.path === `/message/sendText/${inst.name}`)
@@ -221,11 +299,21 @@ async function main(): Promise<void> {
       const g = at.slice(1).map((t, i) => t - at[i]!);
       const slots = schedule.get(inst.name)!;
       // slots[k] = slot of send k + its gap = the scheduled slot of send k+1.
-      const late = at.slice(1).map((t, i) => (slots[i] !== undefined ? t - slots[i] : NaN)).filter(Number.isFinite);
+      const late = at
+        .slice(1)
+        .map((t, i) => (slots[i] !== undefined ? t - slots[i] : NaN))
+        .filter(Number.isFinite);
       gaps.push(...g);
       overMin.push(...g.map((x) => x - (PACED.send_interval_ms + PACED.jitter_min_ms)));
       lateness.push(...late);
-      perInstance.push({ instance: inst.name, sends: at.length, minGapMs: Math.min(...g), gapsMs: g, latenessMs: late, scheduled: slots.length });
+      perInstance.push({
+        instance: inst.name,
+        sends: at.length,
+        minGapMs: Math.min(...g),
+        gapsMs: g,
+        latenessMs: late,
+        scheduled: slots.length,
+      });
       log(`  ${inst.name}: ${at.length} sends, gaps ${g.join(', ')} ms; lateness vs schedule ${late.join(', ')} ms`);
     }
     results.paced = {
@@ -238,12 +326,21 @@ async function main(): Promise<void> {
       perInstance,
       cpu: pacedCpu,
     };
-    log(`  smallest gap ${fmt(Math.min(...gaps), 0)} ms; lateness p50 ${fmt(pct(lateness, 50), 0)} p99 ${fmt(pct(lateness, 99), 0)} max ${fmt(Math.max(...lateness), 0)} ms (${lateness.length} sends)`);
+    log(
+      `  smallest gap ${fmt(Math.min(...gaps), 0)} ms; lateness p50 ${fmt(pct(lateness, 50), 0)} p99 ${fmt(pct(lateness, 99), 0)} max ${fmt(Math.max(...lateness), 0)} ms (${lateness.length} sends)`,
+    );
 
     // ---- 3. pacing off, many instances ----
     log(`\n[3/3] pacing off: ${FAST_INSTANCES} instances x ${FAST_RECIPIENTS} recipients`);
     const c0 = performance.now();
-    const fast = await tenant(api, admin, sim, database.url, { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0 }, FAST_INSTANCES);
+    const fast = await tenant(
+      api,
+      admin,
+      sim,
+      database.url,
+      { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0 },
+      FAST_INSTANCES,
+    );
     const creationS = (performance.now() - c0) / 1000;
     log(`  created and connected ${FAST_INSTANCES} instances in ${fmt(creationS)} s`);
     const cleared = await sim.control.delete('/requests');
@@ -253,12 +350,23 @@ async function main(): Promise<void> {
     await db.connect();
     cleanup.add('close the sampler connection', () => db.end());
     const sentCount = async () =>
-      Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM messages WHERE client_id = $1 AND upstream_message_id IS NOT NULL', [fast.client.id])).rows[0]!.n);
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'SELECT count(*)::text AS n FROM messages WHERE client_id = $1 AND upstream_message_id IS NOT NULL',
+            [fast.client.id],
+          )
+        ).rows[0]!.n,
+      );
 
     const s0 = performance.now();
     const s0Wall = Date.now();
     const fastBulks = await pool(fast.instances, 10, async (inst, k) => {
-      const res = await api.post(BULK, { instanceName: inst.name, recipients: numbers(FAST_RECIPIENTS, 30_000_000 + k * 1000), message: 'Fast hello' }, fast.key);
+      const res = await api.post(
+        BULK,
+        { instanceName: inst.name, recipients: numbers(FAST_RECIPIENTS, 30_000_000 + k * 1000), message: 'Fast hello' },
+        fast.key,
+      );
       if (res.status !== 202) throw new Error(`fast send-bulk answered ${res.status} ${JSON.stringify(res.data)}`);
       return res.data.bulk_id as string;
     });
@@ -281,9 +389,17 @@ async function main(): Promise<void> {
     const windowS = (performance.now() - wt0) / 1000;
     const fastCpu = CpuMeter.usage(w0, w1, cores);
     const rate = (last - first) / windowS;
-    const bulkStates = await pool(fastBulks, 10, async (id) => (await api.get(`${BULK}/${id}?limit=1`, fast.key)).data.status as string);
+    const bulkStates = await pool(
+      fastBulks,
+      10,
+      async (id) => (await api.get(`${BULK}/${id}?limit=1`, fast.key)).data.status as string,
+    );
     const running = bulkStates.filter((s) => s === 'running').length;
-    const cancels = await pool(fastBulks, 10, async (id) => (await api.post(`${BULK}/${id}/cancel`, {}, fast.key)).status);
+    const cancels = await pool(
+      fastBulks,
+      10,
+      async (id) => (await api.post(`${BULK}/${id}/cancel`, {}, fast.key)).status,
+    );
     const fastLog = (await sim.control.get('/requests')).data as SimRequest[];
     const fastNames = new Set(fast.instances.map((i) => `/message/sendText/${i.name}`));
     const allSends = fastLog.filter((r) => r.method === 'POST' && r.path.startsWith('/message/sendText/'));
@@ -307,7 +423,9 @@ async function main(): Promise<void> {
     log(`  simulator: ${JSON.stringify(diag)}`);
     const simTimes = simSends.map((r) => new Date(r.at).getTime()).sort((a, b) => a - b);
     const perSecond: number[] = [];
-    if (simTimes.length > 0) for (const t of simTimes) perSecond[Math.floor((t - simTimes[0]!) / 1000)] = (perSecond[Math.floor((t - simTimes[0]!) / 1000)] ?? 0) + 1;
+    if (simTimes.length > 0)
+      for (const t of simTimes)
+        perSecond[Math.floor((t - simTimes[0]!) / 1000)] = (perSecond[Math.floor((t - simTimes[0]!) / 1000)] ?? 0) + 1;
     results.fast = {
       instances: FAST_INSTANCES,
       recipientsPerBulk: FAST_RECIPIENTS,
@@ -319,15 +437,24 @@ async function main(): Promise<void> {
       series,
       bulkStatesAtWindowEnd: bulkStates.reduce<Record<string, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {}),
       runningAtWindowEnd: running,
-      cancelStatuses: cancels.reduce<Record<string, number>>((m, s) => ((m[String(s)] = (m[String(s)] ?? 0) + 1), m), {}),
+      cancelStatuses: cancels.reduce<Record<string, number>>(
+        (m, s) => ((m[String(s)] = (m[String(s)] ?? 0) + 1), m),
+        {},
+      ),
       simulatorSendTextLogged: simSends.length,
       simulatorDiag: diag,
       simulatorPerSecond: perSecond.map((x) => x ?? 0),
       cpu: fastCpu,
     };
-    log(`  ${last - first} sends in ${fmt(windowS)} s = ${fmt(rate, 0)} sends/s (bulks at window end: ${JSON.stringify((results.fast as { bulkStatesAtWindowEnd: unknown }).bulkStatesAtWindowEnd)})`);
+    log(
+      `  ${last - first} sends in ${fmt(windowS)} s = ${fmt(rate, 0)} sends/s (bulks at window end: ${JSON.stringify((results.fast as { bulkStatesAtWindowEnd: unknown }).bulkStatesAtWindowEnd)})`,
+    );
     log(`  simulator per second: ${perSecond.map((x) => x ?? 0).join(' ')}`);
-    log(`  CPU (% of one core): ${Object.entries(fastCpu).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    log(
+      `  CPU (% of one core): ${Object.entries(fastCpu)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')}`,
+    );
 
     results.durationS = (performance.now() - started) / 1000;
     const file = path.join(os.tmpdir(), `bulk-bench-${process.pid}.json`);

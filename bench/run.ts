@@ -26,9 +26,26 @@ import { dbMicrobench } from './lib/db-microbench';
 import { runFixed, runMax, RunResult, stopAllLoad, Target } from './lib/load';
 import { describeMachine } from './lib/machine';
 import { Cleanup, ROOT } from './lib/processes';
-import { BenchResults, CallStats, checkTargets, label, printSummary, ReadRun, renderMarkdown, TraceResult } from './lib/report';
+import {
+  BenchResults,
+  CallStats,
+  checkTargets,
+  label,
+  printSummary,
+  ReadRun,
+  renderMarkdown,
+  TraceResult,
+} from './lib/report';
 import { cursorAfterPages, explainPage, seedMessages } from './lib/seed';
-import { createBareInstance, createTenant, Gateway, startBareProxy, startGateway, startSimulator, Tenant } from './lib/stack';
+import {
+  createBareInstance,
+  createTenant,
+  Gateway,
+  startBareProxy,
+  startGateway,
+  startSimulator,
+  Tenant,
+} from './lib/stack';
 import { Call, PgCountingProxy, RedisCountingProxy } from './lib/wire-proxy';
 
 export interface Options {
@@ -104,8 +121,10 @@ function parseOptions(argv: string[]): Options {
   }
   if (o.duration < 1 || o.duration > 20) throw new Error('--duration must be 1-20 seconds');
   if (o.warmup > 20) throw new Error('--warmup must be at most 20 seconds');
-  if (o.rounds < 1 || o.connections < 1 || o.rate < 1 || o.readRate < 1) throw new Error('--rounds, --connections, --rate and --read-rate must be positive');
-  if (o.smallRows < 1000 || o.largeRows % o.smallRows !== 0) throw new Error('--small-rows must be at least 1000 and divide --large-rows');
+  if (o.rounds < 1 || o.connections < 1 || o.rate < 1 || o.readRate < 1)
+    throw new Error('--rounds, --connections, --rate and --read-rate must be positive');
+  if (o.smallRows < 1000 || o.largeRows % o.smallRows !== 0)
+    throw new Error('--small-rows must be at least 1000 and divide --large-rows');
   return o;
 }
 
@@ -140,9 +159,14 @@ async function main(): Promise<void> {
   cleanup.add('stop the load generator', stopAllLoad);
 
   try {
-    const machine = await describeMachine(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', redisUrl());
+    const machine = await describeMachine(
+      process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+      redisUrl(),
+    );
     const cores = machine.nproc;
-    log(`Benchmark on ${machine.nproc} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}`);
+    log(
+      `Benchmark on ${machine.nproc} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}`,
+    );
     log(`load average at start: ${machine.loadAverageAtStart.join(' ')}`);
 
     // ---- the stack: database, simulator, gateway, bare proxy, tenants ----
@@ -162,14 +186,21 @@ async function main(): Promise<void> {
     const bareInstance = await createBareInstance(sim);
     const bare = await startBareProxy(cleanup, sim.url, { [bareInstance.name]: bareInstance.token });
     log(`bare proxy ${bare.url} (pid ${bare.child.pid})`);
-    const meter = new CpuMeter(() => ({ gateway: [gateway.child.pid], 'bare proxy': [bare.child.pid], simulator: [sim.child.pid] }));
+    const meter = new CpuMeter(() => ({
+      gateway: [gateway.child.pid],
+      'bare proxy': [bare.child.pid],
+      simulator: [sim.child.pid],
+    }));
 
     /**
      * A measured run on a shared machine: wait for the rest of the machine to be quiet, run, and when the run was
      * disturbed anyway (other processes took more than a third of a core, or the load generator's event loop stalled
      * for more than 30 ms), repeat it, twice at most, and keep the least disturbed attempt.
      */
-    const measure = async (run: () => Promise<RunResult>, each: (r: RunResult) => void = () => undefined): Promise<RunResult> => {
+    const measure = async (
+      run: () => Promise<RunResult>,
+      each: (r: RunResult) => void = () => undefined,
+    ): Promise<RunResult> => {
       const other = (x: RunResult) => x.cpu['everything else'] ?? 0;
       const disturbance = (x: RunResult) => Math.max(other(x) / 33, x.generatorStallMs.max / 30);
       let best: RunResult | undefined;
@@ -177,13 +208,18 @@ async function main(): Promise<void> {
       while (attempts < 3) {
         attempts += 1;
         const quiet = await meter.waitForQuiet(cores, 25, opts.quietWait * 1000);
-        if (quiet.waitedMs > 1500) log(`  (waited ${fmt(quiet.waitedMs / 1000, 0)} s for other processes to leave the CPU${quiet.quiet ? '' : '; gave up'})`);
+        if (quiet.waitedMs > 1500)
+          log(
+            `  (waited ${fmt(quiet.waitedMs / 1000, 0)} s for other processes to leave the CPU${quiet.quiet ? '' : '; gave up'})`,
+          );
         const r: RunResult = { ...(await run()), quiet };
         each(r);
         if (!best || disturbance(r) < disturbance(best)) best = r;
         if (disturbance(r) <= 1) break;
         if (attempts < 3) {
-          log(`  (disturbed run: other processes ${fmt(other(r), 0)}% of a core, load generator stalled up to ${fmt(r.generatorStallMs.max, 0)} ms; repeating it)`);
+          log(
+            `  (disturbed run: other processes ${fmt(other(r), 0)}% of a core, load generator stalled up to ${fmt(r.generatorStallMs.max, 0)} ms; repeating it)`,
+          );
         }
       }
       return { ...best!, attempts };
@@ -194,7 +230,9 @@ async function main(): Promise<void> {
     const api = axios.create({ baseURL: gateway.url, httpAgent: agent, validateStatus: () => true, timeout: 15000 });
 
     // ---- 1. reads ----
-    log(`\n[1/3] loading ${opts.smallRows.toLocaleString('en-US')} + ${opts.largeRows.toLocaleString('en-US')} message rows`);
+    log(
+      `\n[1/3] loading ${opts.smallRows.toLocaleString('en-US')} + ${opts.largeRows.toLocaleString('en-US')} message rows`,
+    );
     const seeded = await seedMessages(
       db.url,
       { clientId: small.client.id, instanceIds: small.instances.map((i) => i.id), rows: opts.smallRows },
@@ -215,14 +253,31 @@ async function main(): Promise<void> {
     for (const t of tenants) {
       const walk = await walkPages(api, t.tenant, 999, deepLimit);
       const sqlCursor = await cursorAfterPages(db.url, t.tenant.client.id, 999, deepLimit);
-      if (walk.cursor !== sqlCursor) throw new Error(`${t.label}: the cursor after 999 pages is ${walk.cursor} through the API but ${sqlCursor} by SQL`);
+      if (walk.cursor !== sqlCursor)
+        throw new Error(
+          `${t.label}: the cursor after 999 pages is ${walk.cursor} through the API but ${sqlCursor} by SQL`,
+        );
       cursors.set(t.label, walk.cursor);
-      walks.push({ tenant: t.label, pages: 999, limit: deepLimit, seconds: walk.seconds, meanMs: (walk.seconds * 1000) / 999 });
-      log(`  ${t.label}: walked 999 pages of ${deepLimit} through the API in ${fmt(walk.seconds)} s (${fmt((walk.seconds * 1000) / 999, 2)} ms/page); the cursor matches SQL`);
+      walks.push({
+        tenant: t.label,
+        pages: 999,
+        limit: deepLimit,
+        seconds: walk.seconds,
+        meanMs: (walk.seconds * 1000) / 999,
+      });
+      log(
+        `  ${t.label}: walked 999 pages of ${deepLimit} through the API in ${fmt(walk.seconds)} s (${fmt((walk.seconds * 1000) / 999, 2)} ms/page); the cursor matches SQL`,
+      );
     }
 
     // Endpoint by endpoint, the two tenants one after the other, so each pair compared is measured close in time.
-    const readTargets: { tenant: string; endpoint: string; path: string; headers: Record<string, string>; extra?: boolean }[] = [];
+    const readTargets: {
+      tenant: string;
+      endpoint: string;
+      path: string;
+      headers: Record<string, string>;
+      extra?: boolean;
+    }[] = [];
     const readEndpoints = [
       { endpoint: 'GET /stats', path: () => '/api/v1/whatsapp/stats' },
       { endpoint: 'GET /messages (first page, limit 50)', path: () => '/api/v1/whatsapp/messages' },
@@ -232,27 +287,52 @@ async function main(): Promise<void> {
       },
     ];
     for (const e of readEndpoints) {
-      for (const t of tenants) readTargets.push({ tenant: t.label, endpoint: e.endpoint, path: e.path(t), headers: t.tenant.headers });
+      for (const t of tenants)
+        readTargets.push({ tenant: t.label, endpoint: e.endpoint, path: e.path(t), headers: t.tenant.headers });
     }
     if (opts.largeRows >= 50_000) {
       const cursor = await cursorAfterPages(db.url, large.client.id, 999, 50);
-      readTargets.push({ tenant: label(opts.largeRows), endpoint: 'GET /messages (page 1,000 by cursor, limit 50)', path: `/api/v1/whatsapp/messages?cursor=${cursor}`, headers: large.headers, extra: true });
+      readTargets.push({
+        tenant: label(opts.largeRows),
+        endpoint: 'GET /messages (page 1,000 by cursor, limit 50)',
+        path: `/api/v1/whatsapp/messages?cursor=${cursor}`,
+        headers: large.headers,
+        extra: true,
+      });
     }
     // One pass over every read path first, at the fixed rate, so the first measured run pays neither for the
     // gateway's JIT nor for the load generator's own warming up.
     for (const rt of readTargets) {
-      await runFixed({ name: 'warm-up', baseUrl: gateway.url, method: 'GET', path: rt.path, headers: rt.headers, expectStatus: 200 }, opts.readRate, 2, meter, cores);
+      await runFixed(
+        { name: 'warm-up', baseUrl: gateway.url, method: 'GET', path: rt.path, headers: rt.headers, expectStatus: 200 },
+        opts.readRate,
+        2,
+        meter,
+        cores,
+      );
     }
     const readRuns: ReadRun[] = [];
     for (const rt of readTargets) {
-      const target: Target = { name: `${rt.endpoint} [${rt.tenant}]`, baseUrl: gateway.url, method: 'GET', path: rt.path, headers: rt.headers, expectStatus: 200 };
+      const target: Target = {
+        name: `${rt.endpoint} [${rt.tenant}]`,
+        baseUrl: gateway.url,
+        method: 'GET',
+        path: rt.path,
+        headers: rt.headers,
+        expectStatus: 200,
+      };
       await runMax(target, 4, 2, meter, cores); // warm-up
       const fixed = await measure(() => runFixed(target, opts.readRate, opts.duration, meter, cores));
       const max = await measure(() => runMax(target, 8, Math.min(5, opts.duration), meter, cores));
       readRuns.push({ tenant: rt.tenant, endpoint: rt.endpoint, fixed, max, extra: rt.extra });
-      log(`  ${target.name.padEnd(60)} @${opts.readRate}/s: ${describeRun(fixed)} | full load ${fmt(max.rps, 0)} req/s`);
+      log(
+        `  ${target.name.padEnd(60)} @${opts.readRate}/s: ${describeRun(fixed)} | full load ${fmt(max.rps, 0)} req/s`,
+      );
     }
-    const plans = { small: await explainPage(db.url, small.client.id, 51), large: await explainPage(db.url, large.client.id, 51) };
+    const plans = {
+      small: await explainPage(db.url, small.client.id, 51),
+      large: await explainPage(db.url, large.client.id, 51),
+    };
 
     // ---- 2. sends ----
     log(`\n[2/3] POST /api/v1/whatsapp/send: gateway vs bare proxy`);
@@ -266,7 +346,13 @@ async function main(): Promise<void> {
       body: { instanceName: sender.instances[0]!.name, number, text: 'Benchmark message' },
       expectStatus: 201,
     };
-    const bareSend: Target = { ...gwSend, name: 'bare proxy', baseUrl: bare.url, headers: {}, body: { instanceName: bareInstance.name, number, text: 'Benchmark message' } };
+    const bareSend: Target = {
+      ...gwSend,
+      name: 'bare proxy',
+      baseUrl: bare.url,
+      headers: {},
+      body: { instanceName: bareInstance.name, number, text: 'Benchmark message' },
+    };
     await sanityCheckSends(gwSend, bareSend);
     let answered = 1;
     // Requests still in flight when a run stops are served and logged, but never counted: at most one per connection.
@@ -314,7 +400,9 @@ async function main(): Promise<void> {
     let belowCapacity: BenchResults['sends']['belowCapacity'];
     if (gwCapacity * 0.97 < opts.rate) {
       const rate = Math.max(5, Math.floor((gwCapacity * 0.5) / 5) * 5);
-      log(`  the gateway's capacity (${fmt(gwCapacity, 0)} req/s) is below ${opts.rate} req/s: also measuring both at ${rate} req/s, half of it`);
+      log(
+        `  the gateway's capacity (${fmt(gwCapacity, 0)} req/s) is below ${opts.rate} req/s: also measuring both at ${rate} req/s, half of it`,
+      );
       belowCapacity = { rate, runs: await fixedAt(rate) };
     }
 
@@ -330,8 +418,21 @@ async function main(): Promise<void> {
         expectStatus: 201,
       },
       { ...bareSend, name: 'bare proxy: POST /send' },
-      { name: 'gateway: GET /health (no auth, no I/O)', baseUrl: gateway.url, method: 'GET', path: '/health', expectStatus: 200 },
-      { name: `gateway: GET /stats [${label(opts.smallRows)}]`, baseUrl: gateway.url, method: 'GET', path: '/api/v1/whatsapp/stats', headers: small.headers, expectStatus: 200 },
+      {
+        name: 'gateway: GET /health (no auth, no I/O)',
+        baseUrl: gateway.url,
+        method: 'GET',
+        path: '/health',
+        expectStatus: 200,
+      },
+      {
+        name: `gateway: GET /stats [${label(opts.smallRows)}]`,
+        baseUrl: gateway.url,
+        method: 'GET',
+        path: '/api/v1/whatsapp/stats',
+        headers: small.headers,
+        expectStatus: 200,
+      },
       { ...gwSend, name: 'gateway: POST /send' },
     ];
     const ladder: RunResult[] = [];
@@ -352,9 +453,13 @@ async function main(): Promise<void> {
     const gatewayOutput = gateway.child.output().trim();
     if (gatewayOutput) log(`  the gateway wrote (last 2 KB):\n${gatewayOutput.slice(-2000)}`);
     const logged = await countRows(db.url, sender.client.id);
-    log(`  the gateway answered 201 to ${answered} sends counted by the load generator; the log holds ${logged.accepted} accepted messages (${logged.rows} rows in all)`);
+    log(
+      `  the gateway answered 201 to ${answered} sends counted by the load generator; the log holds ${logged.accepted} accepted messages (${logged.rows} rows in all)`,
+    );
     if (logged.accepted < answered || logged.accepted - answered > inFlightAtStops) {
-      throw new Error(`the log does not match the answers: ${logged.accepted} accepted rows for ${answered} answers (+ at most ${inFlightAtStops} in flight)`);
+      throw new Error(
+        `the log does not match the answers: ${logged.accepted} accepted rows for ${answered} answers (+ at most ${inFlightAtStops} in flight)`,
+      );
     }
 
     // ---- 3. diagnostics ----
@@ -382,7 +487,12 @@ async function main(): Promise<void> {
         name: 'profiled gateway',
         port,
       });
-      const traced = axios.create({ baseURL: gateway.url, httpAgent: agent, validateStatus: () => true, timeout: 15000 });
+      const traced = axios.create({
+        baseURL: gateway.url,
+        httpAgent: agent,
+        validateStatus: () => true,
+        timeout: 15000,
+      });
       const trace: TraceResult[] = [];
       const traceOne = async (name: string, n: number, fn: () => Promise<number>, expect: number) => {
         await fn(); // one untraced request, so connections and caches are warm
@@ -399,13 +509,36 @@ async function main(): Promise<void> {
         // Webhooks the upstream posts after a send land a little later; they belong to the send.
         await new Promise((r) => setTimeout(r, 500));
         pg.recording = redis.recording = false;
-        const result = { name, requests: n, meanLatencyMs: ms, postgres: callStats(pg.take(), n), redis: callStats(redis.take(), n) };
+        const result = {
+          name,
+          requests: n,
+          meanLatencyMs: ms,
+          postgres: callStats(pg.take(), n),
+          redis: callStats(redis.take(), n),
+        };
         trace.push(result);
-        log(`  ${name}: ${fmt(result.postgres.perRequest, 2)} Postgres round trips (${fmt(result.postgres.msPerRequest, 2)} ms), ${fmt(result.redis.perRequest, 2)} Redis commands (${fmt(result.redis.msPerRequest, 2)} ms) per request`);
+        log(
+          `  ${name}: ${fmt(result.postgres.perRequest, 2)} Postgres round trips (${fmt(result.postgres.msPerRequest, 2)} ms), ${fmt(result.redis.perRequest, 2)} Redis commands (${fmt(result.redis.msPerRequest, 2)} ms) per request`,
+        );
       };
-      await traceOne('POST /send', 200, async () => (await traced.post('/api/v1/whatsapp/send', gwSend.body, { headers: sender.headers })).status, 201);
-      await traceOne(`GET /stats [${label(opts.largeRows)}]`, 50, async () => (await traced.get('/api/v1/whatsapp/stats', { headers: large.headers })).status, 200);
-      await traceOne(`GET /messages first page [${label(opts.largeRows)}]`, 50, async () => (await traced.get('/api/v1/whatsapp/messages', { headers: large.headers })).status, 200);
+      await traceOne(
+        'POST /send',
+        200,
+        async () => (await traced.post('/api/v1/whatsapp/send', gwSend.body, { headers: sender.headers })).status,
+        201,
+      );
+      await traceOne(
+        `GET /stats [${label(opts.largeRows)}]`,
+        50,
+        async () => (await traced.get('/api/v1/whatsapp/stats', { headers: large.headers })).status,
+        200,
+      );
+      await traceOne(
+        `GET /messages first page [${label(opts.largeRows)}]`,
+        50,
+        async () => (await traced.get('/api/v1/whatsapp/messages', { headers: large.headers })).status,
+        200,
+      );
 
       const loadStart = performance.now();
       const profiled = await runMax({ ...gwSend, baseUrl: gateway.url }, opts.connections, opts.duration, meter, cores);
@@ -421,14 +554,21 @@ async function main(): Promise<void> {
         instanceId: sender.instances[0]!.id,
         instanceName: sender.instances[0]!.name,
       });
-      for (const s of steps) log(`  ${s.what.slice(0, 90).padEnd(90)} ${fmt(s.meanMs, 3)} ms, CPU ${fmt(s.cpuMs, 3)} ms`);
+      for (const s of steps)
+        log(`  ${s.what.slice(0, 90).padEnd(90)} ${fmt(s.meanMs, 3)} ms, CPU ${fmt(s.cpuMs, 3)} ms`);
 
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       // Only the full-load window (less its first second of ramp-up), not start-up or the traces.
       const window = { fromEndMs: exited - loadStart - 1000, toEndMs: exited - loadEnd + 200 };
       const profile = file ? summarizeProfile(path.join(profileDir, file), ROOT, window) : undefined;
       if (!profile) log('  (no CPU profile was written)');
-      else log(`  CPU profile: ${profile.self.slice(0, 5).map((c) => `${c.component} ${fmt(c.pct, 0)}%`).join(', ')}`);
+      else
+        log(
+          `  CPU profile: ${profile.self
+            .slice(0, 5)
+            .map((c) => `${c.component} ${fmt(c.pct, 0)}%`)
+            .join(', ')}`,
+        );
       diagnostics = { trace, profile, profiledRun: profiled, steps };
     }
 
@@ -512,18 +652,29 @@ async function checkConsistency(api: AxiosInstance, t: Tenant, rows: number): Pr
   const page = await api.get('/api/v1/whatsapp/messages', { headers: t.headers });
   if (stats.status !== 200 || page.status !== 200) throw new Error(`reads failed: ${stats.status} ${page.status}`);
   if (stats.data.total_attempts !== rows || page.data.total !== rows || page.data.messages.length !== 50) {
-    throw new Error(`inconsistent answers for ${rows} rows: total_attempts ${stats.data.total_attempts}, total ${page.data.total}, page ${page.data.messages.length}`);
+    throw new Error(
+      `inconsistent answers for ${rows} rows: total_attempts ${stats.data.total_attempts}, total ${page.data.total}, page ${page.data.messages.length}`,
+    );
   }
   const days = (stats.data.daily_last_30 as { count: number }[]).reduce((s, d) => s + d.count, 0);
   if (days !== rows) throw new Error(`daily_last_30 sums to ${days}, not ${rows}`);
 }
 
-async function walkPages(api: AxiosInstance, t: Tenant, pages: number, limit: number): Promise<{ cursor: string; seconds: number }> {
+async function walkPages(
+  api: AxiosInstance,
+  t: Tenant,
+  pages: number,
+  limit: number,
+): Promise<{ cursor: string; seconds: number }> {
   let cursor: string | undefined;
   const t0 = performance.now();
   for (let i = 0; i < pages; i++) {
-    const res = await api.get('/api/v1/whatsapp/messages', { headers: t.headers, params: { limit, ...(cursor ? { cursor } : {}) } });
-    if (res.status !== 200 || !res.data.next_cursor) throw new Error(`page ${i + 1}: ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
+    const res = await api.get('/api/v1/whatsapp/messages', {
+      headers: t.headers,
+      params: { limit, ...(cursor ? { cursor } : {}) },
+    });
+    if (res.status !== 200 || !res.data.next_cursor)
+      throw new Error(`page ${i + 1}: ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
     cursor = res.data.next_cursor as string;
   }
   return { cursor: cursor!, seconds: (performance.now() - t0) / 1000 };
@@ -535,7 +686,8 @@ async function sanityCheckSends(gw: Target, bare: Target): Promise<void> {
     throw new Error(`gateway send failed: ${a.status} ${JSON.stringify(a.data)}`);
   }
   const b = await axios.post(`${bare.baseUrl}${bare.path}`, bare.body, { validateStatus: () => true });
-  if (b.status !== 201 || !b.data.key?.id) throw new Error(`bare proxy send failed: ${b.status} ${JSON.stringify(b.data)}`);
+  if (b.status !== 201 || !b.data.key?.id)
+    throw new Error(`bare proxy send failed: ${b.status} ${JSON.stringify(b.data)}`);
 }
 
 /** Rows of the client's log, and those the upstream accepted (with a WhatsApp id): one per 201 answered. */

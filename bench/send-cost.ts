@@ -76,18 +76,35 @@ async function main(): Promise<void> {
     const prefix = `bench-send-${process.pid}`;
     cleanup.add('delete the benchmark Redis keys', () => deleteRedisPrefix(prefix));
     const sim = await startSimulator(cleanup, { statusWebhooks: true });
-    const profileDir = process.argv.includes('--profile') ? mkdtempSync(path.join(tmpdir(), 'nm-send-prof-')) : undefined;
+    const profileDir = process.argv.includes('--profile')
+      ? mkdtempSync(path.join(tmpdir(), 'nm-send-prof-'))
+      : undefined;
     if (profileDir) cleanup.add('remove the CPU profile', () => rmSync(profileDir, { recursive: true, force: true }));
     const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     // The gateway as operators run it: the build, `node dist/main.js` (npm run start:prod).
     log('building the gateway (npm run build)');
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    const gateway = await startGateway(cleanup, { simUrl: sim.url, databaseUrl: db.url, redisPrefix: prefix, nodeArgs, built: true });
+    const gateway = await startGateway(cleanup, {
+      simUrl: sim.url,
+      databaseUrl: db.url,
+      redisPrefix: prefix,
+      nodeArgs,
+      built: true,
+    });
     const tenant = await createTenant(gateway.url, sim, db.url, 1);
     const instance = tenant.instances[0]!.name;
     const bareInstance = await createBareInstance(sim);
-    const bare = await startBareProxy(cleanup, sim.url, { [bareInstance.name]: bareInstance.token }, 'bench/bare-http-proxy.ts');
-    const meter = new CpuMeter(() => ({ gateway: [gateway.child.pid], 'bare proxy': [bare.child.pid], simulator: [sim.child.pid] }));
+    const bare = await startBareProxy(
+      cleanup,
+      sim.url,
+      { [bareInstance.name]: bareInstance.token },
+      'bench/bare-http-proxy.ts',
+    );
+    const meter = new CpuMeter(() => ({
+      gateway: [gateway.child.pid],
+      'bare proxy': [bare.child.pid],
+      simulator: [sim.child.pid],
+    }));
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     cleanup.add('close the database connection', () => pg.end());
@@ -95,9 +112,11 @@ async function main(): Promise<void> {
     const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, rssMb(gateway.child.pid))), 200);
     cleanup.add('stop the RSS sampler', () => clearInterval(rssTimer));
     const setAcks = async (statuses: string[]) => {
-      if ((await sim.control.post('/acks', { statuses })).status !== 200) throw new Error('could not set the simulator acks');
+      if ((await sim.control.post('/acks', { statuses })).status !== 200)
+        throw new Error('could not set the simulator acks');
     };
-    const lastId = async () => BigInt((await pg.query<{ id: string | null }>('SELECT max(id)::text AS id FROM messages')).rows[0]!.id ?? '0');
+    const lastId = async () =>
+      BigInt((await pg.query<{ id: string | null }>('SELECT max(id)::text AS id FROM messages')).rows[0]!.id ?? '0');
     const counts = async (after: bigint) =>
       (
         await pg.query<{ total: string; accepted: string; read: string }>(
@@ -107,13 +126,33 @@ async function main(): Promise<void> {
         )
       ).rows[0]!;
     const body = { instanceName: instance, number: '254712345678', text: 'benchmark' };
-    const gatewayTarget: Target = { name: 'gateway', baseUrl: gateway.url, method: 'POST', path: '/api/v1/whatsapp/send', headers: tenant.headers, body, expectStatus: 201 };
-    const bareTarget: Target = { ...gatewayTarget, name: 'bare proxy', baseUrl: bare.url, headers: {}, body: { ...body, instanceName: bareInstance.name } };
+    const gatewayTarget: Target = {
+      name: 'gateway',
+      baseUrl: gateway.url,
+      method: 'POST',
+      path: '/api/v1/whatsapp/send',
+      headers: tenant.headers,
+      body,
+      expectStatus: 201,
+    };
+    const bareTarget: Target = {
+      ...gatewayTarget,
+      name: 'bare proxy',
+      baseUrl: bare.url,
+      headers: {},
+      body: { ...body, instanceName: bareInstance.name },
+    };
 
     /** Sends at a steady rate, then waits until every send of the run reached `until`; CPU over the whole window. */
     const steady = async (label: string, until: 'read' | 'accepted') => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-      const client = axios.create({ baseURL: gateway.url, httpAgent: agent, headers: tenant.headers, validateStatus: () => true, timeout: 60000 });
+      const client = axios.create({
+        baseURL: gateway.url,
+        httpAgent: agent,
+        headers: tenant.headers,
+        validateStatus: () => true,
+        timeout: 60000,
+      });
       const from = await lastId();
       const total = rate * seconds;
       const before = meter.snapshot();
@@ -127,7 +166,11 @@ async function main(): Promise<void> {
       }
       const statuses = await Promise.all(answers);
       const failed = statuses.filter((s) => s !== 201).length;
-      await waitUntil(`${label}: every send to be ${until}`, 120000, async () => Number((await counts(from))[until]) >= total - failed);
+      await waitUntil(
+        `${label}: every send to be ${until}`,
+        120000,
+        async () => Number((await counts(from))[until]) >= total - failed,
+      );
       const after = meter.snapshot();
       agent.destroy();
       const cpu = cpuSeconds(before, after);
@@ -158,7 +201,11 @@ async function main(): Promise<void> {
     const idleBefore = meter.snapshot();
     await new Promise((r) => setTimeout(r, 10000));
     const idleCpu = cpuSeconds(idleBefore, meter.snapshot());
-    const idle = { gatewayMsPerS: (idleCpu.gateway ?? 0) * 100, postgresMsPerS: (idleCpu.postgres ?? 0) * 100, redisMsPerS: (idleCpu.redis ?? 0) * 100 };
+    const idle = {
+      gatewayMsPerS: (idleCpu.gateway ?? 0) * 100,
+      postgresMsPerS: (idleCpu.postgres ?? 0) * 100,
+      redisMsPerS: (idleCpu.redis ?? 0) * 100,
+    };
     log(`idle: ${JSON.stringify(idle)}`);
 
     const steadyStart = performance.now();
@@ -173,17 +220,29 @@ async function main(): Promise<void> {
     for (const target of [bareTarget, gatewayTarget, gatewayTarget, bareTarget]) {
       const run = await runMax(target, connections, loadSeconds, meter, 2);
       throughput[target.name] = (throughput[target.name] ?? 0) + run.rps / 2;
-      log(`closed loop ${target.name}: ${run.rps.toFixed(0)} req/s, p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms, failed ${run.failed}`);
+      log(
+        `closed loop ${target.name}: ${run.rps.toFixed(0)} req/s, p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms, failed ${run.failed}`,
+      );
     }
 
     await setAcks(ACKS);
     const from = await lastId();
     const before = meter.snapshot();
     const run = await runMax(gatewayTarget, connections, loadSeconds, meter, 2);
-    await waitUntil('every message of the end-to-end run to read `read`', 300000, async () => Number((await counts(from)).read) >= run.ok);
+    await waitUntil(
+      'every message of the end-to-end run to read `read`',
+      300000,
+      async () => Number((await counts(from)).read) >= run.ok,
+    );
     const after = meter.snapshot();
     const e2eSeconds = (after.at - before.at) / 1000;
-    const endToEnd = { sends: run.ok, failed: run.failed, seconds: e2eSeconds, sendsPerSecond: run.ok / e2eSeconds, cpu: cpuSeconds(before, after) };
+    const endToEnd = {
+      sends: run.ok,
+      failed: run.failed,
+      seconds: e2eSeconds,
+      sendsPerSecond: run.ok / e2eSeconds,
+      cpu: cpuSeconds(before, after),
+    };
     log(`end to end: ${JSON.stringify(endToEnd)}`);
 
     const results = {
@@ -201,7 +260,10 @@ async function main(): Promise<void> {
     if (profileDir) {
       await gateway.child.stop();
       const exitAt = performance.now();
-      const file = path.join(profileDir, readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!);
+      const file = path.join(
+        profileDir,
+        readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!,
+      );
       const windows = [
         { label: 'with status webhooks', from: steadyStart, to: steadyEnd },
         { label: 'without status webhooks', from: noAcksStart, to: noAcksEnd },
@@ -209,9 +271,11 @@ async function main(): Promise<void> {
       for (const w of windows) {
         const summary = summarizeProfile(file, ROOT, { fromEndMs: exitAt - w.from, toEndMs: exitAt - w.to });
         log(`\nGateway CPU profile of the steady run ${w.label} (${summary.busyMs.toFixed(0)} ms busy):`);
-        for (const e of summary.inclusive.slice(0, 25)) log(`  on stack ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
+        for (const e of summary.inclusive.slice(0, 25))
+          log(`  on stack ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
         for (const e of summary.self.slice(0, 12)) log(`  self     ${e.pct.toFixed(1).padStart(5)}%  ${e.component}`);
-        for (const f of summary.functions.slice(0, 15)) log(`  fn       ${f.pct.toFixed(1).padStart(5)}%  ${f.fn} (${f.component})`);
+        for (const f of summary.functions.slice(0, 15))
+          log(`  fn       ${f.pct.toFixed(1).padStart(5)}%  ${f.fn} (${f.component})`);
       }
     }
   } finally {

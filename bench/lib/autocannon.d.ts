@@ -49,7 +49,10 @@ declare module 'autocannon' {
 
   interface Instance extends EventEmitter, PromiseLike<Result> {
     stop(): void;
-    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
     on(event: 'reqError', listener: (err: Error) => void): this;
     on(event: 'done', listener: (result: Result) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
@@ -57,7 +60,7 @@ declare module 'autocannon' {
 
   function autocannon(opts: Options, cb?: (err: Error | null, result: Result) => void): Instance;
   namespace autocannon {
-    export { Histogram,Instance, Options, Result };
+    export { Histogram, Instance, Options, Result };
   }
   export = autocannon;
 }

@@ -54,7 +54,11 @@ export function component(url: string, functionName: string, root: string): stri
  * Self and on-stack time per component. `window` keeps only the samples taken between `fromEndMs` and `toEndMs`
  * before the profile's end (the process's exit), so start-up (ts-node compiling the sources) is left out.
  */
-export function summarizeProfile(file: string, root: string, window?: { fromEndMs: number; toEndMs: number }): ProfileSummary {
+export function summarizeProfile(
+  file: string,
+  root: string,
+  window?: { fromEndMs: number; toEndMs: number },
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();

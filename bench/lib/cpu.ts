@@ -86,7 +86,11 @@ export class CpuMeter {
    * `maxOtherPct` of one core, so a measurement does not start while, say, a test suite is compiling next to it.
    * Returns how long it waited and how busy the rest of the machine was in the last second looked at.
    */
-  async waitForQuiet(cores: number, maxOtherPct = 25, maxWaitMs = 60000): Promise<{ waitedMs: number; otherPct: number; quiet: boolean }> {
+  async waitForQuiet(
+    cores: number,
+    maxOtherPct = 25,
+    maxWaitMs = 60000,
+  ): Promise<{ waitedMs: number; otherPct: number; quiet: boolean }> {
     const t0 = performance.now();
     for (;;) {
       const a = this.snapshot();

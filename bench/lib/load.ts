@@ -91,10 +91,18 @@ class Recorder {
 
   latency(): LatencySummary {
     const sorted = this.samples.slice(0, this.n).sort();
-    const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+    const at = (q: number) =>
+      sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
     let sum = 0;
     for (const v of sorted) sum += v;
-    return { mean: sorted.length ? sum / sorted.length : NaN, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), max: at(1) };
+    return {
+      mean: sorted.length ? sum / sorted.length : NaN,
+      p50: at(0.5),
+      p90: at(0.9),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: at(1),
+    };
   }
 }
 
@@ -137,7 +145,13 @@ function stallMonitor(): () => { p99: number; max: number } {
 }
 
 /** Closed loop: `connections` connections each send the next request as soon as the previous answer arrives. */
-export async function runMax(t: Target, connections: number, durationS: number, meter: CpuMeter, cores: number): Promise<RunResult> {
+export async function runMax(
+  t: Target,
+  connections: number,
+  durationS: number,
+  meter: CpuMeter,
+  cores: number,
+): Promise<RunResult> {
   const recorder = new Recorder(t.expectStatus);
   const before = meter.snapshot();
   const stall = stallMonitor();
@@ -169,7 +183,14 @@ export async function runMax(t: Target, connections: number, durationS: number, 
  * connection each (`overallRate` = rate/streams), started 1000/streams ms apart: a short burst every few
  * milliseconds instead of one big one per second.
  */
-export async function runFixed(t: Target, rate: number, durationS: number, meter: CpuMeter, cores: number, streams = 25): Promise<RunResult> {
+export async function runFixed(
+  t: Target,
+  rate: number,
+  durationS: number,
+  meter: CpuMeter,
+  cores: number,
+  streams = 25,
+): Promise<RunResult> {
   const k = Math.max(1, Math.min(streams, rate));
   const recorder = new Recorder(t.expectStatus);
   const before = meter.snapshot();
@@ -180,13 +201,16 @@ export async function runFixed(t: Target, rate: number, durationS: number, meter
     const share = Math.floor(rate / k) + (i < rate % k ? 1 : 0);
     runs.push(
       new Promise((resolve, reject) => {
-        setTimeout(() => {
-          const t0 = performance.now();
-          runInstance(options(t, { connections: 1, overallRate: share, duration: durationS }), recorder).then(
-            (result) => resolve({ result, seconds: (performance.now() - t0) / 1000 }),
-            reject,
-          );
-        }, (i * 1000) / k);
+        setTimeout(
+          () => {
+            const t0 = performance.now();
+            runInstance(options(t, { connections: 1, overallRate: share, duration: durationS }), recorder).then(
+              (result) => resolve({ result, seconds: (performance.now() - t0) / 1000 }),
+              reject,
+            );
+          },
+          (i * 1000) / k,
+        );
       }),
     );
   }

@@ -21,7 +21,9 @@ export interface Machine {
 
 function run(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -55,7 +57,8 @@ export async function describeMachine(databaseUrl: string, redisUrl: string): Pr
     postgres,
     redis: redisVersion,
     commit: run('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown',
-    uncommitted: (run('git', ['status', '--porcelain', '--', 'src', 'prisma']) ?? '').split('\n').filter(Boolean).length,
+    uncommitted: (run('git', ['status', '--porcelain', '--', 'src', 'prisma']) ?? '').split('\n').filter(Boolean)
+      .length,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

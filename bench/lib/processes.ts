@@ -22,7 +22,12 @@ export interface Child {
  * the same JavaScript a build produces, without type-checking the whole program at every start (which takes a core
  * for the better part of a minute, and refuses to start on a type error anywhere in the program).
  */
-export function spawnTs(name: string, entry: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
+export function spawnTs(
+  name: string,
+  entry: string,
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+): Child {
   const child = spawn(
     process.execPath,
     // A built entry (dist/*.js, as `npm run start:prod` runs it) needs no compiler in the process.
@@ -67,12 +72,19 @@ export function spawnTs(name: string, entry: string, env: Record<string, string 
 }
 
 /** Polls `probe` until it returns something other than undefined/false; fails early when `child` exits. */
-export async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, child?: Child): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined | false>,
+  child?: Child,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child && (child.child.exitCode !== null || child.child.signalCode !== null)) {
-      throw new Error(`${child.name} exited (${child.child.exitCode ?? child.child.signalCode}) while waiting for ${what}:\n${child.output().slice(-4000)}`);
+      throw new Error(
+        `${child.name} exited (${child.child.exitCode ?? child.child.signalCode}) while waiting for ${what}:\n${child.output().slice(-4000)}`,
+      );
     }
     try {
       const value = await probe();
@@ -83,7 +95,9 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
     await new Promise((r) => setTimeout(r, 100));
   }
   const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}${child ? `\n${child.output().slice(-4000)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${suffix}${child ? `\n${child.output().slice(-4000)}` : ''}`,
+  );
 }
 
 /**

@@ -41,7 +41,12 @@ export interface BenchResults {
   command: string;
   options: Options;
   seed: { smallRows: number; largeRows: number; seconds: number };
-  reads: { runs: ReadRun[]; walks: { tenant: string; pages: number; limit: number; seconds: number; meanMs: number }[]; plans: { small: string; large: string }; deepLimit: number };
+  reads: {
+    runs: ReadRun[];
+    walks: { tenant: string; pages: number; limit: number; seconds: number; meanMs: number }[];
+    plans: { small: string; large: string };
+    deepLimit: number;
+  };
   sends: {
     warmup: RunResult[];
     max: RunResult[];
@@ -158,7 +163,10 @@ export function label(rows: number): string {
 export function printSummary(r: BenchResults, log: (s: string) => void): void {
   log('\nTargets');
   const w = Math.max(...r.targets.map((t) => t.what.length));
-  for (const t of r.targets) log(`  ${t.id.padEnd(3)} ${t.what.padEnd(w)}  goal ${t.goal.padEnd(8)} measured ${t.measured.padEnd(40)} ${t.met ? 'met' : 'NOT MET'}`);
+  for (const t of r.targets)
+    log(
+      `  ${t.id.padEnd(3)} ${t.what.padEnd(w)}  goal ${t.goal.padEnd(8)} measured ${t.measured.padEnd(40)} ${t.met ? 'met' : 'NOT MET'}`,
+    );
   log(`\ntotal time ${f(r.durationS, 0)} s`);
 }
 
@@ -181,7 +189,8 @@ function runTable(runs: RunResult[], withRate: boolean): string {
 
 /** The diagnostics condensed: CPU per send, what the database steps cost through Prisma and without it. */
 function limits(r: BenchResults, d: NonNullable<BenchResults['diagnostics']>): string[] {
-  const cpuPerRequest = (runs: RunResult[], group: string) => mean(runs.map((x) => ((x.cpu[group] ?? NaN) / 100) * 1000 / x.rps));
+  const cpuPerRequest = (runs: RunResult[], group: string) =>
+    mean(runs.map((x) => (((x.cpu[group] ?? NaN) / 100) * 1000) / x.rps));
   const gwCpu = cpuPerRequest(byServer(r.sends.max, 'gateway'), 'gateway');
   const bareCpu = cpuPerRequest(byServer(r.sends.max, 'bare proxy'), 'bare proxy');
   const steps = (via: string) => d.steps.filter((st) => st.via === via && st.step !== 'floor');
@@ -189,7 +198,9 @@ function limits(r: BenchResults, d: NonNullable<BenchResults['diagnostics']>): s
   const viaGateway = steps('gateway');
   const viaPg = steps('pg');
   const viaOrm = steps('prisma orm');
-  const prismaShare = (d.profile?.self ?? []).filter((c) => /prisma|^wasm/.test(c.component)).reduce((a, c) => a + c.pct, 0);
+  const prismaShare = (d.profile?.self ?? [])
+    .filter((c) => /prisma|^wasm/.test(c.component))
+    .reduce((a, c) => a + c.pct, 0);
   const send = d.trace.find((t) => t.name === 'POST /send');
   const lines = [
     '## What limits the gateway (from the diagnostics)',
@@ -228,7 +239,9 @@ function compactRun(x: RunResult): Record<string, unknown> {
     rps: round(x.rps, 1),
     latency: Object.fromEntries(Object.entries(x.latency).map(([k, v]) => [k, round(v, 3)])),
     cpu: Object.fromEntries(Object.entries(x.cpu).map(([k, v]) => [k, round(v, 0)])),
-    ...(x.generatorStallMs ? { generatorStallMs: { p99: round(x.generatorStallMs.p99, 1), max: round(x.generatorStallMs.max, 1) } } : {}),
+    ...(x.generatorStallMs
+      ? { generatorStallMs: { p99: round(x.generatorStallMs.p99, 1), max: round(x.generatorStallMs.max, 1) } }
+      : {}),
     ...(x.attempts && x.attempts > 1 ? { attempts: x.attempts } : {}),
   };
 }
@@ -242,18 +255,27 @@ function rawJson(r: BenchResults): string {
     ['options', JSON.stringify(r.options)],
     ['seed', JSON.stringify(r.seed)],
     ['targets', `[\n${r.targets.map((t) => `    ${JSON.stringify(t)}`).join(',\n')}\n  ]`],
-    ['reads', runs(r.reads.runs.flatMap((x) => [x.fixed, x.max].map((y) => ({ ...y, target: `${x.endpoint} [${x.tenant}]` }))))],
+    [
+      'reads',
+      runs(r.reads.runs.flatMap((x) => [x.fixed, x.max].map((y) => ({ ...y, target: `${x.endpoint} [${x.tenant}]` })))),
+    ],
     ['pageWalks', JSON.stringify(r.reads.walks)],
     ['sendWarmup', runs(r.sends.warmup)],
     ['sendFullLoad', runs(r.sends.max)],
     ['sendFixedRate', runs(r.sends.fixed)],
     ...(r.sends.belowCapacity ? ([['sendBelowCapacity', runs(r.sends.belowCapacity.runs)]] as [string, string][]) : []),
     ['concurrency1', runs(r.sends.ladder)],
-    ['sendLog', JSON.stringify({ answered: r.sends.answered, inFlightAtStops: r.sends.inFlightAtStops, ...r.sends.logged })],
+    [
+      'sendLog',
+      JSON.stringify({ answered: r.sends.answered, inFlightAtStops: r.sends.inFlightAtStops, ...r.sends.logged }),
+    ],
     ...(r.diagnostics
       ? ([
           ['profiledFullLoad', JSON.stringify(compactRun(r.diagnostics.profiledRun))],
-          ['databaseSteps', `[\n${r.diagnostics.steps.map((st) => `    ${JSON.stringify({ ...st, meanMs: round(st.meanMs, 3), cpuMs: round(st.cpuMs, 3) })}`).join(',\n')}\n  ]`],
+          [
+            'databaseSteps',
+            `[\n${r.diagnostics.steps.map((st) => `    ${JSON.stringify({ ...st, meanMs: round(st.meanMs, 3), cpuMs: round(st.cpuMs, 3) })}`).join(',\n')}\n  ]`,
+          ],
         ] as [string, string][])
       : []),
     ['durationS', String(round(r.durationS, 0))],
@@ -335,7 +357,10 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     '| request | req/s | p50 ms | p90 ms | p99 ms |',
     '|---|---:|---:|---:|---:|',
-    ...r.sends.ladder.map((x) => `| ${x.target} | ${int(x.rps)} | ${f(x.latency.p50, 2)} | ${f(x.latency.p90, 2)} | ${f(x.latency.p99, 2)} |`),
+    ...r.sends.ladder.map(
+      (x) =>
+        `| ${x.target} | ${int(x.rps)} | ${f(x.latency.p50, 2)} | ${f(x.latency.p90, 2)} | ${f(x.latency.p99, 2)} |`,
+    ),
     '',
     `Every send the gateway answered with 201 is in the message log: the load generator counted ${int(r.sends.answered)} answers with 201, and the log holds ${int(r.sends.logged.accepted)} messages with the upstream's message id (${int(r.sends.logged.rows)} rows in all for the sending client); the ${int(r.sends.logged.accepted - r.sends.answered)} more are requests still in flight when a run stopped (at most ${int(r.sends.inFlightAtStops)}), served but not counted.`,
     '',
@@ -351,7 +376,8 @@ export function renderMarkdown(r: BenchResults): string {
     ),
     '',
     ...r.reads.walks.map(
-      (w) => `- ${w.tenant}: walking ${w.pages} pages of ${w.limit} through the API, one request after the other, took ${f(w.seconds, 1)} s (${f(w.meanMs, 2)} ms per page).`,
+      (w) =>
+        `- ${w.tenant}: walking ${w.pages} pages of ${w.limit} through the API, one request after the other, took ${f(w.seconds, 1)} s (${f(w.meanMs, 2)} ms per page).`,
     ),
     `- The *(extra)* row is page 1,000 at the default limit of 50 for the ${large} tenant (49,950 rows deep), reached with a cursor computed in SQL.`,
     '',
@@ -380,11 +406,17 @@ export function renderMarkdown(r: BenchResults): string {
         '',
         '| Postgres statement (first 140 characters) | per request | mean ms |',
         '|---|---:|---:|',
-        ...t.postgres.calls.filter((c) => c.perRequest >= 0.05).map((c) => `| \`${c.what.slice(0, 140).replace(/\|/g, '\\|')}\` | ${f(c.perRequest, 2)} | ${f(c.meanMs, 3)} |`),
+        ...t.postgres.calls
+          .filter((c) => c.perRequest >= 0.05)
+          .map(
+            (c) => `| \`${c.what.slice(0, 140).replace(/\|/g, '\\|')}\` | ${f(c.perRequest, 2)} | ${f(c.meanMs, 3)} |`,
+          ),
         '',
         '| Redis command (key kind) | per request | mean ms |',
         '|---|---:|---:|',
-        ...t.redis.calls.filter((c) => c.perRequest >= 0.05).map((c) => `| \`${c.what}\` | ${f(c.perRequest, 2)} | ${f(c.meanMs, 3)} |`),
+        ...t.redis.calls
+          .filter((c) => c.perRequest >= 0.05)
+          .map((c) => `| \`${c.what}\` | ${f(c.perRequest, 2)} | ${f(c.meanMs, 3)} |`),
         '',
       );
     }
@@ -392,7 +424,7 @@ export function renderMarkdown(r: BenchResults): string {
       p(
         '### The database steps of a send, timed from outside',
         '',
-        'Each step run 300 times in a row (after 50 untimed) from the benchmark process against the same database, as the gateway does it (its repository method), as the equivalent Prisma ORM call, and as plain node-postgres doing the same work. *CPU* is the client process\'s CPU per call, i.e. what the step costs the gateway\'s event loop; *latency* adds the round trips and Postgres\' own time (including the WAL flush of each commit).',
+        "Each step run 300 times in a row (after 50 untimed) from the benchmark process against the same database, as the gateway does it (its repository method), as the equivalent Prisma ORM call, and as plain node-postgres doing the same work. *CPU* is the client process's CPU per call, i.e. what the step costs the gateway's event loop; *latency* adds the round trips and Postgres' own time (including the WAL flush of each commit).",
         '',
         '| step | round trips | latency ms | client CPU ms |',
         '|---|---:|---:|---:|',
@@ -409,7 +441,12 @@ export function renderMarkdown(r: BenchResults): string {
         '',
         '| component | self % | on stack % |',
         '|---|---:|---:|',
-        ...pr.self.slice(0, 18).map((c) => `| ${c.component} | ${f(c.pct, 1)} | ${f(pr.inclusive.find((i) => i.component === c.component)?.pct ?? NaN, 1)} |`),
+        ...pr.self
+          .slice(0, 18)
+          .map(
+            (c) =>
+              `| ${c.component} | ${f(c.pct, 1)} | ${f(pr.inclusive.find((i) => i.component === c.component)?.pct ?? NaN, 1)} |`,
+          ),
         '',
         'Hottest functions (self time):',
         '',
@@ -428,9 +465,13 @@ export function renderMarkdown(r: BenchResults): string {
   const bareCpu = (g: string) => f(mean(bareFull.map((x) => x.cpu[g] ?? NaN)), 0);
   const saturated = s.gwRate < o.rate * 0.97;
   const readGw = mean(r.reads.runs.filter((x) => !x.extra).map((x) => x.fixed.cpu.gateway ?? NaN));
-  const retried = [...r.reads.runs.flatMap((x) => [x.fixed, x.max]), ...r.sends.max, ...r.sends.fixed, ...(r.sends.belowCapacity?.runs ?? []), ...r.sends.ladder].filter(
-    (x) => (x.attempts ?? 1) > 1,
-  ).length;
+  const retried = [
+    ...r.reads.runs.flatMap((x) => [x.fixed, x.max]),
+    ...r.sends.max,
+    ...r.sends.fixed,
+    ...(r.sends.belowCapacity?.runs ?? []),
+    ...r.sends.ladder,
+  ].filter((x) => (x.attempts ?? 1) > 1).length;
   p(
     '## How to read these numbers, and what limits them',
     '',

@@ -17,7 +17,12 @@ export interface SeedTenant {
  * audio. Finally VACUUM ANALYZE (the state autovacuum reaches on its own some minutes after such a load) and a
  * CHECKPOINT, so neither lands in the middle of a measurement.
  */
-export async function seedMessages(databaseUrl: string, small: SeedTenant, large: SeedTenant, log: (s: string) => void): Promise<{ seconds: number }> {
+export async function seedMessages(
+  databaseUrl: string,
+  small: SeedTenant,
+  large: SeedTenant,
+  log: (s: string) => void,
+): Promise<{ seconds: number }> {
   if (large.rows % small.rows !== 0) throw new Error('large.rows must be a multiple of small.rows');
   const every = large.rows / small.rows + 1;
   const total = small.rows + large.rows;
@@ -26,7 +31,7 @@ export async function seedMessages(databaseUrl: string, small: SeedTenant, large
   const started = performance.now();
   try {
     await db.query('SET synchronous_commit = off');
-    await db.query('SET maintenance_work_mem = \'256MB\'');
+    await db.query("SET maintenance_work_mem = '256MB'");
     log(`  inserting ${total.toLocaleString('en-US')} message rows…`);
     await db.query(
       `
@@ -102,15 +107,20 @@ export async function seedMessages(databaseUrl: string, small: SeedTenant, large
 }
 
 /** The `next_cursor` after `pages` pages of `limit` rows, computed in SQL (base64url of `m:<id of the last row>`). */
-export async function cursorAfterPages(databaseUrl: string, clientId: number, pages: number, limit: number): Promise<string> {
+export async function cursorAfterPages(
+  databaseUrl: string,
+  clientId: number,
+  pages: number,
+  limit: number,
+): Promise<string> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     // Aliased: ORDER BY id would otherwise sort by the text output column.
-    const res = await db.query<{ last_id: string }>('SELECT id::text AS last_id FROM messages WHERE client_id = $1 ORDER BY messages.id DESC OFFSET $2 LIMIT 1', [
-      clientId,
-      pages * limit - 1,
-    ]);
+    const res = await db.query<{ last_id: string }>(
+      'SELECT id::text AS last_id FROM messages WHERE client_id = $1 ORDER BY messages.id DESC OFFSET $2 LIMIT 1',
+      [clientId, pages * limit - 1],
+    );
     if (!res.rows[0]) throw new Error(`client ${clientId} has fewer than ${pages * limit} messages`);
     return Buffer.from(`m:${res.rows[0].last_id}`).toString('base64url');
   } finally {
@@ -119,7 +129,12 @@ export async function cursorAfterPages(databaseUrl: string, clientId: number, pa
 }
 
 /** EXPLAIN (ANALYZE) of the messages side of the log's page query, to show which index a plan uses. */
-export async function explainPage(databaseUrl: string, clientId: number, limit: number, beforeId?: string): Promise<string> {
+export async function explainPage(
+  databaseUrl: string,
+  clientId: number,
+  limit: number,
+  beforeId?: string,
+): Promise<string> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {

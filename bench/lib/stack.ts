@@ -29,11 +29,22 @@ export async function startSimulator(cleanup: Cleanup, opts: { statusWebhooks?: 
   });
   cleanup.add('stop the simulator', () => child.stop());
   const url = `http://127.0.0.1:${port}`;
-  const control = axios.create({ baseURL: `${url}/__sim`, headers: { apikey: TEST_GLOBAL_KEY }, validateStatus: () => true, timeout: 10000 });
-  await waitUntil('the simulator to listen', 60000, async () => (await control.get('/instances')).status === 200, child);
+  const control = axios.create({
+    baseURL: `${url}/__sim`,
+    headers: { apikey: TEST_GLOBAL_KEY },
+    validateStatus: () => true,
+    timeout: 10000,
+  });
+  await waitUntil(
+    'the simulator to listen',
+    60000,
+    async () => (await control.get('/instances')).status === 200,
+    child,
+  );
   if (opts.statusWebhooks) return { child, url, control };
   const acks = await control.post('/acks', { statuses: [] });
-  if (acks.status !== 200) throw new Error(`could not switch status webhooks off: ${acks.status} ${JSON.stringify(acks.data)}`);
+  if (acks.status !== 200)
+    throw new Error(`could not switch status webhooks off: ${acks.status} ${JSON.stringify(acks.data)}`);
   return { child, url, control };
 }
 
@@ -93,7 +104,12 @@ export async function startGateway(
   });
   const child = spawnTs(opts.name ?? 'gateway', opts.built ? 'dist/main.js' : 'src/main.ts', env, opts.nodeArgs);
   cleanup.add(`stop the ${child.name}`, () => child.stop());
-  await waitUntil(`the ${child.name} to be ready`, 120000, async () => (await probe.get(`${url}/health/ready`)).status === 200, child);
+  await waitUntil(
+    `the ${child.name} to be ready`,
+    120000,
+    async () => (await probe.get(`${url}/health/ready`)).status === 200,
+    child,
+  );
   return { child, url };
 }
 
@@ -105,10 +121,19 @@ export async function startBareProxy(
   entry = 'bench/bare-proxy.ts',
 ): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const child = spawnTs('bare proxy', entry, { PORT: String(port), BARE_UPSTREAM_URL: simUrl, BARE_TOKENS: JSON.stringify(tokens) });
+  const child = spawnTs('bare proxy', entry, {
+    PORT: String(port),
+    BARE_UPSTREAM_URL: simUrl,
+    BARE_TOKENS: JSON.stringify(tokens),
+  });
   cleanup.add('stop the bare proxy', () => child.stop());
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil('the bare proxy to listen', 60000, async () => (await probe.get(`${url}/health`)).status === 200, child);
+  await waitUntil(
+    'the bare proxy to listen',
+    60000,
+    async () => (await probe.get(`${url}/health`)).status === 200,
+    child,
+  );
   return { child, url };
 }
 
@@ -124,7 +149,12 @@ export interface Tenant {
  * connected. The admin API caps `rate_limit` and `daily_cap` at 100 000, so the higher values that keep limits out of
  * the way at full load are then written to this benchmark database directly.
  */
-export async function createTenant(gatewayUrl: string, sim: Simulator, databaseUrl: string, instances: number): Promise<Tenant> {
+export async function createTenant(
+  gatewayUrl: string,
+  sim: Simulator,
+  databaseUrl: string,
+  instances: number,
+): Promise<Tenant> {
   const http = httpClient(gatewayUrl);
   const admin = await adminToken(http);
   const client = await createClient(http, admin, {
@@ -153,7 +183,10 @@ export async function createTenant(gatewayUrl: string, sim: Simulator, databaseU
     const db2 = new Client({ connectionString: databaseUrl });
     await db2.connect();
     try {
-      const res = await db2.query<{ n: string }>("SELECT count(*)::text AS n FROM instances WHERE client_id = $1 AND status = 'open'", [client.id]);
+      const res = await db2.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM instances WHERE client_id = $1 AND status = 'open'",
+        [client.id],
+      );
       return Number(res.rows[0]!.n) === instances;
     } finally {
       await db2.end();

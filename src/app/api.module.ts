@@ -8,5 +8,15 @@ import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
-@Module({ imports: [AuthModule, AdminModule, InstancesApiModule, MessagesApiModule, BulkApiModule, WebhooksApiModule, PassthroughModule] })
+@Module({
+  imports: [
+    AuthModule,
+    AdminModule,
+    InstancesApiModule,
+    MessagesApiModule,
+    BulkApiModule,
+    WebhooksApiModule,
+    PassthroughModule,
+  ],
+})
 export class ApiModule {}

@@ -19,7 +19,8 @@ import { QueueModule } from '@/queue/queue.module';
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => loggerParams(config.get('LOG_LEVEL'), wantsPrettyLogs(process.stdout.isTTY === true)),
+      useFactory: (config: AppConfig) =>
+        loggerParams(config.get('LOG_LEVEL'), wantsPrettyLogs(process.stdout.isTTY === true)),
     }),
     PrismaModule,
     RedisModule,

@@ -20,7 +20,8 @@ function mediaBodyLimit(env: EnvSchema): number {
 }
 
 /** Routes whose bodies carry media: they alone take MAX_MEDIA_BYTES worth of JSON. */
-const MEDIA_ROUTES = /^\/(api\/v1\/whatsapp\/send-media|message\/(sendMedia|sendWhatsAppAudio|sendSticker|sendPtv|sendStatus)\/)/;
+const MEDIA_ROUTES =
+  /^\/(api\/v1\/whatsapp\/send-media|message\/(sendMedia|sendWhatsAppAudio|sendSticker|sendPtv|sendStatus)\/)/;
 /** A bulk of 10,000 recipients with their variables. */
 const BULK_ROUTES = /^\/api\/v1\/whatsapp\/send-bulk$/;
 /** The upstream's webhooks: an inbound message can carry a long text, quoted messages and a thumbnail. */
@@ -69,7 +70,10 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
     genReqId: requestId,
     // Errors Fastify's router raises before any route runs, in the one error shape (its own would echo the raw path).
     frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => {
-      const message = error.code === 'FST_ERR_BAD_URL' ? 'path: is not a valid URL path (a malformed percent-escape)' : 'request: could not be routed';
+      const message =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'path: is not a valid URL path (a malformed percent-escape)'
+          : 'request: could not be routed';
       void reply.code(400).send(errorBody(400, message));
     },
   });
@@ -78,7 +82,10 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   });
   // The body parsers are the gateway's own (see registerBodyParsers), registered before Nest would add its defaults.
   registerBodyParsers(adapter);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -96,7 +103,8 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   // Before any route's validation: input no validator should see (a body nested thousands of levels deep overflows
   // class-validator's stack) or no column can store (NUL, lone surrogates) is a 400 naming the field.
   fastify.addHook('preValidation', async (request, reply) => {
-    const problem = unsafeInput(request.body, 'body') ?? unsafeInput(request.query, 'query') ?? unsafeInput(request.params, 'path');
+    const problem =
+      unsafeInput(request.body, 'body') ?? unsafeInput(request.query, 'query') ?? unsafeInput(request.params, 'path');
     if (problem) return reply.code(400).send(errorBody(400, problem));
   });
   // A response finishing after shutdown began closes its connection; a kept-alive one would hold the server open
@@ -131,9 +139,18 @@ function setupOpenApi(app: NestFastifyApplication): void {
         '`{"statusCode":400,"error":"Bad Request","message":"number: not a valid phone number"}`.',
     )
     .setVersion('1.0')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'apikey', description: 'Client, instance or master API key' }, 'apikey')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Reseller JWT from POST /api/v1/auth/token' }, 'reseller-jwt')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin JWT from POST /api/login' }, 'admin-jwt')
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'apikey', description: 'Client, instance or master API key' },
+      'apikey',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Reseller JWT from POST /api/v1/auth/token' },
+      'reseller-jwt',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin JWT from POST /api/login' },
+      'admin-jwt',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

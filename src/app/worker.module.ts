@@ -10,6 +10,13 @@ import { WorkerDrainService } from './worker-drain.service';
 /** Every BullMQ processor: importing this is what makes a process a worker. */
 @Module({
   imports: [DomainModule],
-  providers: [BulkProcessor, MaintenanceProcessor, InstanceTokensProcessor, UpstreamEventsProcessor, WebhookDeliveryProcessor, WorkerDrainService],
+  providers: [
+    BulkProcessor,
+    MaintenanceProcessor,
+    InstanceTokensProcessor,
+    UpstreamEventsProcessor,
+    WebhookDeliveryProcessor,
+    WorkerDrainService,
+  ],
 })
 export class WorkerModule {}

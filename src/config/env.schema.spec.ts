@@ -7,7 +7,15 @@ import { loadOrCreateSecretsFile } from './secrets';
 
 describe(validateEnv.name, () => {
   it('applies the documented defaults', () => {
-    const env = validateEnv(rawTestEnv({ PORT: undefined, APP_ROLE: undefined, DEFAULT_COUNTRY: undefined, LOG_LEVEL: '', REDIS_URL: undefined }));
+    const env = validateEnv(
+      rawTestEnv({
+        PORT: undefined,
+        APP_ROLE: undefined,
+        DEFAULT_COUNTRY: undefined,
+        LOG_LEVEL: '',
+        REDIS_URL: undefined,
+      }),
+    );
     expect(env.PORT).toBe(3000);
     expect(env.APP_ROLE).toBe('all');
     expect(env.DEFAULT_COUNTRY).toBe('KE');
@@ -26,7 +34,14 @@ describe(validateEnv.name, () => {
     let error: unknown;
     try {
       validateEnv(
-        rawTestEnv({ DATABASE_URL: undefined, ENCRYPTION_KEY: 'abc', APP_ROLE: 'both', PORT: 'eighty', DEFAULT_COUNTRY: 'XX', JWT_SECRET: 'short' }),
+        rawTestEnv({
+          DATABASE_URL: undefined,
+          ENCRYPTION_KEY: 'abc',
+          APP_ROLE: 'both',
+          PORT: 'eighty',
+          DEFAULT_COUNTRY: 'XX',
+          JWT_SECRET: 'short',
+        }),
       );
     } catch (err) {
       error = err;
@@ -44,7 +59,9 @@ describe(validateEnv.name, () => {
 
   it('treats MASTER_API_KEY as optional but checks it when set', () => {
     expect(validateEnv(rawTestEnv({ MASTER_API_KEY: undefined })).MASTER_API_KEY).toBeUndefined();
-    expect(() => validateEnv(rawTestEnv({ MASTER_API_KEY: 'too-short' }))).toThrow(/MASTER_API_KEY: must be at least 32 characters/);
+    expect(() => validateEnv(rawTestEnv({ MASTER_API_KEY: 'too-short' }))).toThrow(
+      /MASTER_API_KEY: must be at least 32 characters/,
+    );
   });
 
   it('refuses published, placeholder and patterned secrets, naming each variable', () => {
@@ -63,7 +80,13 @@ describe(validateEnv.name, () => {
       error = err;
     }
     const problems = (error as ConfigError).problems;
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['JWT_SECRET', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'EVOLUTION_API_KEY', 'MASTER_API_KEY']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'JWT_SECRET',
+      'ENCRYPTION_KEY',
+      'ADMIN_PASSWORD',
+      'EVOLUTION_API_KEY',
+      'MASTER_API_KEY',
+    ]);
     expect(problems[0]).toMatch(/^JWT_SECRET: is a published example value; set a random value/);
     expect(problems[1]).toMatch(/^ENCRYPTION_KEY: repeats one short pattern/);
   });
@@ -73,7 +96,12 @@ describe(validateEnv.name, () => {
     try {
       const file = path.join(dir, 'gateway.env');
       const { values } = loadOrCreateSecretsFile(file);
-      const unset = { JWT_SECRET: undefined, ENCRYPTION_KEY: undefined, ADMIN_PASSWORD: undefined, EVOLUTION_API_KEY: undefined };
+      const unset = {
+        JWT_SECRET: undefined,
+        ENCRYPTION_KEY: undefined,
+        ADMIN_PASSWORD: undefined,
+        EVOLUTION_API_KEY: undefined,
+      };
       const env = validateEnv(rawTestEnv({ ...unset, SECRETS_FILE: file }));
       expect([env.JWT_SECRET, env.ENCRYPTION_KEY, env.ADMIN_PASSWORD, env.EVOLUTION_API_KEY]).toEqual([
         values.JWT_SECRET,
@@ -81,7 +109,9 @@ describe(validateEnv.name, () => {
         values.ADMIN_PASSWORD,
         values.EVOLUTION_API_KEY,
       ]);
-      expect(() => validateEnv(rawTestEnv({ ...unset, SECRETS_FILE: path.join(dir, 'missing.env') }))).toThrow(/SECRETS_FILE: cannot read .*missing\.env \(ENOENT\)/);
+      expect(() => validateEnv(rawTestEnv({ ...unset, SECRETS_FILE: path.join(dir, 'missing.env') }))).toThrow(
+        /SECRETS_FILE: cannot read .*missing\.env \(ENOENT\)/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

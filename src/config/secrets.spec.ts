@@ -30,7 +30,12 @@ describe(loadOrCreateSecretsFile.name, () => {
     const file = path.join(dir, 'nested', 'gateway.env');
     const first = loadOrCreateSecretsFile(file);
     expect(first.created).toBe(true);
-    expect(Object.keys(first.values).sort()).toEqual(['ADMIN_PASSWORD', 'ENCRYPTION_KEY', 'EVOLUTION_API_KEY', 'JWT_SECRET']);
+    expect(Object.keys(first.values).sort()).toEqual([
+      'ADMIN_PASSWORD',
+      'ENCRYPTION_KEY',
+      'EVOLUTION_API_KEY',
+      'JWT_SECRET',
+    ]);
     expect(first.values.ENCRYPTION_KEY).toMatch(/^[0-9a-f]{64}$/);
     for (const value of Object.values(first.values)) expect(weakSecretReason(value)).toBeNull();
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -43,7 +48,11 @@ describe(loadOrCreateSecretsFile.name, () => {
   it('fills only the unset variables from SECRETS_FILE: the environment wins', () => {
     const file = path.join(dir, 'gateway.env');
     const { values } = loadOrCreateSecretsFile(file);
-    const env = withSecretsFile({ SECRETS_FILE: file, JWT_SECRET: 'set-by-the-operator-0123456789-abcdef', ADMIN_PASSWORD: '' });
+    const env = withSecretsFile({
+      SECRETS_FILE: file,
+      JWT_SECRET: 'set-by-the-operator-0123456789-abcdef',
+      ADMIN_PASSWORD: '',
+    });
     expect(env).toMatchObject({
       JWT_SECRET: 'set-by-the-operator-0123456789-abcdef',
       ADMIN_PASSWORD: values.ADMIN_PASSWORD,

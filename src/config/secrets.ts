@@ -3,7 +3,13 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, wri
 import path from 'node:path';
 
 /** The variables that must be secret; the process refuses published or guessable values for each. */
-export const SECRET_VARIABLES = ['JWT_SECRET', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'EVOLUTION_API_KEY', 'MASTER_API_KEY'] as const;
+export const SECRET_VARIABLES = [
+  'JWT_SECRET',
+  'ENCRYPTION_KEY',
+  'ADMIN_PASSWORD',
+  'EVOLUTION_API_KEY',
+  'MASTER_API_KEY',
+] as const;
 
 /** The secrets a first start generates (MASTER_API_KEY stays opt-in). */
 export const GENERATED_VARIABLES = ['JWT_SECRET', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'EVOLUTION_API_KEY'] as const;
@@ -78,7 +84,10 @@ export function loadOrCreateSecretsFile(file: string): { values: Record<string, 
   const fd = openSync(aside, 'wx', 0o600);
   try {
     const body = Object.entries(values).map(([name, value]) => `${name}=${value}`);
-    writeSync(fd, `# Generated on first start. Keep ENCRYPTION_KEY: without it stored upstream tokens cannot be read.\n${body.join('\n')}\n`);
+    writeSync(
+      fd,
+      `# Generated on first start. Keep ENCRYPTION_KEY: without it stored upstream tokens cannot be read.\n${body.join('\n')}\n`,
+    );
   } finally {
     closeSync(fd);
   }

@@ -33,7 +33,8 @@ const UNREACHABLE_CODES = new Set([
   'P2024', // Prisma: timed out fetching a connection from the pool
 ]);
 
-const UNREACHABLE_TEXT = /timeout exceeded when trying to connect|Connection terminated|Can't reach database server|DatabaseNotReachable/i;
+const UNREACHABLE_TEXT =
+  /timeout exceeded when trying to connect|Connection terminated|Can't reach database server|DatabaseNotReachable/i;
 
 /**
  * Postgres is down or unreachable: the answer is a 503 with Retry-After and a plain message; the error itself (with
@@ -44,7 +45,8 @@ export function fromDatabaseOutage(err: unknown): ServiceUnavailableError | unde
   for (let cause: unknown = err, depth = 0; cause && depth < 5; depth++) {
     const e = cause as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; errno?: unknown };
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return outage();
-    if (typeof e.kind === 'string' && /DatabaseNotReachable|ConnectionClosed|SocketTimeout/.test(e.kind)) return outage();
+    if (typeof e.kind === 'string' && /DatabaseNotReachable|ConnectionClosed|SocketTimeout/.test(e.kind))
+      return outage();
     if (typeof e.message === 'string' && UNREACHABLE_TEXT.test(e.message)) return outage();
     cause = e.cause;
   }
@@ -52,5 +54,9 @@ export function fromDatabaseOutage(err: unknown): ServiceUnavailableError | unde
 }
 
 function outage(): ServiceUnavailableError {
-  return new ServiceUnavailableError('The database is unavailable; try again in a few seconds', 'DATABASE_UNAVAILABLE', 5);
+  return new ServiceUnavailableError(
+    'The database is unavailable; try again in a few seconds',
+    'DATABASE_UNAVAILABLE',
+    5,
+  );
 }

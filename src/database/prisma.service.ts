@@ -35,7 +35,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   constructor(config: AppConfig) {
     const pool = new Pool({ connectionString: config.get('DATABASE_URL'), connectionTimeoutMillis: 5000, max: 10 });
     // An idle connection that Postgres closes (a restart, a failover) must not take the process down with it.
-    pool.on('error', (err) => new Logger(PrismaService.name).warn({ err: err.message }, 'An idle database connection was closed'));
+    pool.on('error', (err) =>
+      new Logger(PrismaService.name).warn({ err: err.message }, 'An idle database connection was closed'),
+    );
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: false }) });
     this.pool = pool;
     pool.on('acquire', (client) => this.busy.add(client));
@@ -82,7 +84,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     if (inTime) return;
     this.logger.warn({ connections: this.busy.size }, 'Database connections still busy at shutdown; closing them');
     // Ending a client politely waits for its statement; destroying its socket fails the statement, which releases it.
-    for (const client of this.busy) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    for (const client of this.busy)
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     await ended;
   }
 }

@@ -5,6 +5,7 @@
  */
 export function fromRow<T>(row: Record<string, unknown>): T {
   const model: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) model[column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  for (const [column, value] of Object.entries(row))
+    model[column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   return model as T;
 }

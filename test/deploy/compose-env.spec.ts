@@ -24,7 +24,11 @@ function compose(): { services: Record<string, ComposeService> } {
 
 function envExample(): Record<string, string> {
   const lines = readFileSync(path.join(ROOT, '.env.example'), 'utf8').split('\n');
-  return Object.fromEntries(lines.filter((line) => /^[A-Z0-9_]+=/.test(line)).map((line) => [line.split('=')[0]!, line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    lines
+      .filter((line) => /^[A-Z0-9_]+=/.test(line))
+      .map((line) => [line.split('=')[0]!, line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 function envExampleNames(): string[] {
@@ -56,20 +60,27 @@ describe('deployment files', () => {
     const { services } = compose();
     expect(services.postgres!.image).toMatch(/^postgres:16/);
     expect(services.redis!.image).toMatch(/^redis:7/);
-    expect(services.redis!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    expect(services.redis!.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    );
     expect(services.evolution!.image).toMatch(/evolution-api:v2\.3\.\d+$/);
     expect(services.evolution!.environment).toMatchObject({ TELEMETRY_ENABLED: 'false', CORS_ORIGIN: '*' });
   });
 
   it('shares the upstream global key between the gateway and Evolution API', () => {
     const { services } = compose();
-    expect(services.evolution!.environment!.AUTHENTICATION_API_KEY).toBe(services.gateway!.environment!.EVOLUTION_API_KEY);
+    expect(services.evolution!.environment!.AUTHENTICATION_API_KEY).toBe(
+      services.gateway!.environment!.EVOLUTION_API_KEY,
+    );
   });
 
   it('waits for healthy dependencies and gives every stateful service a healthcheck', () => {
     const { services } = compose();
     for (const name of ['gateway', 'worker', 'postgres', 'redis']) expect(services[name]!.healthcheck).toBeDefined();
-    expect(services.gateway!.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(services.gateway!.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
   });
 
   it('publishes no secret: compose and .env.example leave every one empty, and the first start generates them', () => {
@@ -83,7 +94,9 @@ describe('deployment files', () => {
     expect(first.command).toEqual(['first-start']);
     expect(first.environment!.SECRETS_FILE).toBe(services.gateway!.environment!.SECRETS_FILE);
     for (const name of ['gateway', 'worker', 'evolution']) {
-      expect(services[name]!.depends_on).toMatchObject({ 'first-start': { condition: 'service_completed_successfully' } });
+      expect(services[name]!.depends_on).toMatchObject({
+        'first-start': { condition: 'service_completed_successfully' },
+      });
     }
     expect(services.gateway!.volumes).toContain('secrets:/secrets:ro');
     expect(services.worker!.volumes).toContain('secrets:/secrets:ro');

@@ -9,11 +9,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs src/first-start.ts as its own process, as the image's `first-start` command runs the build. */
 async function firstStart(env: Record<string, string>): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/first-start.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env },
-    timeout: 60_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/first-start.ts'],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env },
+      timeout: 60_000,
+    },
+  );
   return stdout;
 }
 
@@ -23,11 +27,17 @@ describe('first start (compose secrets)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('generates the secrets once even when started three times at once, and hands Evolution API the same key', async () => {
-    const env = { SECRETS_FILE: path.join(dir, 'secrets', 'gateway.env'), EVOLUTION_KEY_FILE: path.join(dir, 'api-key') };
+    const env = {
+      SECRETS_FILE: path.join(dir, 'secrets', 'gateway.env'),
+      EVOLUTION_KEY_FILE: path.join(dir, 'api-key'),
+    };
     const outputs = await Promise.all([firstStart(env), firstStart(env), firstStart(env)]);
 
-    expect(outputs.filter((o) => o.includes('generated JWT_SECRET, ENCRYPTION_KEY, ADMIN_PASSWORD and EVOLUTION_API_KEY'))).toHaveLength(1);
-    for (const output of outputs) expect(output).toContain(`the password of "admin" is ADMIN_PASSWORD in ${env.SECRETS_FILE}`);
+    expect(
+      outputs.filter((o) => o.includes('generated JWT_SECRET, ENCRYPTION_KEY, ADMIN_PASSWORD and EVOLUTION_API_KEY')),
+    ).toHaveLength(1);
+    for (const output of outputs)
+      expect(output).toContain(`the password of "admin" is ADMIN_PASSWORD in ${env.SECRETS_FILE}`);
     const secrets = parseSecretsFile(readFileSync(env.SECRETS_FILE, 'utf8'));
     expect(secrets.ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(statSync(env.SECRETS_FILE).mode & 0o777).toBe(0o600);

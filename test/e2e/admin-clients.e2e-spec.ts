@@ -26,7 +26,10 @@ describe('admin API: login and client management', () => {
     });
 
     it('answers 401 with a clear message for a wrong password or unknown user', async () => {
-      for (const body of [{ ...TEST_ADMIN, password: 'wrong-password' }, { username: 'nobody', password: 'x' }]) {
+      for (const body of [
+        { ...TEST_ADMIN, password: 'wrong-password' },
+        { username: 'nobody', password: 'x' },
+      ]) {
         const res = await http.post('/api/login', body);
         expect(res.status).toBe(401);
         expect(res.data).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid username or password' });
@@ -51,14 +54,23 @@ describe('admin API: login and client management', () => {
     it('requires an admin token', async () => {
       expect((await http.get('/api/admin/clients')).status).toBe(401);
       const client = await createClient(http, token);
-      const withClientKey = await http.get('/api/admin/clients', { headers: { authorization: `Bearer ${client.apiKey}` } });
+      const withClientKey = await http.get('/api/admin/clients', {
+        headers: { authorization: `Bearer ${client.apiKey}` },
+      });
       expect(withClientKey.status).toBe(401);
     });
 
     it('creates a client with defaults and returns its API key once', async () => {
       const res = await http.post('/api/admin/clients', { name: 'Acme' }, auth());
       expect(res.status).toBe(201);
-      expect(res.data).toMatchObject({ name: 'Acme', active: true, rate_limit: 60, daily_cap: 250, max_instances: 10, webhook_url: null });
+      expect(res.data).toMatchObject({
+        name: 'Acme',
+        active: true,
+        rate_limit: 60,
+        daily_cap: 250,
+        max_instances: 10,
+        webhook_url: null,
+      });
       expect(res.data.api_key).toMatch(/^nmk_live_[A-Za-z0-9_-]{43}$/);
       expect(res.data.api_key.startsWith(res.data.api_key_prefix)).toBe(true);
 
@@ -69,7 +81,11 @@ describe('admin API: login and client management', () => {
     });
 
     it('validates the body with field names', async () => {
-      const res = await http.post('/api/admin/clients', { name: '', rate_limit: 0, webhook_url: 'ftp://x', extra: 1 }, auth());
+      const res = await http.post(
+        '/api/admin/clients',
+        { name: '', rate_limit: 0, webhook_url: 'ftp://x', extra: 1 },
+        auth(),
+      );
       expect(res.status).toBe(400);
       expect(res.data.message).toContain('name: ');
       expect(res.data.message).toContain('rate_limit: ');
@@ -79,9 +95,22 @@ describe('admin API: login and client management', () => {
 
     it('answers 400 naming the field for null settings and offsets too large for any page', async () => {
       const client = await createClient(http, token, { name: 'Nulls' });
-      for (const field of ['rate_limit', 'daily_cap', 'max_instances', 'send_interval_ms', 'pacing_override', 'jitter_min_ms', 'name', 'active']) {
+      for (const field of [
+        'rate_limit',
+        'daily_cap',
+        'max_instances',
+        'send_interval_ms',
+        'pacing_override',
+        'jitter_min_ms',
+        'name',
+        'active',
+      ]) {
         const res = await http.patch(`/api/admin/clients/${client.id}`, { [field]: null }, auth());
-        expect([field, res.status, res.data.message]).toEqual([field, 400, `${field}: must not be null; leave it out to keep the current value`]);
+        expect([field, res.status, res.data.message]).toEqual([
+          field,
+          400,
+          `${field}: must not be null; leave it out to keep the current value`,
+        ]);
       }
       const cleared = await http.patch(`/api/admin/clients/${client.id}`, { webhook_url: null }, auth());
       expect(cleared.data).toMatchObject({ webhook_url: null });
@@ -93,16 +122,28 @@ describe('admin API: login and client management', () => {
     it('allows an interval under one second only with the pacing override, audited', async () => {
       const refused = await http.post('/api/admin/clients', { name: 'Fast', send_interval_ms: 500 }, auth());
       expect(refused.status).toBe(400);
-      expect(refused.data.message).toBe('send_interval_ms: below 1000 ms gets WhatsApp Web numbers banned; set pacing_override: true to allow it anyway');
+      expect(refused.data.message).toBe(
+        'send_interval_ms: below 1000 ms gets WhatsApp Web numbers banned; set pacing_override: true to allow it anyway',
+      );
 
-      const allowed = await http.post('/api/admin/clients', { name: 'Fast', send_interval_ms: 500, pacing_override: true }, auth());
+      const allowed = await http.post(
+        '/api/admin/clients',
+        { name: 'Fast', send_interval_ms: 500, pacing_override: true },
+        auth(),
+      );
       expect(allowed.status).toBe(201);
       expect(allowed.data).toMatchObject({ send_interval_ms: 500, pacing_override: true });
-      expect((await http.patch(`/api/admin/clients/${allowed.data.id}`, { pacing_override: false }, auth())).status).toBe(400);
+      expect(
+        (await http.patch(`/api/admin/clients/${allowed.data.id}`, { pacing_override: false }, auth())).status,
+      ).toBe(400);
 
       const plain = await createClient(http, token, { name: 'Plain' });
       expect((await http.patch(`/api/admin/clients/${plain.id}`, { send_interval_ms: 200 }, auth())).status).toBe(400);
-      const patched = await http.patch(`/api/admin/clients/${plain.id}`, { send_interval_ms: 200, pacing_override: true }, auth());
+      const patched = await http.patch(
+        `/api/admin/clients/${plain.id}`,
+        { send_interval_ms: 200, pacing_override: true },
+        auth(),
+      );
       expect(patched.data).toMatchObject({ send_interval_ms: 200, pacing_override: true });
 
       const audit = await http.get('/api/admin/audit?action=client.pacing_override', auth());
@@ -122,7 +163,11 @@ describe('admin API: login and client management', () => {
       expect(list.data.total).toBeGreaterThanOrEqual(1);
       expect(list.data.clients.map((c: { id: number }) => c.id)).toContain(client.id);
 
-      const patched = await http.patch(`/api/admin/clients/${client.id}`, { rate_limit: 120, daily_cap: 300, webhook_url: 'https://example.com/hook' }, auth());
+      const patched = await http.patch(
+        `/api/admin/clients/${client.id}`,
+        { rate_limit: 120, daily_cap: 300, webhook_url: 'https://example.com/hook' },
+        auth(),
+      );
       expect(patched.status).toBe(200);
       expect(patched.data).toMatchObject({ rate_limit: 120, daily_cap: 300, webhook_url: 'https://example.com/hook' });
 
@@ -172,11 +217,17 @@ describe('admin API: login and client management', () => {
       const client = await createClient(http, token);
       await http.post(`/api/admin/clients/${client.id}/rotate-key`, { grace_seconds: 60 }, auth());
       await http.post(`/api/admin/clients/${client.id}/rotate-key`, { grace_seconds: 7 * 24 * 3600 }, auth());
-      const [first] = await queryDb(t, 'SELECT expires_at FROM api_keys WHERE client_id = $1 ORDER BY id LIMIT 1', [client.id]);
+      const [first] = await queryDb(t, 'SELECT expires_at FROM api_keys WHERE client_id = $1 ORDER BY id LIMIT 1', [
+        client.id,
+      ]);
       expect((first!.expires_at as Date).getTime()).toBeLessThan(Date.now() + 120 * 1000);
 
       await Promise.all([1, 2, 3].map(() => http.post(`/api/admin/clients/${client.id}/rotate-key`, {}, auth())));
-      const current = await queryDb(t, "SELECT id FROM api_keys WHERE client_id = $1 AND kind = 'client' AND revoked_at IS NULL AND expires_at IS NULL", [client.id]);
+      const current = await queryDb(
+        t,
+        "SELECT id FROM api_keys WHERE client_id = $1 AND kind = 'client' AND revoked_at IS NULL AND expires_at IS NULL",
+        [client.id],
+      );
       expect(current).toHaveLength(1);
     });
 
@@ -189,15 +240,28 @@ describe('admin API: login and client management', () => {
       expect((await http.post('/api/v1/auth/token', null, { headers: { apikey: res.data.api_key } })).status).toBe(200);
 
       // End the grace period in the database rather than waiting an hour.
-      await queryDb(t, "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE client_id = $1 AND expires_at IS NOT NULL", [client.id]);
+      await queryDb(
+        t,
+        "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE client_id = $1 AND expires_at IS NOT NULL",
+        [client.id],
+      );
       // Changed behind the gateway's back: it sees the change once its copy of the key expires (1 s).
-      await waitFor(async () => (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).status === 403, 3000, 'the old key to stop working');
+      await waitFor(
+        async () =>
+          (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).status === 403,
+        3000,
+        'the old key to stop working',
+      );
       expect((await http.post('/api/v1/auth/token', null, { headers: { apikey: res.data.api_key } })).status).toBe(200);
     });
 
     it('rejects a grace period over 7 days', async () => {
       const client = await createClient(http, token);
-      const res = await http.post(`/api/admin/clients/${client.id}/rotate-key`, { grace_seconds: 8 * 24 * 3600 }, auth());
+      const res = await http.post(
+        `/api/admin/clients/${client.id}/rotate-key`,
+        { grace_seconds: 8 * 24 * 3600 },
+        auth(),
+      );
       expect(res.status).toBe(400);
       expect(res.data.message).toMatch(/^grace_seconds: /);
     });
@@ -210,8 +274,16 @@ describe('admin API: login and client management', () => {
       await http.patch(`/api/admin/clients/${client.id}`, { active: false }, auth());
       const res = await http.get(`/api/admin/audit?client_id=${client.id}`, auth());
       expect(res.status).toBe(200);
-      expect(res.data.events.map((e: { action: string }) => e.action)).toEqual(['client.deactivated', 'client.key_rotated', 'client.created']);
-      expect(res.data.events[0]).toMatchObject({ actor_type: 'admin', target_type: 'client', target_id: String(client.id) });
+      expect(res.data.events.map((e: { action: string }) => e.action)).toEqual([
+        'client.deactivated',
+        'client.key_rotated',
+        'client.created',
+      ]);
+      expect(res.data.events[0]).toMatchObject({
+        actor_type: 'admin',
+        target_type: 'client',
+        target_id: String(client.id),
+      });
       expect(JSON.stringify(res.data)).not.toContain(client.apiKey);
     });
 

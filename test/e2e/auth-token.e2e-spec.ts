@@ -20,15 +20,24 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
   /** The id of the client's key, read from a real token, so hand-made tokens differ only where a test says. */
   let kid: number;
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = (clientId: number, exp = now() + 3600) => ({ typ: 'reseller', sub: String(clientId), client_id: clientId, kid, iat: now(), exp });
+  const claims = (clientId: number, exp = now() + 3600) => ({
+    typ: 'reseller',
+    sub: String(clientId),
+    client_id: clientId,
+    kid,
+    iat: now(),
+    exp,
+  });
   /** The token endpoint accepts a reseller JWT as Bearer but refuses to mint from one: 403 proves the JWT itself passed. */
-  const withBearer = (token: string) => http.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${token}` } });
+  const withBearer = (token: string) =>
+    http.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
     t = await startTestApp();
     http = httpClient(t.url);
     client = await createClient(http, await adminToken(http));
-    const real = (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data.token as string;
+    const real = (await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data
+      .token as string;
     kid = JSON.parse(Buffer.from(real.split('.')[1]!, 'base64url').toString()).kid;
   });
   afterAll(() => t.close());
@@ -37,7 +46,10 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     const res = await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ token: expect.any(String), expires_in: 2592000, client_id: client.id });
-    const [header, payload] = res.data.token.split('.').slice(0, 2).map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, payload] = res.data.token
+      .split('.')
+      .slice(0, 2)
+      .map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header.alg).toBe('HS256');
     expect(payload.exp - payload.iat).toBe(2592000);
     expect(payload.client_id).toBe(client.id);
@@ -59,15 +71,40 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
   });
 
   it.each([
-    ['expired', () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1, now() - 10), t.env.JWT_SECRET), 'Bearer token has expired'],
-    ['signed with another secret', () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), 'some-other-secret-of-sufficient-length'), 'Bearer token is not valid'],
-    ['tampered payload', () => {
-      const [h, , s] = jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), t.env.JWT_SECRET).split('.');
-      return `${h}.${b64(claims(2))}.${s}`;
-    }, 'Bearer token is not valid'],
+    [
+      'expired',
+      () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1, now() - 10), t.env.JWT_SECRET),
+      'Bearer token has expired',
+    ],
+    [
+      'signed with another secret',
+      () => jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), 'some-other-secret-of-sufficient-length'),
+      'Bearer token is not valid',
+    ],
+    [
+      'tampered payload',
+      () => {
+        const [h, , s] = jwt({ alg: 'HS256', typ: 'JWT' }, claims(1), t.env.JWT_SECRET).split('.');
+        return `${h}.${b64(claims(2))}.${s}`;
+      },
+      'Bearer token is not valid',
+    ],
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims(1))}.`, 'Bearer token is not valid'],
-    ['HS512 with the right secret', () => jwt({ alg: 'HS512', typ: 'JWT' }, claims(1), t.env.JWT_SECRET, 'sha512'), 'Bearer token is not valid'],
-    ['an admin token', () => jwt({ alg: 'HS256', typ: 'JWT' }, { typ: 'admin', sub: '1', username: 'admin', exp: now() + 60 }, t.env.JWT_SECRET), 'Bearer token is not a reseller token'],
+    [
+      'HS512 with the right secret',
+      () => jwt({ alg: 'HS512', typ: 'JWT' }, claims(1), t.env.JWT_SECRET, 'sha512'),
+      'Bearer token is not valid',
+    ],
+    [
+      'an admin token',
+      () =>
+        jwt(
+          { alg: 'HS256', typ: 'JWT' },
+          { typ: 'admin', sub: '1', username: 'admin', exp: now() + 60 },
+          t.env.JWT_SECRET,
+        ),
+      'Bearer token is not a reseller token',
+    ],
     ['garbage', () => 'not.a.jwt', 'Bearer token is not valid'],
   ])('refuses a token that is %s with 401', async (_, make, message) => {
     const res = await withBearer(make());
@@ -82,11 +119,20 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     expect((await withBearer(forged)).status).toBe(401);
 
     const rotating = await createClient(http, admin);
-    const token = (await http.post('/api/v1/auth/token', null, { headers: { apikey: rotating.apiKey } })).data.token as string;
-    const before = await http.get('/api/v1/whatsapp/reseller/sub-instances', { headers: { authorization: `Bearer ${token}` } });
+    const token = (await http.post('/api/v1/auth/token', null, { headers: { apikey: rotating.apiKey } })).data
+      .token as string;
+    const before = await http.get('/api/v1/whatsapp/reseller/sub-instances', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(before.status).toBe(200);
-    await http.post(`/api/admin/clients/${rotating.id}/rotate-key`, {}, { headers: { authorization: `Bearer ${admin}` } });
-    const after = await http.get('/api/v1/whatsapp/reseller/sub-instances', { headers: { authorization: `Bearer ${token}` } });
+    await http.post(
+      `/api/admin/clients/${rotating.id}/rotate-key`,
+      {},
+      { headers: { authorization: `Bearer ${admin}` } },
+    );
+    const after = await http.get('/api/v1/whatsapp/reseller/sub-instances', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(after.status).toBe(403);
     expect(after.data.message).toBe('API key has been revoked or has expired');
   });

@@ -59,17 +59,30 @@ describe('bulk crash safety', () => {
 
   async function startBulk(count: number): Promise<{ name: string; key: object; bulkId: string; numbers: string[] }> {
     const admin = await adminToken(http);
-    const client = await createClient(http, admin, { send_interval_ms: 150, jitter_min_ms: 0, jitter_max_ms: 0, rate_limit: 100000 });
+    const client = await createClient(http, admin, {
+      send_interval_ms: 150,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+      rate_limit: 100000,
+    });
     const instance = await createInstance(http, await resellerToken(http, client));
     sim.scan(instance.name);
     const key = { headers: { apikey: client.apiKey } };
     const numbers = Array.from({ length: count }, (_, i) => `25471301${1000 + i}`);
-    const res = await http.post('/api/v1/whatsapp/send-bulk', { instanceName: instance.name, recipients: numbers, message: 'crash test' }, key);
+    const res = await http.post(
+      '/api/v1/whatsapp/send-bulk',
+      { instanceName: instance.name, recipients: numbers, message: 'crash test' },
+      key,
+    );
     expect(res.status).toBe(202);
     return { name: instance.name, key, bulkId: res.data.bulk_id, numbers };
   }
 
-  const sentNumbers = (name: string) => sim.requests().filter((r) => r.path === `/message/sendText/${name}`).map((r) => (r.body as { number: string }).number);
+  const sentNumbers = (name: string) =>
+    sim
+      .requests()
+      .filter((r) => r.path === `/message/sendText/${name}`)
+      .map((r) => (r.body as { number: string }).number);
 
   interface Logged {
     number: string;
@@ -83,25 +96,48 @@ describe('bulk crash safety', () => {
    * could record the upstream's answer). Whatever happened to the workers, each recipient has exactly one log row,
    * and it ends with the WhatsApp id of the send that was recorded.
    */
-  async function expectExactlyOnce(name: string, numbers: string[], key: object, bulkId: string, allowedTwice = 1): Promise<void> {
-    const done = await waitFor(async () => {
-      const res = await http.get(`/api/v1/whatsapp/send-bulk/${bulkId}?limit=200`, key);
-      return res.data.status === 'completed' ? res.data : undefined;
-    }, 60000, 'the bulk to complete');
+  async function expectExactlyOnce(
+    name: string,
+    numbers: string[],
+    key: object,
+    bulkId: string,
+    allowedTwice = 1,
+  ): Promise<void> {
+    const done = await waitFor(
+      async () => {
+        const res = await http.get(`/api/v1/whatsapp/send-bulk/${bulkId}?limit=200`, key);
+        return res.data.status === 'completed' ? res.data : undefined;
+      },
+      60000,
+      'the bulk to complete',
+    );
     expect(done.counts).toMatchObject({ pending: 0, sending: 0, failed: 0 });
     // Status webhooks trail the last sends: wait until every row has left `queued`, which is what the log must say.
     let logged: Logged[] = [];
-    const settled = await waitFor(async () => {
-      const res = await http.get(`/api/v1/whatsapp/messages?bulk_id=${bulkId}&limit=200`, key);
-      logged = res.data.messages as Logged[];
-      return logged.length >= numbers.length && logged.every((m) => m.status !== 'queued');
-    }, 30000, 'every recipient to be settled in the log').catch(() => false);
+    const settled = await waitFor(
+      async () => {
+        const res = await http.get(`/api/v1/whatsapp/messages?bulk_id=${bulkId}&limit=200`, key);
+        logged = res.data.messages as Logged[];
+        return logged.length >= numbers.length && logged.every((m) => m.status !== 'queued');
+      },
+      30000,
+      'every recipient to be settled in the log',
+    ).catch(() => false);
     // An orphaned row never leaves `queued`: name it rather than only time out.
-    if (!settled) expect(logged.filter((m) => m.status === 'queued').map((m) => `${m.number}:${m.status}:${m.message_id}`)).toEqual([]);
+    if (!settled)
+      expect(logged.filter((m) => m.status === 'queued').map((m) => `${m.number}:${m.status}:${m.message_id}`)).toEqual(
+        [],
+      );
     expect(logged.map((m) => m.number).sort()).toEqual([...numbers].sort());
-    expect(logged.filter((m) => m.status === 'failed' || m.message_id === null).map((m) => `${m.number}:${m.status}:${m.error}`)).toEqual([]);
+    expect(
+      logged
+        .filter((m) => m.status === 'failed' || m.message_id === null)
+        .map((m) => `${m.number}:${m.status}:${m.error}`),
+    ).toEqual([]);
     // The bulk's per-recipient view and the log agree on the WhatsApp id of each recipient.
-    const viewed = new Map((done.recipients as { number: string; message_id: string | null }[]).map((r) => [r.number, r.message_id]));
+    const viewed = new Map(
+      (done.recipients as { number: string; message_id: string | null }[]).map((r) => [r.number, r.message_id]),
+    );
     expect(logged.filter((m) => viewed.get(m.number) !== m.message_id).map((m) => m.number)).toEqual([]);
 
     const sent = sentNumbers(name);

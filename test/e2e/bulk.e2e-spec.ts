@@ -39,13 +39,21 @@ describe('bulk sends', () => {
     t.sim
       .requests()
       .filter((r) => r.path === `/message/sendText/${name}`)
-      .map((r) => ({ at: r.at.getTime(), number: (r.body as { number: string }).number, text: (r.body as { text: string }).text }));
+      .map((r) => ({
+        at: r.at.getTime(),
+        number: (r.body as { number: string }).number,
+        text: (r.body as { text: string }).text,
+      }));
 
   const bulkDone = (key: object, id: string, timeoutMs = 15000) =>
-    waitFor(async () => {
-      const res = await http.get(`${BULK}/${id}`, key);
-      return res.data.status === 'completed' ? res.data : undefined;
-    }, timeoutMs, `bulk ${id} to complete`);
+    waitFor(
+      async () => {
+        const res = await http.get(`${BULK}/${id}`, key);
+        return res.data.status === 'completed' ? res.data : undefined;
+      },
+      timeoutMs,
+      `bulk ${id} to complete`,
+    );
 
   function gaps(times: number[]): number[] {
     return times.slice(1).map((time, i) => time - times[i]!);
@@ -53,19 +61,36 @@ describe('bulk sends', () => {
 
   it('accepts at once and sends in order with gaps of at least 1 s', async () => {
     const { instances, key } = await tenant(PACED);
-    const res = await http.post(BULK, { instanceName: instances[0]!.name, recipients: ['254712000001', '254712000002', '254712000003'], message: 'Hi there' }, key);
+    const res = await http.post(
+      BULK,
+      {
+        instanceName: instances[0]!.name,
+        recipients: ['254712000001', '254712000002', '254712000003'],
+        message: 'Hi there',
+      },
+      key,
+    );
     expect(res.status).toBe(202);
     expect(res.data).toEqual({ bulk_id: expect.any(String), total: 3, accepted: 3, rejected: [], warnings: [] });
 
     const done = await bulkDone(key, res.data.bulk_id);
-    expect(done).toMatchObject({ status: 'completed', total: 3, progress: 1, counts: expect.objectContaining({ pending: 0, failed: 0 }) });
+    expect(done).toMatchObject({
+      status: 'completed',
+      total: 3,
+      progress: 1,
+      counts: expect.objectContaining({ pending: 0, failed: 0 }),
+    });
     const sends = sendsTo(instances[0]!.name);
     expect(sends.map((s) => s.number)).toEqual(['254712000001', '254712000002', '254712000003']);
     for (const gap of gaps(sends.map((s) => s.at))) expect(gap).toBeGreaterThanOrEqual(1000);
 
     const log = await http.get(`/api/v1/whatsapp/messages?bulk_id=${res.data.bulk_id}`, key);
     expect(log.data.total).toBe(3);
-    expect(log.data.messages.every((m: { source: string; bulk_id: string }) => m.source === 'bulk' && m.bulk_id === res.data.bulk_id)).toBe(true);
+    expect(
+      log.data.messages.every(
+        (m: { source: string; bulk_id: string }) => m.source === 'bulk' && m.bulk_id === res.data.bulk_id,
+      ),
+    ).toBe(true);
   });
 
   it('rejects invalid recipients one by one, fills variables, and warns about identical text and shorteners', async () => {
@@ -79,7 +104,11 @@ describe('bulk sends', () => {
       { number: '254712000201' },
       42,
     ];
-    const res = await http.post(BULK, { instanceName: instances[0]!.name, recipients, message: 'Hello{{name}} https://bit.ly/x' }, key);
+    const res = await http.post(
+      BULK,
+      { instanceName: instances[0]!.name, recipients, message: 'Hello{{name}} https://bit.ly/x' },
+      key,
+    );
     expect(res.status).toBe(202);
     expect(res.data.accepted).toBe(0 + 1);
     expect(res.data.rejected).toEqual(
@@ -90,10 +119,21 @@ describe('bulk sends', () => {
       ]),
     );
 
-    const plain = await http.post(BULK, { instanceName: instances[0]!.name, recipients: [...recipients.slice(0, 11), '254712000150', '254712000150'], message: 'Same for all https://bit.ly/x' }, key);
+    const plain = await http.post(
+      BULK,
+      {
+        instanceName: instances[0]!.name,
+        recipients: [...recipients.slice(0, 11), '254712000150', '254712000150'],
+        message: 'Same for all https://bit.ly/x',
+      },
+      key,
+    );
     expect(plain.data.accepted).toBe(12);
     expect(plain.data.rejected).toEqual([{ number: '254712000150', reason: 'duplicate recipient in this bulk' }]);
-    expect(plain.data.warnings).toEqual([expect.stringMatching(/^The same text goes to 12 recipients/), expect.stringMatching(/URL shortener bit\.ly/)]);
+    expect(plain.data.warnings).toEqual([
+      expect.stringMatching(/^The same text goes to 12 recipients/),
+      expect.stringMatching(/URL shortener bit\.ly/),
+    ]);
     await bulkDone(key, plain.data.bulk_id);
     const texts = sendsTo(instances[0]!.name).map((s) => s.text);
     expect(texts).toContain('HelloAmina "A\\B" https://bit.ly/x');
@@ -104,10 +144,18 @@ describe('bulk sends', () => {
     const none = await http.post(BULK, { instanceName: instances[0]!.name, recipients: ['x'], message: 'hi' }, key);
     expect(none.status).toBe(400);
     expect(none.data.message).toMatch(/^recipients: none is valid/);
-    const bad = await http.post(BULK, { instanceName: instances[0]!.name, recipients: [], message: ' ', delay: -1 }, key);
+    const bad = await http.post(
+      BULK,
+      { instanceName: instances[0]!.name, recipients: [], message: ' ', delay: -1 },
+      key,
+    );
     expect(bad.status).toBe(400);
     for (const field of ['recipients: ', 'message: ', 'delay: ']) expect(bad.data.message).toContain(field);
-    const tooMany = await http.post(BULK, { instanceName: instances[0]!.name, recipients: Array(10001).fill('254712345678'), message: 'hi' }, key);
+    const tooMany = await http.post(
+      BULK,
+      { instanceName: instances[0]!.name, recipients: Array(10001).fill('254712345678'), message: 'hi' },
+      key,
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.data.message).toMatch(/recipients: must contain no more than 10000 elements/);
   });
@@ -116,11 +164,20 @@ describe('bulk sends', () => {
     const { instances, client, key } = await tenant(FAST);
     await queryDb(t, 'UPDATE clients SET strict_content_guard = true WHERE id = $1', [client.id]);
     // Changed behind the gateway's back: it sees the change once its copy of the key's client expires (1 s).
-    const post = () => http.post(BULK, { instanceName: instances[0]!.name, recipients: ['254712345678'], message: 'see https://tinyurl.com/x' }, key);
-    const res = await waitFor(async () => {
-      const answer = await post();
-      return answer.status === 422 ? answer : undefined;
-    }, 3000, 'the setting to take effect');
+    const post = () =>
+      http.post(
+        BULK,
+        { instanceName: instances[0]!.name, recipients: ['254712345678'], message: 'see https://tinyurl.com/x' },
+        key,
+      );
+    const res = await waitFor(
+      async () => {
+        const answer = await post();
+        return answer.status === 422 ? answer : undefined;
+      },
+      3000,
+      'the setting to take effect',
+    );
     expect(res.status).toBe(422);
     expect(res.data.message).toMatch(/URL shortener tinyurl\.com/);
   });
@@ -144,7 +201,20 @@ describe('bulk sends', () => {
     const { instances, key } = await tenant(PACED, 2);
     const started = Date.now();
     const ids = await Promise.all(
-      instances.map(async (instance, n) => (await http.post(BULK, { instanceName: instance.name, recipients: [`25471200050${n}`, `25471200060${n}`, `25471200070${n}`], message: 'x' }, key)).data.bulk_id as string),
+      instances.map(
+        async (instance, n) =>
+          (
+            await http.post(
+              BULK,
+              {
+                instanceName: instance.name,
+                recipients: [`25471200050${n}`, `25471200060${n}`, `25471200070${n}`],
+                message: 'x',
+              },
+              key,
+            )
+          ).data.bulk_id as string,
+      ),
     );
     await Promise.all(ids.map((id) => bulkDone(key, id)));
     const firsts = instances.map((i) => sendsTo(i.name)[0]!.at);
@@ -171,7 +241,11 @@ describe('bulk sends', () => {
     expect(sendsTo(name).map((s) => s.number)).toEqual(recipients);
     expect(done.recipients.map((r: { position: number; status: string }) => r.position)).toEqual([1, 2, 3, 4, 5, 6]);
 
-    const second = await http.post(BULK, { instanceName: name, recipients: Array.from({ length: 6 }, (_, i) => `25471200090${i}`), message: 'c' }, key);
+    const second = await http.post(
+      BULK,
+      { instanceName: name, recipients: Array.from({ length: 6 }, (_, i) => `25471200090${i}`), message: 'c' },
+      key,
+    );
     await waitFor(() => sendsTo(name).filter((s) => s.text === 'c').length >= 1, 5000, 'one send');
     const cancelled = await http.post(`${BULK}/${second.data.bulk_id}/cancel`, null, key);
     expect(cancelled.data.status).toBe('cancelled');
@@ -184,13 +258,21 @@ describe('bulk sends', () => {
   it('pauses when the instance disconnects and resumes when it reconnects', async () => {
     const { instances, key } = await tenant({ send_interval_ms: 300, jitter_min_ms: 0, jitter_max_ms: 0 });
     const name = instances[0]!.name;
-    const { data } = await http.post(BULK, { instanceName: name, recipients: Array.from({ length: 5 }, (_, i) => `25471201${i}123`), message: 'd' }, key);
+    const { data } = await http.post(
+      BULK,
+      { instanceName: name, recipients: Array.from({ length: 5 }, (_, i) => `25471201${i}123`), message: 'd' },
+      key,
+    );
     await waitFor(() => sendsTo(name).length >= 1, 5000, 'one send');
     t.sim.setState(name, 'close');
-    const paused = await waitFor(async () => {
-      const res = await http.get(`${BULK}/${data.bulk_id}`, key);
-      return res.data.status === 'paused' ? res.data : undefined;
-    }, 5000, 'the bulk to pause');
+    const paused = await waitFor(
+      async () => {
+        const res = await http.get(`${BULK}/${data.bulk_id}`, key);
+        return res.data.status === 'paused' ? res.data : undefined;
+      },
+      5000,
+      'the bulk to pause',
+    );
     expect(paused.pause_reason).toMatch(/^instance disconnected/);
     t.sim.scan(name);
     const done = await bulkDone(key, data.bulk_id);
@@ -201,7 +283,11 @@ describe('bulk sends', () => {
   it('waits for a slot further away than one slot wait, and counts only the real attempt', async () => {
     const { instances, key } = await tenant(FAST);
     const name = instances[0]!.name;
-    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712360001', '254712360002'], message: 'slow', delay: 9500 }, key);
+    const { data } = await http.post(
+      BULK,
+      { instanceName: name, recipients: ['254712360001', '254712360002'], message: 'slow', delay: 9500 },
+      key,
+    );
     const done = await bulkDone(key, data.bulk_id, 30000);
     expect(done.recipients.map((r: { attempts: number }) => r.attempts)).toEqual([1, 1]);
     const [first, second] = sendsTo(name).map((s) => s.at);
@@ -212,11 +298,23 @@ describe('bulk sends', () => {
     const { client, instances, key } = await tenant(FAST);
     const name = instances[0]!.name;
     t.sim.setState(name, 'close');
-    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712350001', '254712350002'], message: 'i' }, key);
-    await waitFor(async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused', 5000, 'the bulk to pause');
+    const { data } = await http.post(
+      BULK,
+      { instanceName: name, recipients: ['254712350001', '254712350002'], message: 'i' },
+      key,
+    );
+    await waitFor(
+      async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused',
+      5000,
+      'the bulk to pause',
+    );
     // What a worker killed during its slot wait leaves: the recipient's row written, linked, still queued.
-    const [recipient] = await queryDb(t, `SELECT r.id, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id
-      WHERE r.bulk_id = $1 AND r.position = 2`, [data.bulk_id]);
+    const [recipient] = await queryDb(
+      t,
+      `SELECT r.id, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id
+      WHERE r.bulk_id = $1 AND r.position = 2`,
+      [data.bulk_id],
+    );
     await t.app.get(MessageRepository).createForClient(client.id, {
       instanceId: recipient!.instance_id as string,
       bulkId: data.bulk_id,
@@ -236,19 +334,39 @@ describe('bulk sends', () => {
   it('deleting the instance cancels its bulks, and none of them sends to a new instance of that name', async () => {
     const { client, instances, key } = await tenant({ send_interval_ms: 2000, jitter_min_ms: 0, jitter_max_ms: 0 });
     const { name, id } = instances[0]!;
-    const running = await http.post(BULK, { instanceName: name, recipients: ['254712370001', '254712370002', '254712370003'], message: 'r' }, key);
+    const running = await http.post(
+      BULK,
+      { instanceName: name, recipients: ['254712370001', '254712370002', '254712370003'], message: 'r' },
+      key,
+    );
     await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
     t.sim.setState(name, 'close');
     const paused = await http.post(BULK, { instanceName: name, recipients: ['254712370004'], message: 'p' }, key);
-    await waitFor(async () => (await http.get(`${BULK}/${paused.data.bulk_id}`, key)).data.status === 'paused', 5000, 'the second bulk to pause');
+    await waitFor(
+      async () => (await http.get(`${BULK}/${paused.data.bulk_id}`, key)).data.status === 'paused',
+      5000,
+      'the second bulk to pause',
+    );
     t.sim.scan(name);
 
     const jwt = await resellerToken(http, client);
-    expect((await http.delete(`/api/v1/whatsapp/reseller/sub-instances/${id}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(204);
+    expect(
+      (
+        await http.delete(`/api/v1/whatsapp/reseller/sub-instances/${id}`, {
+          headers: { authorization: `Bearer ${jwt}` },
+        })
+      ).status,
+    ).toBe(204);
     for (const bulkId of [running.data.bulk_id, paused.data.bulk_id]) {
       const view = (await http.get(`${BULK}/${bulkId}`, key)).data;
-      expect(view).toMatchObject({ status: 'cancelled', pause_reason: 'instance deleted', finished_at: expect.any(String) });
-      const unsent = view.recipients.filter((r: { status: string }) => r.status !== 'sent' && r.status !== 'delivered' && r.status !== 'read');
+      expect(view).toMatchObject({
+        status: 'cancelled',
+        pause_reason: 'instance deleted',
+        finished_at: expect.any(String),
+      });
+      const unsent = view.recipients.filter(
+        (r: { status: string }) => r.status !== 'sent' && r.status !== 'delivered' && r.status !== 'read',
+      );
       expect(unsent.length).toBeGreaterThan(0);
       for (const r of unsent) expect(r).toMatchObject({ status: 'cancelled', error: 'instance deleted' });
       const resumed = await http.post(`${BULK}/${bulkId}/resume`, null, key);
@@ -267,7 +385,11 @@ describe('bulk sends', () => {
   it('a worker cancels the bulk of an instance whose delete did not get to cancel it', async () => {
     const { client, instances, key } = await tenant({ send_interval_ms: 60000, jitter_min_ms: 0, jitter_max_ms: 0 });
     const { name, id } = instances[0]!;
-    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712380001', '254712380002'], message: 'x' }, key);
+    const { data } = await http.post(
+      BULK,
+      { instanceName: name, recipients: ['254712380001', '254712380002'], message: 'x' },
+      key,
+    );
     await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
     // What a process stopped between the delete and its cancel leaves behind.
     await queryDb(t, 'UPDATE instances SET deleted_at = now() WHERE id = $1', [id]);
@@ -275,16 +397,31 @@ describe('bulk sends', () => {
     const view = (await http.get(`${BULK}/${data.bulk_id}`, key)).data;
     expect(view).toMatchObject({ status: 'cancelled', pause_reason: 'instance deleted' });
     // The first one went out (its status follows the message's: sent, delivered or read).
-    expect(view.recipients.map((r: { status: string }) => r.status)).toEqual([expect.stringMatching(/^(sent|delivered|read)$/), 'cancelled']);
+    expect(view.recipients.map((r: { status: string }) => r.status)).toEqual([
+      expect.stringMatching(/^(sent|delivered|read)$/),
+      'cancelled',
+    ]);
   });
 
   it('cancelling settles what a dead worker left sending: sent if the upstream had accepted it, cancelled otherwise', async () => {
     const { client, instances, key } = await tenant(FAST);
     const name = instances[0]!.name;
     t.sim.setState(name, 'close');
-    const { data } = await http.post(BULK, { instanceName: name, recipients: ['254712390001', '254712390002', '254712390003'], message: 'd' }, key);
-    await waitFor(async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused', 5000, 'the bulk to pause');
-    const recipients = await queryDb(t, 'SELECT r.id, r.position, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id WHERE r.bulk_id = $1 ORDER BY r.position', [data.bulk_id]);
+    const { data } = await http.post(
+      BULK,
+      { instanceName: name, recipients: ['254712390001', '254712390002', '254712390003'], message: 'd' },
+      key,
+    );
+    await waitFor(
+      async () => (await http.get(`${BULK}/${data.bulk_id}`, key)).data.status === 'paused',
+      5000,
+      'the bulk to pause',
+    );
+    const recipients = await queryDb(
+      t,
+      'SELECT r.id, r.position, b.instance_id FROM bulk_recipients r JOIN bulk_jobs b ON b.id = r.bulk_id WHERE r.bulk_id = $1 ORDER BY r.position',
+      [data.bulk_id],
+    );
     // Recipient 1: the upstream accepted it, then the worker died. Recipient 2: the worker died before the call.
     const accepted = await t.app.get(MessageRepository).createForClient(client.id, {
       instanceId: recipients[0]!.instance_id as string,
@@ -294,21 +431,31 @@ describe('bulk sends', () => {
       number: '254712390001',
       messageType: 'text',
     });
-    await queryDb(t, `UPDATE messages SET upstream_message_id = 'WAID-1', status = 'sent' WHERE id = $1`, [accepted.id]);
-    await queryDb(t, `UPDATE bulk_recipients SET status = 'sending' WHERE bulk_id = $1 AND position IN (1, 2)`, [data.bulk_id]);
+    await queryDb(t, `UPDATE messages SET upstream_message_id = 'WAID-1', status = 'sent' WHERE id = $1`, [
+      accepted.id,
+    ]);
+    await queryDb(t, `UPDATE bulk_recipients SET status = 'sending' WHERE bulk_id = $1 AND position IN (1, 2)`, [
+      data.bulk_id,
+    ]);
 
     expect((await http.post(`${BULK}/${data.bulk_id}/cancel`, null, key)).data.status).toBe('cancelled');
     const view = (await http.get(`${BULK}/${data.bulk_id}`, key)).data;
-    expect(view.recipients.map((r: { status: string; message_id: string | null }) => [r.status, r.message_id])).toEqual([
-      ['sent', 'WAID-1'],
-      ['cancelled', null],
-      ['cancelled', null],
-    ]);
+    expect(view.recipients.map((r: { status: string; message_id: string | null }) => [r.status, r.message_id])).toEqual(
+      [
+        ['sent', 'WAID-1'],
+        ['cancelled', null],
+        ['cancelled', null],
+      ],
+    );
   });
 
   it('fails a recipient that is not on WhatsApp at once and goes on', async () => {
     const { instances, key } = await tenant(FAST);
-    const { data } = await http.post(BULK, { instanceName: instances[0]!.name, recipients: ['254712340000', '254712345678'], message: 'x' }, key);
+    const { data } = await http.post(
+      BULK,
+      { instanceName: instances[0]!.name, recipients: ['254712340000', '254712345678'], message: 'x' },
+      key,
+    );
     const done = await bulkDone(key, data.bulk_id);
     expect(done.counts).toMatchObject({ failed: 1 });
     expect(done.recipients[0]).toMatchObject({ status: 'failed', error: 'number: 254712340000 is not on WhatsApp' });
@@ -316,7 +463,15 @@ describe('bulk sends', () => {
 
   it('pages recipients and hides another client’s bulk', async () => {
     const { instances, key } = await tenant(FAST);
-    const { data } = await http.post(BULK, { instanceName: instances[0]!.name, recipients: Array.from({ length: 5 }, (_, i) => `25471201100${i}`), message: 'x' }, key);
+    const { data } = await http.post(
+      BULK,
+      {
+        instanceName: instances[0]!.name,
+        recipients: Array.from({ length: 5 }, (_, i) => `25471201100${i}`),
+        message: 'x',
+      },
+      key,
+    );
     const page = await http.get(`${BULK}/${data.bulk_id}?limit=2&after=2`, key);
     expect(page.data.recipients.map((r: { position: number }) => r.position)).toEqual([3, 4]);
     expect(page.data.next_after).toBe(4);

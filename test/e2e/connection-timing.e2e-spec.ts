@@ -48,20 +48,31 @@ describe('connection timing of a real upstream', () => {
     const jwt = await resellerToken(http, client);
     const instance = await createInstance(http, jwt, body);
     const apikey = key(client.apiKey);
-    const hook = await http.put(`/api/v1/whatsapp/webhook/${instance.name}`, { url: `${receiver.url}/${instance.name}`, events }, apikey);
+    const hook = await http.put(
+      `/api/v1/whatsapp/webhook/${instance.name}`,
+      { url: `${receiver.url}/${instance.name}`, events },
+      apikey,
+    );
     expect(hook.status).toBe(200);
     return { client, jwt, instance, apikey };
   }
 
   const qr = (tenant: Tenant) => http.get(`/api/v1/whatsapp/qrcode/${tenant.instance.name}`, tenant.apikey);
   const connectCalls = (name: string) => t.sim.requests().filter((r) => r.path === `/instance/connect/${name}`).length;
-  const createCalls = (name: string) => t.sim.requests().filter((r) => r.path === '/instance/create' && (r.body as { instanceName?: string }).instanceName === name);
+  const createCalls = (name: string) =>
+    t.sim
+      .requests()
+      .filter((r) => r.path === '/instance/create' && (r.body as { instanceName?: string }).instanceName === name);
   /** What the upstream posted to the gateway for this instance, with the gateway's answer. */
   const upstreamPosts = (name: string, event?: string) =>
     t.sim.webhookDeliveries().filter((d) => d.instance === name && (event === undefined || d.event === event));
   /** What the gateway stored for the tenant (each row is one signed delivery). */
   const forwarded = async (instanceId: string) =>
-    (await queryDb(t, 'SELECT event, payload FROM webhook_deliveries WHERE instance_id = $1 ORDER BY created_at, id', [instanceId])).map(
+    (
+      await queryDb(t, 'SELECT event, payload FROM webhook_deliveries WHERE instance_id = $1 ORDER BY created_at, id', [
+        instanceId,
+      ])
+    ).map(
       (row) => `${row.event as string}:${String((row.payload as { data?: { state?: string } }).data?.state ?? '')}`,
     );
 
@@ -70,7 +81,8 @@ describe('connection timing of a real upstream', () => {
       t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
       const tn = await tenant();
       expect((await qr(tn)).data).toMatchObject({ state: 'connecting', count: 0 });
-      const answered = () => upstreamPosts(tn.instance.name, 'connection.update').filter((d) => d.statusCode === 200).length;
+      const answered = () =>
+        upstreamPosts(tn.instance.name, 'connection.update').filter((d) => d.statusCode === 200).length;
       await waitFor(() => answered() >= 1, 5000, 'the first connecting event');
 
       const polled: string[] = [];
@@ -95,7 +107,11 @@ describe('connection timing of a real upstream', () => {
       await waitFor(async () => (await forwarded(tn.instance.id)).length === 1, 5000, 'connecting forwarded');
       await http.get(`/api/v1/whatsapp/status/${tn.instance.name}`, tn.apikey);
       t.sim.scan(tn.instance.name);
-      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+      await waitFor(
+        async () => (await forwarded(tn.instance.id)).includes('connection.update:open'),
+        5000,
+        'open forwarded',
+      );
       expect(await forwarded(tn.instance.id)).toEqual(['connection.update:connecting', 'connection.update:open']);
     });
   });
@@ -109,7 +125,14 @@ describe('connection timing of a real upstream', () => {
       answers.push(await qr(tn), await qr(tn));
       for (const res of answers) {
         expect(res.status).toBe(200);
-        expect(res.data).toEqual({ instance: tn.instance.name, state: 'connecting', base64: null, code: null, pairingCode: null, count: 0 });
+        expect(res.data).toEqual({
+          instance: tn.instance.name,
+          state: 'connecting',
+          base64: null,
+          code: null,
+          pairingCode: null,
+          count: 0,
+        });
       }
       expect(connectCalls(tn.instance.name)).toBe(1);
       expect(t.sim.instance(tn.instance.name)!.reconnectLoops).toBe(1);
@@ -118,7 +141,11 @@ describe('connection timing of a real upstream', () => {
     it('answers the current QR without a new connect, then the newer one qrcode.updated brought', async () => {
       const tn = await tenant();
       const first = await qr(tn);
-      expect(first.data).toMatchObject({ state: 'connecting', code: t.sim.instance(tn.instance.name)!.qr!.code, base64: expect.stringMatching(/^data:image\/png/) });
+      expect(first.data).toMatchObject({
+        state: 'connecting',
+        code: t.sim.instance(tn.instance.name)!.qr!.code,
+        base64: expect.stringMatching(/^data:image\/png/),
+      });
       const second = await qr(tn);
       expect(second.data).toEqual(first.data);
       expect(connectCalls(tn.instance.name)).toBe(1);
@@ -131,7 +158,14 @@ describe('connection timing of a real upstream', () => {
       expect(connectCalls(tn.instance.name)).toBe(1);
 
       t.sim.scan(tn.instance.name);
-      expect((await qr(tn)).data).toEqual({ instance: tn.instance.name, state: 'open', base64: null, code: null, pairingCode: null, count: 0 });
+      expect((await qr(tn)).data).toEqual({
+        instance: tn.instance.name,
+        state: 'open',
+        base64: null,
+        code: null,
+        pairingCode: null,
+        count: 0,
+      });
     });
 
     it('answers the QR of a create with qrcode:true without connecting again', async () => {
@@ -152,7 +186,11 @@ describe('connection timing of a real upstream', () => {
       const legacy = uniqueInstanceName('noqr');
       expect((await http.post(SUB, { instanceName: v1, qrcode: false }, bearer(jwt))).status).toBe(201);
       expect((await http.post(SUB, { instanceName: v1Default }, bearer(jwt))).status).toBe(201);
-      const created = await http.post('/instance/create', { instanceName: legacy, integration: 'WHATSAPP-BAILEYS', qrcode: false }, key(client.apiKey));
+      const created = await http.post(
+        '/instance/create',
+        { instanceName: legacy, integration: 'WHATSAPP-BAILEYS', qrcode: false },
+        key(client.apiKey),
+      );
       expect(created.status).toBe(201);
       expect(created.data).not.toHaveProperty('qrcode');
       expect(created.data.instance.status).toBe('close');
@@ -172,7 +210,11 @@ describe('connection timing of a real upstream', () => {
       t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
       const client = await createClient(http, admin, { rate_limit: 10000 });
       const name = uniqueInstanceName('qr');
-      const created = await http.post('/instance/create', { instanceName: name, integration: 'WHATSAPP-BAILEYS', qrcode: true }, key(client.apiKey));
+      const created = await http.post(
+        '/instance/create',
+        { instanceName: name, integration: 'WHATSAPP-BAILEYS', qrcode: true },
+        key(client.apiKey),
+      );
       expect(created.status).toBe(201);
       expect(created.data.qrcode).toEqual({ count: 0 });
       expect(createCalls(name).map((r) => (r.body as { qrcode: unknown }).qrcode)).toEqual([true]);
@@ -198,7 +240,11 @@ describe('connection timing of a real upstream', () => {
       const client = await createClient(http, admin, { rate_limit: 10000 });
       const jwt = await resellerToken(http, client);
       const foreign = uniqueInstanceName('foreign');
-      await http.post(`${t.sim.url}/instance/create`, { instanceName: foreign, integration: 'WHATSAPP-BAILEYS' }, key(TEST_GLOBAL_KEY));
+      await http.post(
+        `${t.sim.url}/instance/create`,
+        { instanceName: foreign, integration: 'WHATSAPP-BAILEYS' },
+        key(TEST_GLOBAL_KEY),
+      );
       const started = Date.now();
       const res = await http.post(SUB, { instanceName: foreign }, bearer(jwt));
       expect(res.status).toBe(409);
@@ -216,7 +262,9 @@ describe('connection timing of a real upstream', () => {
       expect(res.status).toBe(409);
       expect(Date.now() - started).toBeGreaterThan(2000);
       expect(Date.now() - started).toBeLessThan(10000);
-      expect(await queryDb(t, 'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NULL', [tn.instance.name])).toEqual([]);
+      expect(
+        await queryDb(t, 'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NULL', [tn.instance.name]),
+      ).toEqual([]);
     }, 20000);
   });
 
@@ -225,12 +273,20 @@ describe('connection timing of a real upstream', () => {
       t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 50 });
       const retrying = await tenant();
       await qr(retrying);
-      await waitFor(async () => (await queryDb(t, 'SELECT status FROM instances WHERE id = $1', [retrying.instance.id]))[0]!.status === 'connecting', 5000, 'connecting');
+      await waitFor(
+        async () =>
+          (await queryDb(t, 'SELECT status FROM instances WHERE id = $1', [retrying.instance.id]))[0]!.status ===
+          'connecting',
+        5000,
+        'connecting',
+      );
       const wrong = await tenant();
       await queryDb(t, "UPDATE instances SET status = 'open' WHERE id = $1", [wrong.instance.id]);
 
       await t.app.get(InstanceUpkeepService).checkDrift();
-      const notes = await queryDb(t, 'SELECT id, drift_note FROM instances WHERE id = ANY($1::uuid[])', [[retrying.instance.id, wrong.instance.id]]);
+      const notes = await queryDb(t, 'SELECT id, drift_note FROM instances WHERE id = ANY($1::uuid[])', [
+        [retrying.instance.id, wrong.instance.id],
+      ]);
       const note = (id: string) => notes.find((r) => r.id === id)!.drift_note;
       expect(note(retrying.instance.id)).toBeNull();
       expect(note(wrong.instance.id)).toBe('state stored open, upstream lists close');
@@ -243,9 +299,13 @@ describe('connection timing of a real upstream', () => {
     /** The upstream's delete trail as the gateway subscribes to it (contract §11): remove, logout, close. */
     const trail = (name: string) =>
       upstreamPosts(name).filter(
-        (d) => d.event === 'remove.instance' || d.event === 'logout.instance' || (d.event === 'connection.update' && (d.body.data as { state?: string }).state === 'close'),
+        (d) =>
+          d.event === 'remove.instance' ||
+          d.event === 'logout.instance' ||
+          (d.event === 'connection.update' && (d.body.data as { state?: string }).state === 'close'),
       );
-    const trailDone = (name: string) => () => trail(name).some((d) => d.event === 'connection.update' && (d.statusCode !== undefined || d.error !== undefined));
+    const trailDone = (name: string) => () =>
+      trail(name).some((d) => d.event === 'connection.update' && (d.statusCode !== undefined || d.error !== undefined));
 
     it('are absorbed: the delete trail of a connecting instance reaches no tenant, and the upstream gets 200s', async () => {
       t.sim.configure({ whatsappReachable: false, reconnectIntervalMs: 20 });
@@ -255,7 +315,11 @@ describe('connection timing of a real upstream', () => {
       expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
 
       await waitFor(trailDone(tn.instance.name), 5000, 'the end of the delete trail');
-      expect(trail(tn.instance.name).map((d) => d.event)).toEqual(['remove.instance', 'logout.instance', 'connection.update']);
+      expect(trail(tn.instance.name).map((d) => d.event)).toEqual([
+        'remove.instance',
+        'logout.instance',
+        'connection.update',
+      ]);
       expect(upstreamPosts(tn.instance.name).filter((d) => d.statusCode !== 200)).toEqual([]);
       expect(await forwarded(tn.instance.id)).toEqual(['connection.update:connecting']);
     });
@@ -266,7 +330,11 @@ describe('connection timing of a real upstream', () => {
       for (let i = 0; i < 3; i++) {
         const tn = await tenant(TRAIL);
         t.sim.scan(tn.instance.name);
-        await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+        await waitFor(
+          async () => (await forwarded(tn.instance.id)).includes('connection.update:open'),
+          5000,
+          'open forwarded',
+        );
         const before = await forwarded(tn.instance.id);
         expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
         await waitFor(trailDone(tn.instance.name), 5000, 'the end of the delete trail');
@@ -283,7 +351,11 @@ describe('connection timing of a real upstream', () => {
       t.sim.configure({ deleteLingerMs: 300 });
       const tn = await tenant(TRAIL);
       t.sim.scan(tn.instance.name);
-      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+      await waitFor(
+        async () => (await forwarded(tn.instance.id)).includes('connection.update:open'),
+        5000,
+        'open forwarded',
+      );
       const before = await forwarded(tn.instance.id);
       expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
       expect(trail(tn.instance.name)).toEqual([]);
@@ -301,9 +373,17 @@ describe('connection timing of a real upstream', () => {
       t.sim.configure({ deleteLingerMs: 300 });
       const tn = await tenant(TRAIL);
       // Every instance of the client reports to the receiver, the new one under the old name too.
-      await http.patch(`/api/admin/clients/${tn.client.id}`, { webhook_url: `${receiver.url}/client-${tn.client.id}` }, bearer(admin));
+      await http.patch(
+        `/api/admin/clients/${tn.client.id}`,
+        { webhook_url: `${receiver.url}/client-${tn.client.id}` },
+        bearer(admin),
+      );
       t.sim.scan(tn.instance.name);
-      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open forwarded');
+      await waitFor(
+        async () => (await forwarded(tn.instance.id)).includes('connection.update:open'),
+        5000,
+        'open forwarded',
+      );
       expect((await http.delete(`${SUB}/${tn.instance.id}`, bearer(tn.jwt))).status).toBe(204);
 
       // The create retries until the upstream lets go of the name, which is when the old trail comes.

@@ -24,7 +24,11 @@ describe('while the database is down', () => {
     relayed.port = String(proxy.port);
     t = await startTestApp({ DATABASE_URL: relayed.toString() });
     http = httpClient(t.url);
-    const client = await createClient(http, await adminToken(http), { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0 });
+    const client = await createClient(http, await adminToken(http), {
+      send_interval_ms: 0,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+    });
     instance = await createInstance(http, await resellerToken(http, client));
     t.sim.scan(instance.name);
     key = { headers: { apikey: client.apiKey } };
@@ -35,7 +39,8 @@ describe('while the database is down', () => {
     await db?.drop();
   });
 
-  const send = () => http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'hi' }, key);
+  const send = () =>
+    http.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'hi' }, key);
 
   it('answers 503 with Retry-After and a plain message, says so on /health/ready, and serves again once it is back', async () => {
     expect((await send()).status).toBe(201);

@@ -69,7 +69,12 @@ describe('fuzz of every documented route', () => {
     t = await startTestApp();
     http = httpClient(t.url);
     const admin = await adminToken(http);
-    const client = await createClient(http, admin, { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0, rate_limit: 100000 });
+    const client = await createClient(http, admin, {
+      send_interval_ms: 0,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+      rate_limit: 100000,
+    });
     const jwt = await resellerToken(http, client);
     instance = await createInstance(http, jwt);
     t.sim.scan(instance.name);
@@ -83,7 +88,17 @@ describe('fuzz of every documented route', () => {
 
   async function operations(): Promise<Operation[]> {
     const docs = (await http.get('/docs-json')).data as {
-      paths: Record<string, Record<string, { security?: Record<string, unknown>[]; parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: Record<string, unknown>[];
+            parameters?: { in: string; name: string }[];
+            requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
+          }
+        >
+      >;
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
     const ops: Operation[] = [];
@@ -106,29 +121,46 @@ describe('fuzz of every documented route', () => {
 
   /** Fills path parameters with the test tenant's own values, so a request is about its input, not a 404. */
   function concrete(path: string): string {
-    return path.replace(/\{(\w+)\}/g, (_, name: string) => (/name/i.test(name) ? instance.name : /^id$|Id$/.test(name) ? instance.id : '1'));
+    return path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      /name/i.test(name) ? instance.name : /^id$|Id$/.test(name) ? instance.id : '1',
+    );
   }
 
-  function inputsFor(op: Operation, random: () => number): { path: string; query?: string; body?: unknown; raw?: string }[] {
+  function inputsFor(
+    op: Operation,
+    random: () => number,
+  ): { path: string; query?: string; body?: unknown; raw?: string }[] {
     const base = concrete(op.path);
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
     const inputs: { path: string; query?: string; body?: unknown; raw?: string }[] = [];
     if (op.hasBody || op.method !== 'GET') {
       inputs.push({ path: base, raw: JSON.stringify(nested(3000)) });
-      inputs.push({ path: base, body: [] }, { path: base, body: 'text' }, { path: base, raw: '{"a":' }, { path: base, raw: 'null' });
+      inputs.push(
+        { path: base, body: [] },
+        { path: base, body: 'text' },
+        { path: base, raw: '{"a":' },
+        { path: base, raw: 'null' },
+      );
       for (const field of op.bodyFields) {
         for (let i = 0; i < 3; i++) inputs.push({ path: base, body: { [field]: pick(BAD_VALUES) } });
         inputs.push({ path: base, body: { [field]: null } });
       }
-      for (let i = 0; i < 6; i++) inputs.push({ path: base, body: Object.fromEntries(op.bodyFields.map((f) => [f, pick(BAD_VALUES)])) });
+      for (let i = 0; i < 6; i++)
+        inputs.push({ path: base, body: Object.fromEntries(op.bodyFields.map((f) => [f, pick(BAD_VALUES)])) });
     }
     for (const field of op.queryFields) {
       for (let i = 0; i < 2; i++) inputs.push({ path: base, query: `${field}=${pick(BAD_QUERY_VALUES)}` });
     }
     if (op.path.includes('{')) {
-      for (const segment of BAD_PATH_SEGMENTS) inputs.push({ path: op.path.replace(/\{\w+\}/, segment).replace(/\{(\w+)\}/g, '1') });
+      for (const segment of BAD_PATH_SEGMENTS)
+        inputs.push({ path: op.path.replace(/\{\w+\}/, segment).replace(/\{(\w+)\}/g, '1') });
     }
-    while (inputs.length < 40) inputs.push({ path: base, query: `${pick(op.queryFields.length ? op.queryFields : ['x'])}=${pick(BAD_QUERY_VALUES)}`, body: op.method === 'GET' ? undefined : { extra: pick(BAD_VALUES) } });
+    while (inputs.length < 40)
+      inputs.push({
+        path: base,
+        query: `${pick(op.queryFields.length ? op.queryFields : ['x'])}=${pick(BAD_QUERY_VALUES)}`,
+        body: op.method === 'GET' ? undefined : { extra: pick(BAD_VALUES) },
+      });
     return inputs;
   }
 
@@ -139,7 +171,7 @@ describe('fuzz of every documented route', () => {
     for (const op of await operations()) {
       if (op.path.startsWith('/health') || op.path === '/metrics') continue;
       const scheme = Object.keys(op.security[0] ?? {})[0];
-      const headers = scheme ? credentials[scheme] ?? {} : {};
+      const headers = scheme ? (credentials[scheme] ?? {}) : {};
       for (const input of inputsFor(op, random)) {
         const url = `${input.path}${input.query ? `?${input.query}` : ''}`;
         const hasBody = op.method !== 'GET' && op.method !== 'DELETE';
@@ -151,8 +183,13 @@ describe('fuzz of every documented route', () => {
           transformRequest: [(data: unknown) => data],
         });
         sent += 1;
-        const shaped = res.status < 400 || (typeof res.data === 'object' && res.data?.statusCode === res.status && typeof res.data.message === 'string');
-        if (res.status >= 500 || !shaped) failures.push(`${op.method} ${url.slice(0, 120)} ${String(input.raw ?? JSON.stringify(input.body)).slice(0, 80)} → ${res.status} ${JSON.stringify(res.data).slice(0, 160)}`);
+        const shaped =
+          res.status < 400 ||
+          (typeof res.data === 'object' && res.data?.statusCode === res.status && typeof res.data.message === 'string');
+        if (res.status >= 500 || !shaped)
+          failures.push(
+            `${op.method} ${url.slice(0, 120)} ${String(input.raw ?? JSON.stringify(input.body)).slice(0, 80)} → ${res.status} ${JSON.stringify(res.data).slice(0, 160)}`,
+          );
       }
     }
     expect(sent).toBeGreaterThan(1000);

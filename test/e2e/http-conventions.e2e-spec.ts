@@ -13,7 +13,10 @@ describe('HTTP conventions shared by every route', () => {
   afterAll(() => t.close());
 
   it('asks the upstream at most once per few seconds however often readiness is probed', async () => {
-    const probes = () => t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === '__nextmavens_health_probe__');
+    const probes = () =>
+      t.sim
+        .requests()
+        .filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === '__nextmavens_health_probe__');
     const before = probes().length;
     const answers = await Promise.all(Array.from({ length: 10 }, () => http.get('/health/ready')));
     for (let i = 0; i < 5; i++) answers.push(await http.get('/health/ready'));
@@ -27,7 +30,9 @@ describe('HTTP conventions shared by every route', () => {
     expect(login.status).toBe(413);
     expect(login.data).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
     expect((await http.post('/api/v1/auth/token', { padding })).status).toBe(413);
-    expect((await http.post('/webhooks/evolution/some-instance', { event: 'x', data: 'y'.repeat(2 * 1024 * 1024) })).status).toBe(413);
+    expect(
+      (await http.post('/webhooks/evolution/some-instance', { event: 'x', data: 'y'.repeat(2 * 1024 * 1024) })).status,
+    ).toBe(413);
     expect((await http.post('/api/v1/whatsapp/send', { text: 'z'.repeat(400 * 1024) })).status).toBe(413);
     // Larger bodies pass where they belong: what stops these is the missing key, not the size.
     expect((await http.post('/api/v1/whatsapp/send', { text: padding })).status).toBe(401);
@@ -40,21 +45,37 @@ describe('HTTP conventions shared by every route', () => {
     const raw = { headers: { 'content-type': 'application/json' }, transformRequest: [(body: string) => body] };
     const login = await http.post('/api/login', nested(2000), raw);
     expect(login.status).toBe(400);
-    expect(login.data).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body: is nested more than 32 levels deep' });
-    expect((await http.post('/api/v1/whatsapp/send-bulk', nested(3000), raw)).data.message).toBe('body: is nested more than 32 levels deep');
+    expect(login.data).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'body: is nested more than 32 levels deep',
+    });
+    expect((await http.post('/api/v1/whatsapp/send-bulk', nested(3000), raw)).data.message).toBe(
+      'body: is nested more than 32 levels deep',
+    );
     expect((await http.post('/api/login', { username: 'ad\u0000min', password: 'x' })).data.message).toBe(
       'username: contains a NUL character or an unpaired UTF-16 surrogate',
     );
-    expect((await http.get('/api/admin/audit?action=%00')).data.message).toBe('query.action: contains a NUL character or an unpaired UTF-16 surrogate');
+    expect((await http.get('/api/admin/audit?action=%00')).data.message).toBe(
+      'query.action: contains a NUL character or an unpaired UTF-16 surrogate',
+    );
     const badEscape = await http.get('/api/v1/whatsapp/status/%E0%A4%A');
     expect(badEscape.status).toBe(400);
-    expect(badEscape.data).toEqual({ statusCode: 400, error: 'Bad Request', message: 'path: is not a valid URL path (a malformed percent-escape)' });
+    expect(badEscape.data).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'path: is not a valid URL path (a malformed percent-escape)',
+    });
   });
 
   it('answers unknown routes with the one error shape', async () => {
     const res = await http.get('/no/such/route?number=254712345678');
     expect(res.status).toBe(404);
-    expect(res.data).toEqual({ statusCode: 404, error: 'Not Found', message: 'Route GET /no/such/route does not exist' });
+    expect(res.data).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Route GET /no/such/route does not exist',
+    });
   });
 
   it('rejects malformed JSON with 400 naming the body, without a stack trace', async () => {
@@ -63,7 +84,11 @@ describe('HTTP conventions shared by every route', () => {
       transformRequest: [(body: string) => body],
     });
     expect(res.status).toBe(400);
-    expect(res.data).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^Body is not valid JSON/) });
+    expect(res.data).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(/^Body is not valid JSON/),
+    });
   });
 
   it('takes an empty body sent as JSON for an empty object', async () => {
@@ -76,7 +101,11 @@ describe('HTTP conventions shared by every route', () => {
   it('rejects an unsupported content type with 415', async () => {
     const res = await http.post('/api/login', 'username=admin', { headers: { 'content-type': 'text/csv' } });
     expect(res.status).toBe(415);
-    expect(res.data).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining('text/csv') });
+    expect(res.data).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: expect.stringContaining('text/csv'),
+    });
   });
 
   it('names each invalid field once, with its first problem', async () => {
@@ -86,14 +115,20 @@ describe('HTTP conventions shared by every route', () => {
   });
 
   it('echoes a caller request id and makes one up otherwise', async () => {
-    expect((await http.get('/health', { headers: { 'x-request-id': 'abc.123' } })).headers['x-request-id']).toBe('abc.123');
+    expect((await http.get('/health', { headers: { 'x-request-id': 'abc.123' } })).headers['x-request-id']).toBe(
+      'abc.123',
+    );
     expect((await http.get('/health')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('documents both security schemes and which one each route takes', async () => {
     const docs = (await http.get('/docs-json')).data;
-    expect(Object.keys(docs.components.securitySchemes)).toEqual(expect.arrayContaining(['apikey', 'reseller-jwt', 'admin-jwt']));
-    expect(docs.paths['/api/v1/auth/token'].post.security).toEqual(expect.arrayContaining([{ apikey: [] }, { 'reseller-jwt': [] }]));
+    expect(Object.keys(docs.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['apikey', 'reseller-jwt', 'admin-jwt']),
+    );
+    expect(docs.paths['/api/v1/auth/token'].post.security).toEqual(
+      expect.arrayContaining([{ apikey: [] }, { 'reseller-jwt': [] }]),
+    );
     expect(docs.paths['/api/admin/clients'].post.security).toEqual([{ 'admin-jwt': [] }]);
   });
 });

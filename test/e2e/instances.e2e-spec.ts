@@ -15,7 +15,8 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
   let jwt: string;
   const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
   const key = (apikey: string) => ({ headers: { apikey } });
-  const upstreamCalls = (name: string) => t.sim.requests().filter((r) => r.path.includes(name) || r.query.instanceName === name);
+  const upstreamCalls = (name: string) =>
+    t.sim.requests().filter((r) => r.path.includes(name) || r.query.instanceName === name);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -29,9 +30,20 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
   describe('create', () => {
     it('creates the instance upstream, points its webhook at the gateway, and answers the reference shape', async () => {
       const name = uniqueInstanceName();
-      const res = await http.post(SUB, { instanceName: name, integration: 'WHATSAPP-BAILEYS', webhook_url: 'https://example.com/wa' }, bearer(jwt));
+      const res = await http.post(
+        SUB,
+        { instanceName: name, integration: 'WHATSAPP-BAILEYS', webhook_url: 'https://example.com/wa' },
+        bearer(jwt),
+      );
       expect(res.status).toBe(201);
-      expect(Object.keys(res.data).sort()).toEqual(['api_key', 'instance_id', 'instance_name', 'integration', 'status', 'webhook_secret']);
+      expect(Object.keys(res.data).sort()).toEqual([
+        'api_key',
+        'instance_id',
+        'instance_name',
+        'integration',
+        'status',
+        'webhook_secret',
+      ]);
       expect(res.data).toMatchObject({ instance_name: name, integration: 'WHATSAPP-BAILEYS', status: 'pending' });
       expect(res.data.instance_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.data.api_key).toMatch(/^[0-9a-f]{64}$/);
@@ -42,7 +54,9 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(upstream.webhook).toMatchObject({ url: `${t.url}/webhooks/evolution/${name}`, enabled: true });
       expect(upstream.webhook!.events.length).toBeGreaterThan(0);
       expect(JSON.stringify(res.data)).not.toContain(upstream.token);
-      const create = t.sim.requests().find((r) => r.path === '/instance/create' && (r.body as { instanceName: string }).instanceName === name)!;
+      const create = t.sim
+        .requests()
+        .find((r) => r.path === '/instance/create' && (r.body as { instanceName: string }).instanceName === name)!;
       expect(create.headers.apikey).toBe(TEST_GLOBAL_KEY);
       // Nothing connects before the first QR request (a connect makes the upstream retry until the QR is scanned).
       expect(create.body).toMatchObject({ qrcode: false, integration: 'WHATSAPP-BAILEYS' });
@@ -72,11 +86,19 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(again.data.message).toBe(`Instance name "${existing.name}" is already in use`);
 
       const otherClient = await createClient(http, admin);
-      const fromOther = await http.post(SUB, { instanceName: existing.name }, bearer(await resellerToken(http, otherClient)));
+      const fromOther = await http.post(
+        SUB,
+        { instanceName: existing.name },
+        bearer(await resellerToken(http, otherClient)),
+      );
       expect(fromOther.status).toBe(409);
 
       const upstreamOnly = uniqueInstanceName('foreign');
-      await http.post(`${t.sim.url}/instance/create`, { instanceName: upstreamOnly, integration: 'WHATSAPP-BAILEYS' }, key(TEST_GLOBAL_KEY));
+      await http.post(
+        `${t.sim.url}/instance/create`,
+        { instanceName: upstreamOnly, integration: 'WHATSAPP-BAILEYS' },
+        key(TEST_GLOBAL_KEY),
+      );
       const clash = await http.post(SUB, { instanceName: upstreamOnly }, bearer(jwt));
       expect(clash.status).toBe(409);
       expect(t.sim.instance(upstreamOnly)).toBeDefined();
@@ -144,7 +166,12 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       for (const ref of [created.id, created.name]) {
         const res = await http.get(`${SUB}/${ref}`, bearer(jwt));
         expect(res.status).toBe(200);
-        expect(res.data).toMatchObject({ instance_id: created.id, instance_name: created.name, state: 'open', status: 'open' });
+        expect(res.data).toMatchObject({
+          instance_id: created.id,
+          instance_name: created.name,
+          state: 'open',
+          status: 'open',
+        });
       }
     });
 
@@ -155,7 +182,9 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(t.sim.instance(created.name)).toBeUndefined();
       expect((await http.get(`${SUB}/${created.id}`, bearer(jwt))).status).toBe(404);
       expect((await http.delete(`${SUB}/${created.id}`, bearer(jwt))).status).toBe(404);
-      expect(await queryDb(t, 'SELECT deleted_at FROM instances WHERE id = $1', [created.id])).toEqual([{ deleted_at: expect.any(Date) }]);
+      expect(await queryDb(t, 'SELECT deleted_at FROM instances WHERE id = $1', [created.id])).toEqual([
+        { deleted_at: expect.any(Date) },
+      ]);
       expect((await http.get(`/api/v1/whatsapp/status/${created.name}`, key(created.apiKey))).status).toBe(403);
       expect((await http.post(SUB, { instanceName: created.name }, bearer(jwt))).status).toBe(201);
     });
@@ -178,8 +207,18 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
 
       t.sim.scan(created.name);
       const connected = await http.get(`/api/v1/whatsapp/qrcode/${created.name}`, key(client.apiKey));
-      expect(connected.data).toEqual({ instance: created.name, state: 'open', base64: null, code: null, pairingCode: null, count: 0 });
-      expect((await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))).data).toEqual({ instance: created.name, state: 'open' });
+      expect(connected.data).toEqual({
+        instance: created.name,
+        state: 'open',
+        base64: null,
+        code: null,
+        pairingCode: null,
+        count: 0,
+      });
+      expect((await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))).data).toEqual({
+        instance: created.name,
+        state: 'open',
+      });
 
       for (const state of ['close', 'refused'] as const) {
         t.sim.setState(created.name, state);
@@ -191,16 +230,32 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
         const again = await http.get(`/api/v1/whatsapp/qrcode/${created.name}`, key(client.apiKey));
         expect(again.status).toBe(200);
         if (state === 'close') {
-          expect(again.data).toMatchObject({ instance: created.name, state: 'connecting', base64: expect.stringMatching(/^data:image\/png;base64,/) });
+          expect(again.data).toMatchObject({
+            instance: created.name,
+            state: 'connecting',
+            base64: expect.stringMatching(/^data:image\/png;base64,/),
+          });
         } else {
-          expect(again.data).toEqual({ instance: created.name, state: 'refused', base64: null, code: null, pairingCode: null, count: 0 });
+          expect(again.data).toEqual({
+            instance: created.name,
+            state: 'refused',
+            base64: null,
+            code: null,
+            pairingCode: null,
+            count: 0,
+          });
         }
       }
     });
 
     it('turns the upstream’s HTTP 200 {error: true} into a real error', async () => {
       const created = await createInstance(http, jwt);
-      t.sim.addFault({ route: `GET /instance/connect/${created.name}`, count: 1, status: 200, body: { error: true, message: '[object Object]' } });
+      t.sim.addFault({
+        route: `GET /instance/connect/${created.name}`,
+        count: 1,
+        status: 200,
+        body: { error: true, message: '[object Object]' },
+      });
       const res = await http.get(`/api/v1/whatsapp/qrcode/${created.name}`, key(client.apiKey));
       expect(res.status).toBe(502);
       expect(res.data.message).not.toContain('[object Object]');
@@ -226,7 +281,8 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
   });
 
   describe('instance key rotation', () => {
-    const status = (name: string, apikey: string) => http.get(`/api/v1/whatsapp/status/${name}`, key(apikey)).then((r) => r.status);
+    const status = (name: string, apikey: string) =>
+      http.get(`/api/v1/whatsapp/status/${name}`, key(apikey)).then((r) => r.status);
 
     it('keeps the old key for the grace period, ends it at once without one, and audits each rotation', async () => {
       const created = await createInstance(http, jwt);
@@ -244,9 +300,17 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect(await status(created.name, graced.data.api_key)).toBe(403);
       expect(await status(created.name, now.data.api_key)).toBe(200);
 
-      const audit = await http.get(`/api/admin/audit?client_id=${client.id}&action=instance.key_rotated`, bearer(admin));
+      const audit = await http.get(
+        `/api/admin/audit?client_id=${client.id}&action=instance.key_rotated`,
+        bearer(admin),
+      );
       const events = audit.data.events.filter((e: { target_id: string }) => e.target_id === created.id);
-      expect(events.map((e: { actor_type: string; details: { grace_seconds: number } }) => [e.actor_type, e.details.grace_seconds])).toEqual([
+      expect(
+        events.map((e: { actor_type: string; details: { grace_seconds: number } }) => [
+          e.actor_type,
+          e.details.grace_seconds,
+        ]),
+      ).toEqual([
         ['admin', 0],
         ['client', 600],
       ]);
@@ -267,7 +331,9 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
 
       expect((await http.delete(`${SUB}/${created.id}`, bearer(jwt))).status).toBe(204);
       expect((await http.post(`/api/admin/instances/${created.id}/rotate-key`, {}, bearer(admin))).status).toBe(404);
-      expect((await http.post(`/api/admin/instances/not-a-uuid/rotate-webhook-secret`, {}, bearer(admin))).status).toBe(404);
+      expect((await http.post(`/api/admin/instances/not-a-uuid/rotate-webhook-secret`, {}, bearer(admin))).status).toBe(
+        404,
+      );
     });
   });
 
@@ -279,13 +345,20 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       t.sim.rotateToken(created.name);
       t.sim.requests().clear();
 
-      const results = await Promise.all(Array.from({ length: 20 }, () => http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-      const refreshes = t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === created.name);
+      const refreshes = t.sim
+        .requests()
+        .filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === created.name);
       expect(refreshes).toHaveLength(1);
       expect(refreshes[0]!.headers.apikey).toBe(TEST_GLOBAL_KEY);
 
-      const audit = await http.get(`/api/admin/audit?client_id=${client.id}&action=instance.token_refreshed`, bearer(admin));
+      const audit = await http.get(
+        `/api/admin/audit?client_id=${client.id}&action=instance.token_refreshed`,
+        bearer(admin),
+      );
       expect(audit.data.events).toHaveLength(1);
     });
 
@@ -295,12 +368,19 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey));
       t.sim.rotateToken(created.name);
       // A server (or a proxy in front of it) that answers a stale token with 403 instead of 401.
-      t.sim.addFault({ route: `GET /instance/connectionState/${created.name}`, count: 1, status: 403, body: { status: 403, error: 'Forbidden', response: { message: 'Forbidden' } } });
+      t.sim.addFault({
+        route: `GET /instance/connectionState/${created.name}`,
+        count: 1,
+        status: 403,
+        body: { status: 403, error: 'Forbidden', response: { message: 'Forbidden' } },
+      });
       t.sim.requests().clear();
 
       const res = await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey));
       expect(res.status).toBe(200);
-      expect(t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === created.name)).toHaveLength(1);
+      expect(
+        t.sim.requests().filter((r) => r.path === '/instance/fetchInstances' && r.query.instanceName === created.name),
+      ).toHaveLength(1);
     });
 
     it('records drift and takes the upstream’s token during the periodic check', async () => {
@@ -323,11 +403,17 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
   describe('admin', () => {
     it('lists every instance with its client, and creates one for a client', async () => {
       const owner = await createClient(http, admin, { name: 'Owner Co' });
-      const res = await http.post('/api/admin/instances', { client_id: owner.id, instanceName: uniqueInstanceName('admin') }, bearer(admin));
+      const res = await http.post(
+        '/api/admin/instances',
+        { client_id: owner.id, instanceName: uniqueInstanceName('admin') },
+        bearer(admin),
+      );
       expect(res.status).toBe(201);
       const list = await http.get(`/api/admin/instances?client_id=${owner.id}`, bearer(admin));
       expect(list.status).toBe(200);
-      expect(list.data.instances).toEqual([expect.objectContaining({ instance_id: res.data.instance_id, client_id: owner.id, client_name: 'Owner Co' })]);
+      expect(list.data.instances).toEqual([
+        expect.objectContaining({ instance_id: res.data.instance_id, client_id: owner.id, client_name: 'Owner Co' }),
+      ]);
       expect((await http.get('/api/admin/instances', bearer(jwt))).status).toBe(401);
     });
 
@@ -344,7 +430,10 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
     it('answers 400, not 500, for ids too large to exist', async () => {
       expect((await http.get('/api/admin/clients/99999999999', bearer(admin))).status).toBe(400);
       expect((await http.get('/api/admin/instances?client_id=99999999999', bearer(admin))).status).toBe(400);
-      expect((await http.post('/api/admin/instances', { client_id: 99999999999, instanceName: 'x-big' }, bearer(admin))).status).toBe(400);
+      expect(
+        (await http.post('/api/admin/instances', { client_id: 99999999999, instanceName: 'x-big' }, bearer(admin)))
+          .status,
+      ).toBe(400);
     });
   });
 });

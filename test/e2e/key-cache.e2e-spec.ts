@@ -46,7 +46,8 @@ describe('key and instance cache across processes', () => {
 
   /** Uses the key on the second process until it has a cached copy, then runs `change` on the first. */
   async function changedElsewhere(apiKey: string, change: () => Promise<unknown>): Promise<void> {
-    for (let i = 0; i < 3; i++) expect((await b.post('/api/v1/auth/token', null, { headers: { apikey: apiKey } })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await b.post('/api/v1/auth/token', null, { headers: { apikey: apiKey } })).status).toBe(200);
     await change();
     // Anything the second process cached was read before the change committed, so it is gone by now.
     await sleep(TENANT_CACHE_TTL_MS);
@@ -54,7 +55,9 @@ describe('key and instance cache across processes', () => {
 
   it('a deactivated client is refused by every process within the cache lifetime', async () => {
     const client = await createClient(a, admin);
-    await changedElsewhere(client.apiKey, () => a.patch(`/api/admin/clients/${client.id}`, { active: false }, { headers: { authorization: `Bearer ${admin}` } }));
+    await changedElsewhere(client.apiKey, () =>
+      a.patch(`/api/admin/clients/${client.id}`, { active: false }, { headers: { authorization: `Bearer ${admin}` } }),
+    );
     const res = await b.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } });
     expect(res.data).toMatchObject({ statusCode: 403, message: expect.stringMatching(/deactivated/) });
   });
@@ -63,7 +66,13 @@ describe('key and instance cache across processes', () => {
     const client = await createClient(a, admin);
     let fresh = '';
     await changedElsewhere(client.apiKey, async () => {
-      fresh = (await a.post(`/api/admin/clients/${client.id}/rotate-key`, {}, { headers: { authorization: `Bearer ${admin}` } })).data.api_key;
+      fresh = (
+        await a.post(
+          `/api/admin/clients/${client.id}/rotate-key`,
+          {},
+          { headers: { authorization: `Bearer ${admin}` } },
+        )
+      ).data.api_key;
       expect((await b.post('/api/v1/auth/token', null, { headers: { apikey: fresh } })).status).toBe(200);
     });
     expect((await b.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).status).toBe(403);
@@ -74,9 +83,20 @@ describe('key and instance cache across processes', () => {
     const jwt = await resellerToken(a, client);
     const instance = await createInstance(a, jwt);
     t.sim.scan(instance.name);
-    const send = () => b.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712345678', text: 'hi' }, { headers: { apikey: client.apiKey } });
+    const send = () =>
+      b.post(
+        '/api/v1/whatsapp/send',
+        { instanceName: instance.name, number: '254712345678', text: 'hi' },
+        { headers: { apikey: client.apiKey } },
+      );
     expect((await send()).status).toBe(201);
-    expect((await a.delete(`/api/v1/whatsapp/reseller/sub-instances/${instance.id}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(204);
+    expect(
+      (
+        await a.delete(`/api/v1/whatsapp/reseller/sub-instances/${instance.id}`, {
+          headers: { authorization: `Bearer ${jwt}` },
+        })
+      ).status,
+    ).toBe(204);
     await sleep(TENANT_CACHE_TTL_MS);
     expect((await send()).status).toBe(404);
   });

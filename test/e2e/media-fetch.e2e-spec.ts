@@ -17,7 +17,11 @@ describe('media URLs', () => {
 
   async function tenantOf(t: TestApp) {
     const http = httpClient(t.url);
-    const client = await createClient(http, await adminToken(http), { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0 });
+    const client = await createClient(http, await adminToken(http), {
+      send_interval_ms: 0,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+    });
     const instance: TestInstance = await createInstance(http, await resellerToken(http, client));
     t.sim.scan(instance.name);
     return { http, instance, key: { headers: { apikey: client.apiKey } } };
@@ -26,7 +30,8 @@ describe('media URLs', () => {
   const latestLogRow = async (http: AxiosInstance, instance: TestInstance, key: { headers: { apikey: string } }) =>
     (await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}&limit=1`, key)).data.messages[0];
 
-  const upstreamMediaSends = (t: TestApp) => t.sim.requests().filter((r) => /^\/message\/send(Media|WhatsAppAudio|Sticker)\//.test(r.path));
+  const upstreamMediaSends = (t: TestApp) =>
+    t.sim.requests().filter((r) => /^\/message\/send(Media|WhatsAppAudio|Sticker)\//.test(r.path));
 
   describe('with the default outbound guard', () => {
     let t: TestApp;
@@ -40,21 +45,44 @@ describe('media URLs', () => {
     afterAll(() => t.close());
 
     it.each([
-      ['cloud metadata', 'http://169.254.169.254/latest/meta-data/iam', /169\.254\.169\.254 is a private, loopback or link-local address/],
-      ['an IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/x.png', /is a private, loopback or link-local address/],
+      [
+        'cloud metadata',
+        'http://169.254.169.254/latest/meta-data/iam',
+        /169\.254\.169\.254 is a private, loopback or link-local address/,
+      ],
+      [
+        'an IPv4-mapped IPv6 loopback',
+        'http://[::ffff:127.0.0.1]/x.png',
+        /is a private, loopback or link-local address/,
+      ],
       ['0.0.0.0/8', 'http://0.0.0.1/x.png', /is a private, loopback or link-local address/],
-      ['a name that resolves to loopback', 'http://localhost:1/x.png', /localhost resolves to a private, loopback or link-local address/],
+      [
+        'a name that resolves to loopback',
+        'http://localhost:1/x.png',
+        /localhost resolves to a private, loopback or link-local address/,
+      ],
       ['another scheme', 'file:///etc/passwd', /must be an http\(s\) URL|only http and https/],
-    ])('refuses %s on v1 send-media with a 400 naming the field, and calls nothing upstream', async (_what, url, reason) => {
-      const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: url }, key);
-      expect(res.status).toBe(400);
-      expect(res.data.message).toMatch(/^media: /);
-      expect(res.data.message).toMatch(reason);
-      expect(upstreamMediaSends(t)).toEqual([]);
-    });
+    ])(
+      'refuses %s on v1 send-media with a 400 naming the field, and calls nothing upstream',
+      async (_what, url, reason) => {
+        const res = await http.post(
+          '/api/v1/whatsapp/send-media',
+          { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: url },
+          key,
+        );
+        expect(res.status).toBe(400);
+        expect(res.data.message).toMatch(/^media: /);
+        expect(res.data.message).toMatch(reason);
+        expect(upstreamMediaSends(t)).toEqual([]);
+      },
+    );
 
     it('refuses a loopback media host (this test’s own server) until the operator allows it', async () => {
-      const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/a.png` }, key);
+      const res = await http.post(
+        '/api/v1/whatsapp/send-media',
+        { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/a.png` },
+        key,
+      );
       expect(res.status).toBe(400);
       expect(res.data.message).toMatch(/^media: 127\.0\.0\.1 is a private/);
     });
@@ -85,29 +113,58 @@ describe('media URLs', () => {
     it('fetches the file itself and sends the upstream base64, with the MIME type and file name it served', async () => {
       const res = await http.post(
         '/api/v1/whatsapp/send-media',
-        { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/invoice%20may.png` },
+        {
+          instanceName: instance.name,
+          number: '254712345678',
+          mediaType: 'image',
+          media: `${media.url}/invoice%20may.png`,
+        },
         key,
       );
       expect(res.status).toBe(201);
-      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({ media: MEDIA_BYTES.toString('base64'), mimetype: 'image/png', fileName: 'invoice may.png' });
+      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({
+        media: MEDIA_BYTES.toString('base64'),
+        mimetype: 'image/png',
+        fileName: 'invoice may.png',
+      });
     });
 
     it('does the same on pass-through sends, keeping the caller’s own fields', async () => {
-      const res = await http.post(`/message/sendWhatsAppAudio/${instance.name}`, { number: '254712345678', audio: `${media.url}/v.ogg`, encoding: false }, key);
+      const res = await http.post(
+        `/message/sendWhatsAppAudio/${instance.name}`,
+        { number: '254712345678', audio: `${media.url}/v.ogg`, encoding: false },
+        key,
+      );
       expect(res.status).toBe(201);
-      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({ audio: MEDIA_BYTES.toString('base64'), encoding: false });
+      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({
+        audio: MEDIA_BYTES.toString('base64'),
+        encoding: false,
+      });
     });
 
     it('checks every redirect: one to a private address is refused', async () => {
       const url = `${media.url}/redirect?to=${encodeURIComponent('http://10.0.0.1/secret')}`;
-      const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: url }, key);
+      const res = await http.post(
+        '/api/v1/whatsapp/send-media',
+        { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: url },
+        key,
+      );
       expect(res.status).toBe(400);
       expect(res.data.message).toBe('media: 10.0.0.1 is a private, loopback or link-local address');
     });
 
     it('stops reading at MAX_MEDIA_BYTES, whatever the server declares, with a 413', async () => {
       const sentBefore = upstreamMediaSends(t).length;
-      const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'video', media: `${media.url}/big?bytes=50000` }, key);
+      const res = await http.post(
+        '/api/v1/whatsapp/send-media',
+        {
+          instanceName: instance.name,
+          number: '254712345678',
+          mediaType: 'video',
+          media: `${media.url}/big?bytes=50000`,
+        },
+        key,
+      );
       expect(res.status).toBe(413);
       expect(res.data.message).toMatch(/^media: is over 4096 bytes/);
       expect(upstreamMediaSends(t)).toHaveLength(sentBefore);
@@ -115,21 +172,46 @@ describe('media URLs', () => {
 
     it('answers 400 naming the field when the WhatsApp server cannot read the image (a web page), and logs the send failed', async () => {
       const unreadable = 'media: the WhatsApp server could not process this file (unsupported image format)';
-      const v1 = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/page` }, key);
+      const v1 = await http.post(
+        '/api/v1/whatsapp/send-media',
+        { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: `${media.url}/page` },
+        key,
+      );
       expect(v1.status).toBe(400);
       expect(v1.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
       // The gateway fetched the page and handed it on; the WhatsApp server is what refused it.
-      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({ mediatype: 'image', media: PAGE_BYTES.toString('base64') });
-      expect(await latestLogRow(http, instance, key)).toMatchObject({ message_type: 'image', source: 'api', status: 'failed', error: unreadable });
+      expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({
+        mediatype: 'image',
+        media: PAGE_BYTES.toString('base64'),
+      });
+      expect(await latestLogRow(http, instance, key)).toMatchObject({
+        message_type: 'image',
+        source: 'api',
+        status: 'failed',
+        error: unreadable,
+      });
 
-      const legacy = await http.post(`/message/sendMedia/${instance.name}`, { number: '254712345678', mediatype: 'image', media: `${media.url}/page` }, key);
+      const legacy = await http.post(
+        `/message/sendMedia/${instance.name}`,
+        { number: '254712345678', mediatype: 'image', media: `${media.url}/page` },
+        key,
+      );
       expect(legacy.status).toBe(400);
       expect(legacy.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
-      expect(await latestLogRow(http, instance, key)).toMatchObject({ id: legacy.headers['x-message-log-id'], source: 'passthrough', status: 'failed', error: unreadable });
+      expect(await latestLogRow(http, instance, key)).toMatchObject({
+        id: legacy.headers['x-message-log-id'],
+        source: 'passthrough',
+        status: 'failed',
+        error: unreadable,
+      });
     });
 
     it('answers a media host that fails with a 400 saying so', async () => {
-      const res = await http.post('/api/v1/whatsapp/send-media', { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: 'http://127.0.0.1:1/x.png' }, key);
+      const res = await http.post(
+        '/api/v1/whatsapp/send-media',
+        { instanceName: instance.name, number: '254712345678', mediaType: 'image', media: 'http://127.0.0.1:1/x.png' },
+        key,
+      );
       expect(res.status).toBe(400);
       expect(res.data.message).toMatch(/^media: could not be fetched \(ECONNREFUSED\)/);
     });

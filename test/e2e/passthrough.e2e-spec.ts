@@ -30,7 +30,10 @@ describe('Evolution API pass-through', () => {
       for (const inst of t.sim.instances()) tokens.add(inst.token);
       const text = `${JSON.stringify(res.data)} ${JSON.stringify(res.headers)}`;
       for (const secret of [TEST_GLOBAL_KEY, ...tokens]) {
-        if (text.includes(secret)) leaks.push(`${res.config.method?.toUpperCase()} ${res.config.url} leaked ${secret === TEST_GLOBAL_KEY ? 'the global key' : 'an instance token'}`);
+        if (text.includes(secret))
+          leaks.push(
+            `${res.config.method?.toUpperCase()} ${res.config.url} leaked ${secret === TEST_GLOBAL_KEY ? 'the global key' : 'an instance token'}`,
+          );
       }
       return res;
     });
@@ -43,9 +46,12 @@ describe('Evolution API pass-through', () => {
 
   const key = (apikey: string) => ({ headers: { apikey } });
   const master = key(TEST_MASTER_KEY);
-  const upstreamCalls = (name: string) => t.sim.requests().filter((r) => r.path.includes(name) || r.query.instanceName === name);
+  const upstreamCalls = (name: string) =>
+    t.sim.requests().filter((r) => r.path.includes(name) || r.query.instanceName === name);
 
-  async function tenant(settings: Record<string, unknown> = UNPACED): Promise<{ client: TestClient; instance: TestInstance }> {
+  async function tenant(
+    settings: Record<string, unknown> = UNPACED,
+  ): Promise<{ client: TestClient; instance: TestInstance }> {
     const client = await createClient(http, admin, settings);
     const instance = await createInstance(http, await resellerToken(http, client));
     t.sim.scan(instance.name);
@@ -60,128 +66,200 @@ describe('Evolution API pass-through', () => {
   }
 
   describe('Quick Example: First Message', () => {
-    it.each(['client key', 'master key'] as const)('creates, checks the state and sends with the instance key (create with the %s)', async (flavor) => {
-      const client = await createClient(http, admin, UNPACED);
-      const creator = flavor === 'master key' ? master : key(client.apiKey);
-      const name = uniqueInstanceName('quick');
+    it.each(['client key', 'master key'] as const)(
+      'creates, checks the state and sends with the instance key (create with the %s)',
+      async (flavor) => {
+        const client = await createClient(http, admin, UNPACED);
+        const creator = flavor === 'master key' ? master : key(client.apiKey);
+        const name = uniqueInstanceName('quick');
 
-      // 1. Create instance
-      const body = { instanceName: name, integration: 'WHATSAPP-BAILEYS', qrcode: true, ...(flavor === 'master key' ? { client_id: client.id } : {}) };
-      const created = await http.post('/instance/create', body, creator);
-      expect(created.status).toBe(201);
-      expect(created.data).toMatchObject({
-        instance: { instanceName: name, integration: 'WHATSAPP-BAILEYS', instanceId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
-        hash: { apikey: expect.stringMatching(/^[0-9a-f]{64}$/) },
-        qrcode: { base64: expect.stringMatching(/^data:image\/png;base64,/), code: expect.any(String) },
-        settings: expect.objectContaining({ rejectCall: false }),
-      });
-      expectNoSecrets(created, name);
-      const create = t.sim.requests().find((r) => r.path === '/instance/create' && (r.body as { instanceName: string }).instanceName === name)!;
-      expect(create.headers.apikey).toBe(TEST_GLOBAL_KEY);
+        // 1. Create instance
+        const body = {
+          instanceName: name,
+          integration: 'WHATSAPP-BAILEYS',
+          qrcode: true,
+          ...(flavor === 'master key' ? { client_id: client.id } : {}),
+        };
+        const created = await http.post('/instance/create', body, creator);
+        expect(created.status).toBe(201);
+        expect(created.data).toMatchObject({
+          instance: {
+            instanceName: name,
+            integration: 'WHATSAPP-BAILEYS',
+            instanceId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          },
+          hash: { apikey: expect.stringMatching(/^[0-9a-f]{64}$/) },
+          qrcode: { base64: expect.stringMatching(/^data:image\/png;base64,/), code: expect.any(String) },
+          settings: expect.objectContaining({ rejectCall: false }),
+        });
+        expectNoSecrets(created, name);
+        const create = t.sim
+          .requests()
+          .find((r) => r.path === '/instance/create' && (r.body as { instanceName: string }).instanceName === name)!;
+        expect(create.headers.apikey).toBe(TEST_GLOBAL_KEY);
 
-      // 2. Save the returned hash.apikey
-      const instanceKey = key(created.data.hash.apikey as string);
+        // 2. Save the returned hash.apikey
+        const instanceKey = key(created.data.hash.apikey as string);
 
-      // 3. Wait for the user to scan the QR, then check the status
-      t.sim.scan(name);
-      const state = await http.get(`/instance/connectionState/${name}`, creator);
-      expect(state.status).toBe(200);
-      expect(state.data).toEqual({ instance: { instanceName: name, state: 'open' } });
+        // 3. Wait for the user to scan the QR, then check the status
+        t.sim.scan(name);
+        const state = await http.get(`/instance/connectionState/${name}`, creator);
+        expect(state.status).toBe(200);
+        expect(state.data).toEqual({ instance: { instanceName: name, state: 'open' } });
 
-      // 4. Send a message with the instance key
-      t.sim.requests().clear();
-      const sent = await http.post(`/message/sendText/${name}`, { number: '254712345678', text: 'Hello!', delay: 1500 }, instanceKey);
-      expect(sent.status).toBe(201);
-      expect(sent.data).toMatchObject({ key: { remoteJid: '254712345678@s.whatsapp.net', fromMe: true, id: expect.stringMatching(/^3EB0/) }, status: 'PENDING' });
-      const [upstream] = upstreamCalls(name).filter((r) => r.path.startsWith('/message/'));
-      expect(upstream!.body).toEqual({ number: '254712345678', text: 'Hello!', delay: 1500 });
-      expect(upstream!.headers.apikey).toBe(t.sim.instance(name)!.token);
-      expectNoSecrets(sent, name);
+        // 4. Send a message with the instance key
+        t.sim.requests().clear();
+        const sent = await http.post(
+          `/message/sendText/${name}`,
+          { number: '254712345678', text: 'Hello!', delay: 1500 },
+          instanceKey,
+        );
+        expect(sent.status).toBe(201);
+        expect(sent.data).toMatchObject({
+          key: { remoteJid: '254712345678@s.whatsapp.net', fromMe: true, id: expect.stringMatching(/^3EB0/) },
+          status: 'PENDING',
+        });
+        const [upstream] = upstreamCalls(name).filter((r) => r.path.startsWith('/message/'));
+        expect(upstream!.body).toEqual({ number: '254712345678', text: 'Hello!', delay: 1500 });
+        expect(upstream!.headers.apikey).toBe(t.sim.instance(name)!.token);
+        expectNoSecrets(sent, name);
 
-      // The send is in the owning client's message log, as a pass-through send.
-      const log = await http.get(`/api/v1/whatsapp/messages?instance=${name}`, key(client.apiKey));
-      expect(log.data.messages).toEqual([
-        expect.objectContaining({ source: 'passthrough', message_type: 'text', number: '254712345678', message_id: sent.data.key.id, id: sent.headers['x-message-log-id'] }),
-      ]);
-    });
+        // The send is in the owning client's message log, as a pass-through send.
+        const log = await http.get(`/api/v1/whatsapp/messages?instance=${name}`, key(client.apiKey));
+        expect(log.data.messages).toEqual([
+          expect.objectContaining({
+            source: 'passthrough',
+            message_type: 'text',
+            number: '254712345678',
+            message_id: sent.data.key.id,
+            id: sent.headers['x-message-log-id'],
+          }),
+        ]);
+      },
+    );
   });
 
   describe('Complete Integration Flow', () => {
-    it.each(['client key', 'instance key', 'master key'] as Flavor[])('runs from create to delete with the %s', async (flavor) => {
-      const client = await createClient(http, admin, UNPACED);
-      const other = await tenant();
-      const name = uniqueInstanceName('flow');
+    it.each(['client key', 'instance key', 'master key'] as Flavor[])(
+      'runs from create to delete with the %s',
+      async (flavor) => {
+        const client = await createClient(http, admin, UNPACED);
+        const other = await tenant();
+        const name = uniqueInstanceName('flow');
 
-      // Create an instance, with the QR code to display.
-      const created = await http.post(
-        '/instance/create',
-        { instanceName: name, integration: 'WHATSAPP-BAILEYS', qrcode: true, ...(flavor === 'master key' ? { client_id: client.id } : {}) },
-        flavor === 'master key' ? master : key(client.apiKey),
-      );
-      expect(created.status).toBe(201);
-      expect(created.data.qrcode.base64).toMatch(/^data:image\/png;base64,/);
-      const auth = { 'client key': key(client.apiKey), 'instance key': key(created.data.hash.apikey), 'master key': master }[flavor];
+        // Create an instance, with the QR code to display.
+        const created = await http.post(
+          '/instance/create',
+          {
+            instanceName: name,
+            integration: 'WHATSAPP-BAILEYS',
+            qrcode: true,
+            ...(flavor === 'master key' ? { client_id: client.id } : {}),
+          },
+          flavor === 'master key' ? master : key(client.apiKey),
+        );
+        expect(created.status).toBe(201);
+        expect(created.data.qrcode.base64).toMatch(/^data:image\/png;base64,/);
+        const auth = {
+          'client key': key(client.apiKey),
+          'instance key': key(created.data.hash.apikey),
+          'master key': master,
+        }[flavor];
 
-      // Reconnect QR through /instance/connect.
-      const qr = await http.get(`/instance/connect/${name}`, auth);
-      expect(qr.status).toBe(200);
-      expect(qr.data.base64).toMatch(/^data:image\/png;base64,/);
+        // Reconnect QR through /instance/connect.
+        const qr = await http.get(`/instance/connect/${name}`, auth);
+        expect(qr.status).toBe(200);
+        expect(qr.data.base64).toMatch(/^data:image\/png;base64,/);
 
-      // The user scans; poll the state until open.
-      t.sim.scan(name);
-      const open = await waitFor(async () => {
-        const res = await http.get(`/instance/connectionState/${name}`, auth);
-        return res.data.instance?.state === 'open' ? res : undefined;
-      }, 5000, 'state open');
-      expect(open.status).toBe(200);
+        // The user scans; poll the state until open.
+        t.sim.scan(name);
+        const open = await waitFor(
+          async () => {
+            const res = await http.get(`/instance/connectionState/${name}`, auth);
+            return res.data.instance?.state === 'open' ? res : undefined;
+          },
+          5000,
+          'state open',
+        );
+        expect(open.status).toBe(200);
 
-      // Configure the webhook: stored by the gateway, the upstream keeps pointing at the gateway.
-      const events = ['MESSAGES_UPSERT', 'MESSAGES_UPDATE', 'CONNECTION_UPDATE'];
-      const hook = await http.post(`/webhook/set/${name}`, { webhook: { enabled: true, url: 'https://yourapp.example.com/webhook/whatsapp', byEvents: false, base64: false, events } }, auth);
-      expect(hook.status).toBe(201);
-      expect(hook.data).toMatchObject({ url: 'https://yourapp.example.com/webhook/whatsapp', enabled: true, events, webhookByEvents: false, webhookBase64: false });
-      const found = await http.get(`/webhook/find/${name}`, auth);
-      expect(found.status).toBe(200);
-      // updatedAt is the instance row's, which connection updates also touch.
-      expect({ ...found.data, updatedAt: undefined }).toEqual({ ...hook.data, updatedAt: undefined });
-      expect(t.sim.instance(name)!.webhook!.url).toBe(`${t.url}/webhooks/evolution/${name}`);
-      expect(t.sim.requests().filter((r) => r.path === `/webhook/set/${name}`)).toHaveLength(1);
+        // Configure the webhook: stored by the gateway, the upstream keeps pointing at the gateway.
+        const events = ['MESSAGES_UPSERT', 'MESSAGES_UPDATE', 'CONNECTION_UPDATE'];
+        const hook = await http.post(
+          `/webhook/set/${name}`,
+          {
+            webhook: {
+              enabled: true,
+              url: 'https://yourapp.example.com/webhook/whatsapp',
+              byEvents: false,
+              base64: false,
+              events,
+            },
+          },
+          auth,
+        );
+        expect(hook.status).toBe(201);
+        expect(hook.data).toMatchObject({
+          url: 'https://yourapp.example.com/webhook/whatsapp',
+          enabled: true,
+          events,
+          webhookByEvents: false,
+          webhookBase64: false,
+        });
+        const found = await http.get(`/webhook/find/${name}`, auth);
+        expect(found.status).toBe(200);
+        // updatedAt is the instance row's, which connection updates also touch.
+        expect({ ...found.data, updatedAt: undefined }).toEqual({ ...hook.data, updatedAt: undefined });
+        expect(t.sim.instance(name)!.webhook!.url).toBe(`${t.url}/webhooks/evolution/${name}`);
+        expect(t.sim.requests().filter((r) => r.path === `/webhook/set/${name}`)).toHaveLength(1);
 
-      // Send a message.
-      const sent = await http.post(`/message/sendText/${name}`, { number: '0712345678', text: 'Hello!' }, auth);
-      expect(sent.status).toBe(201);
-      expect(sent.data.key.remoteJid).toBe('254712345678@s.whatsapp.net');
+        // Send a message.
+        const sent = await http.post(`/message/sendText/${name}`, { number: '0712345678', text: 'Hello!' }, auth);
+        expect(sent.status).toBe(201);
+        expect(sent.data.key.remoteJid).toBe('254712345678@s.whatsapp.net');
 
-      // fetchInstances: the caller's instances only, never a token.
-      const listed = await http.get('/instance/fetchInstances', auth);
-      expect(listed.status).toBe(200);
-      const names = (listed.data as { name: string }[]).map((r) => r.name);
-      expect(names).toContain(name);
-      if (flavor === 'master key') expect(names).toContain(other.instance.name);
-      else expect(names).not.toContain(other.instance.name);
-      if (flavor === 'instance key') expect(names).toEqual([name]);
-      const row = (listed.data as Record<string, unknown>[]).find((r) => r.name === name)!;
-      expect(row).toMatchObject({ id: created.data.instance.instanceId, connectionStatus: 'open', integration: 'WHATSAPP-BAILEYS', ownerJid: expect.stringMatching(/@s\.whatsapp\.net$/) });
-      expect(row).not.toHaveProperty('token');
-      expectNoSecrets(listed, name);
+        // fetchInstances: the caller's instances only, never a token.
+        const listed = await http.get('/instance/fetchInstances', auth);
+        expect(listed.status).toBe(200);
+        const names = (listed.data as { name: string }[]).map((r) => r.name);
+        expect(names).toContain(name);
+        if (flavor === 'master key') expect(names).toContain(other.instance.name);
+        else expect(names).not.toContain(other.instance.name);
+        if (flavor === 'instance key') expect(names).toEqual([name]);
+        const row = (listed.data as Record<string, unknown>[]).find((r) => r.name === name)!;
+        expect(row).toMatchObject({
+          id: created.data.instance.instanceId,
+          connectionStatus: 'open',
+          integration: 'WHATSAPP-BAILEYS',
+          ownerJid: expect.stringMatching(/@s\.whatsapp\.net$/),
+        });
+        expect(row).not.toHaveProperty('token');
+        expectNoSecrets(listed, name);
 
-      // Restart (PUT as in the reference), log out (PUT as in the reference), delete.
-      const restarted = await http.put(`/instance/restart/${name}`, undefined, auth);
-      expect(restarted.status).toBe(200);
-      expect(t.sim.requests().filter((r) => r.method === 'POST' && r.path === `/instance/restart/${name}`)).toHaveLength(1);
-      const loggedOut = await http.put(`/instance/logout/${name}`, undefined, auth);
-      expect(loggedOut.status).toBe(200);
-      expect(loggedOut.data).toEqual({ status: 'SUCCESS', error: false, response: { message: 'Instance logged out' } });
-      expect(t.sim.instance(name)!.state).toBe('close');
-      const deleted = await http.delete(`/instance/delete/${name}`, auth);
-      expect(deleted.status).toBe(200);
-      expect(deleted.data).toEqual({ status: 'SUCCESS', error: false, response: { message: 'Instance deleted' } });
-      expect(t.sim.instance(name)).toBeUndefined();
+        // Restart (PUT as in the reference), log out (PUT as in the reference), delete.
+        const restarted = await http.put(`/instance/restart/${name}`, undefined, auth);
+        expect(restarted.status).toBe(200);
+        expect(
+          t.sim.requests().filter((r) => r.method === 'POST' && r.path === `/instance/restart/${name}`),
+        ).toHaveLength(1);
+        const loggedOut = await http.put(`/instance/logout/${name}`, undefined, auth);
+        expect(loggedOut.status).toBe(200);
+        expect(loggedOut.data).toEqual({
+          status: 'SUCCESS',
+          error: false,
+          response: { message: 'Instance logged out' },
+        });
+        expect(t.sim.instance(name)!.state).toBe('close');
+        const deleted = await http.delete(`/instance/delete/${name}`, auth);
+        expect(deleted.status).toBe(200);
+        expect(deleted.data).toEqual({ status: 'SUCCESS', error: false, response: { message: 'Instance deleted' } });
+        expect(t.sim.instance(name)).toBeUndefined();
 
-      // Gone: the client key and the master key get 404, the instance key was revoked with its instance.
-      const after = await http.get(`/instance/connectionState/${name}`, auth);
-      expect(after.status).toBe(flavor === 'instance key' ? 403 : 404);
-    });
+        // Gone: the client key and the master key get 404, the instance key was revoked with its instance.
+        const after = await http.get(`/instance/connectionState/${name}`, auth);
+        expect(after.status).toBe(flavor === 'instance key' ? 403 : 404);
+      },
+    );
   });
 
   describe('auth', () => {
@@ -192,7 +270,10 @@ describe('Evolution API pass-through', () => {
       const missing = await http.get(`/instance/connectionState/${instance.name}`);
       expect(missing.status).toBe(401);
       expect(missing.data).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
-      expect((await http.get(`/instance/connectionState/${instance.name}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(401);
+      expect(
+        (await http.get(`/instance/connectionState/${instance.name}`, { headers: { authorization: `Bearer ${jwt}` } }))
+          .status,
+      ).toBe(401);
       const unknown = await http.get(`/instance/connectionState/${instance.name}`, key('nmk_live_not-a-real-key'));
       expect(unknown.status).toBe(403);
       expect(unknown.data.message).toBe('API key is not valid');
@@ -207,9 +288,17 @@ describe('Evolution API pass-through', () => {
       const sibling = await createInstance(http, await resellerToken(http, b.client));
       t.sim.requests().clear();
       for (const auth of [key(b.client.apiKey), key(b.instance.apiKey), key(sibling.apiKey)]) {
-        const res = await http.post(`/message/sendText/${a.instance.name}`, { number: '254712345678', text: 'x' }, auth);
+        const res = await http.post(
+          `/message/sendText/${a.instance.name}`,
+          { number: '254712345678', text: 'x' },
+          auth,
+        );
         expect(res.status).toBe(404);
-        expect(res.data).toEqual({ statusCode: 404, error: 'Not Found', message: `Instance "${a.instance.name}" does not exist` });
+        expect(res.data).toEqual({
+          statusCode: 404,
+          error: 'Not Found',
+          message: `Instance "${a.instance.name}" does not exist`,
+        });
       }
       expect((await http.get(`/instance/connectionState/${b.instance.name}`, key(sibling.apiKey))).status).toBe(404);
       expect((await http.get('/instance/connectionState/no-such-instance', master)).status).toBe(404);
@@ -220,7 +309,8 @@ describe('Evolution API pass-through', () => {
     it('counts pass-through requests against the client’s rate limit', async () => {
       const { client, instance } = await tenant({ ...UNPACED, rate_limit: 5 });
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await http.get(`/instance/connectionState/${instance.name}`, key(client.apiKey))).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await http.get(`/instance/connectionState/${instance.name}`, key(client.apiKey))).status);
       // Setting the tenant up spent two requests: the token exchange and the create.
       expect(statuses).toEqual([200, 200, 200, 429]);
     });
@@ -232,17 +322,29 @@ describe('Evolution API pass-through', () => {
       const taken = await http.post('/instance/create', { instanceName: instance.name }, key(client.apiKey));
       expect(taken.status).toBe(409);
       expect(taken.data.message).toBe(`Instance name "${instance.name}" is already in use`);
-      const invalid = await http.post('/instance/create', { instanceName: 'has spaces', integration: 'FAX' }, key(client.apiKey));
+      const invalid = await http.post(
+        '/instance/create',
+        { instanceName: 'has spaces', integration: 'FAX' },
+        key(client.apiKey),
+      );
       expect(invalid.status).toBe(400);
       expect(invalid.data.message).toContain('instanceName: must be 2-64 letters');
       expect(invalid.data.message).toContain('integration: must be one of');
-      const named = await http.post('/instance/create', { instanceName: uniqueInstanceName(), client_id: client.id }, key(client.apiKey));
+      const named = await http.post(
+        '/instance/create',
+        { instanceName: uniqueInstanceName(), client_id: client.id },
+        key(client.apiKey),
+      );
       expect(named.status).toBe(400);
       expect(named.data.message).toMatch(/^client_id: only the master key/);
       const unnamed = await http.post('/instance/create', { instanceName: uniqueInstanceName() }, master);
       expect(unnamed.status).toBe(400);
       expect(unnamed.data.message).toMatch(/^client_id: the master key must name the client/);
-      const byInstanceKey = await http.post('/instance/create', { instanceName: uniqueInstanceName() }, key(instance.apiKey));
+      const byInstanceKey = await http.post(
+        '/instance/create',
+        { instanceName: uniqueInstanceName() },
+        key(instance.apiKey),
+      );
       expect(byInstanceKey.status).toBe(403);
       const small = await createClient(http, admin, { max_instances: 0 });
       const limited = await http.post('/instance/create', { instanceName: uniqueInstanceName() }, key(small.apiKey));
@@ -255,7 +357,14 @@ describe('Evolution API pass-through', () => {
       const name = uniqueInstanceName();
       const res = await http.post(
         '/instance/create',
-        { instanceName: name, integration: 'WHATSAPP-BAILEYS', token: 'ignored-custom-token-123', rejectCall: true, msgCall: 'No calls', webhook: { url: 'https://hooks.example.com/wa', events: ['MESSAGES_UPSERT'] } },
+        {
+          instanceName: name,
+          integration: 'WHATSAPP-BAILEYS',
+          token: 'ignored-custom-token-123',
+          rejectCall: true,
+          msgCall: 'No calls',
+          webhook: { url: 'https://hooks.example.com/wa', events: ['MESSAGES_UPSERT'] },
+        },
         key(client.apiKey),
       );
       expect(res.status).toBe(201);
@@ -266,13 +375,21 @@ describe('Evolution API pass-through', () => {
       expect(t.sim.instance(name)!.token).not.toBe('ignored-custom-token-123');
       expect(t.sim.instance(name)!.webhook!.url).toBe(`${t.url}/webhooks/evolution/${name}`);
       const found = await http.get(`/webhook/find/${name}`, key(client.apiKey));
-      expect(found.data).toMatchObject({ url: 'https://hooks.example.com/wa', events: ['MESSAGES_UPSERT'], enabled: true });
+      expect(found.data).toMatchObject({
+        url: 'https://hooks.example.com/wa',
+        events: ['MESSAGES_UPSERT'],
+        enabled: true,
+      });
     });
 
     it('refuses an inline webhook the gateway may not call before anything is created', async () => {
       const client = await createClient(http, admin, UNPACED);
       const name = uniqueInstanceName();
-      const res = await http.post('/instance/create', { instanceName: name, webhook: { url: 'http://10.0.0.5:9/hook', events: [] } }, key(client.apiKey));
+      const res = await http.post(
+        '/instance/create',
+        { instanceName: name, webhook: { url: 'http://10.0.0.5:9/hook', events: [] } },
+        key(client.apiKey),
+      );
       expect(res.status).toBe(400);
       expect(t.sim.instance(name)).toBeUndefined();
       expect((await http.get('/instance/fetchInstances', key(client.apiKey))).data).toEqual([]);
@@ -292,9 +409,12 @@ describe('Evolution API pass-through', () => {
       expect(theirs.status).toBe(404);
       expect(upstreamCalls(b.instance.name)).toHaveLength(0);
       const all = await http.get('/instance/fetchInstances', master);
-      expect((all.data as { name: string; client_id: number }[]).filter((r) => [a.instance.name, b.instance.name].includes(r.name)).map((r) => r.client_id).sort()).toEqual(
-        [a.client.id, b.client.id].sort(),
-      );
+      expect(
+        (all.data as { name: string; client_id: number }[])
+          .filter((r) => [a.instance.name, b.instance.name].includes(r.name))
+          .map((r) => r.client_id)
+          .sort(),
+      ).toEqual([a.client.id, b.client.id].sort());
     });
   });
 
@@ -304,7 +424,11 @@ describe('Evolution API pass-through', () => {
       const path = `/message/sendText/${instance.name}`;
       // The upstream holds the first one 3 s before sending it to WhatsApp.
       const delayed = http.post(path, { number: '254712345678', text: 'later', delay: 3000 }, key(client.apiKey));
-      await waitFor(() => t.sim.requests().some((r) => r.path === path), 5000, 'the delayed send to reach the upstream');
+      await waitFor(
+        () => t.sim.requests().some((r) => r.path === path),
+        5000,
+        'the delayed send to reach the upstream',
+      );
       // Sent right after, this one would reach WhatsApp first if pacing counted departures: its slot is >4 s away,
       // past this app's SEND_MAX_WAIT_MS of 1 s, so it is refused with when to come back.
       const next = await http.post(path, { number: '254712345679', text: 'next' }, key(client.apiKey));
@@ -322,15 +446,41 @@ describe('Evolution API pass-through', () => {
         ['sendText', { number: to, text: 'hi' }, 'text'],
         ['sendMedia', { number: to, mediatype: 'image', media: `${media.url}/p.jpg`, caption: 'c' }, 'image'],
         ['sendMedia', { number: to, mediatype: 'video', media: `${media.url}/v.mp4` }, 'video'],
-        ['sendMedia', { number: to, mediatype: 'document', media: `${media.url}/i.pdf`, fileName: 'i.pdf' }, 'document'],
+        [
+          'sendMedia',
+          { number: to, mediatype: 'document', media: `${media.url}/i.pdf`, fileName: 'i.pdf' },
+          'document',
+        ],
         ['sendMedia', { number: to, mediatype: 'audio', media: `${media.url}/a.mp3` }, 'audio'],
         ['sendWhatsAppAudio', { number: to, audio: `${media.url}/a.mp3`, encoding: true }, 'audio'],
-        ['sendLocation', { number: to, name: 'Nairobi CBD', address: 'Kenyatta Avenue', latitude: -1.2921, longitude: 36.8219 }, 'location'],
-        ['sendContact', { number: to, contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }] }, 'contact'],
+        [
+          'sendLocation',
+          { number: to, name: 'Nairobi CBD', address: 'Kenyatta Avenue', latitude: -1.2921, longitude: 36.8219 },
+          'location',
+        ],
+        [
+          'sendContact',
+          { number: to, contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }] },
+          'contact',
+        ],
         ['sendSticker', { number: to, sticker: `${media.url}/s.png` }, 'sticker'],
         ['sendPoll', { number: to, name: 'Preferred?', selectableCount: 1, values: ['Email', 'Phone'] }, 'poll'],
-        ['sendButtons', { number: to, title: 'Choose', description: 'Below', footer: 'NM', buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }] }, 'buttons'],
-        ['sendReaction', { key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' }, 'reaction'],
+        [
+          'sendButtons',
+          {
+            number: to,
+            title: 'Choose',
+            description: 'Below',
+            footer: 'NM',
+            buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }],
+          },
+          'buttons',
+        ],
+        [
+          'sendReaction',
+          { key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' },
+          'reaction',
+        ],
       ];
       for (const [action, body, type] of sends) {
         const res = await http.post(`/message/${action}/${instance.name}`, body, key(client.apiKey));
@@ -338,7 +488,12 @@ describe('Evolution API pass-through', () => {
         expect(res.data.key.id).toEqual(expect.any(String));
         expect(res.headers['x-message-log-id']).toMatch(/^\d+$/);
         const log = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}&limit=1`, key(client.apiKey));
-        expect(log.data.messages[0]).toMatchObject({ id: res.headers['x-message-log-id'], message_type: type, source: 'passthrough', message_id: res.data.key.id });
+        expect(log.data.messages[0]).toMatchObject({
+          id: res.headers['x-message-log-id'],
+          message_type: type,
+          source: 'passthrough',
+          message_id: res.data.key.id,
+        });
       }
       const stats = await http.get('/api/v1/whatsapp/stats', key(client.apiKey));
       expect(stats.data.total_attempts).toBe(sends.length);
@@ -346,7 +501,11 @@ describe('Evolution API pass-through', () => {
 
     it('passes the upstream’s refusal through with its body, and logs the send as failed', async () => {
       const { client, instance } = await tenant();
-      const res = await http.post(`/message/sendText/${instance.name}`, { number: '254712340000', text: 'hi' }, key(client.apiKey));
+      const res = await http.post(
+        `/message/sendText/${instance.name}`,
+        { number: '254712340000', text: 'hi' },
+        key(client.apiKey),
+      );
       expect(res.status).toBe(400);
       expect(res.data).toEqual({
         status: 400,
@@ -354,27 +513,51 @@ describe('Evolution API pass-through', () => {
         response: { message: [{ jid: '254712340000@s.whatsapp.net', exists: false, number: '254712340000' }] },
       });
       const log = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}`, key(client.apiKey));
-      expect(log.data.messages[0]).toMatchObject({ status: 'failed', source: 'passthrough', error: 'number: 254712340000 is not on WhatsApp' });
+      expect(log.data.messages[0]).toMatchObject({
+        status: 'failed',
+        source: 'passthrough',
+        error: 'number: 254712340000 is not on WhatsApp',
+      });
     });
 
     it('validates the number and the media type before anything is logged or sent', async () => {
       const { client, instance } = await tenant();
       t.sim.requests().clear();
-      const bad = await http.post(`/message/sendText/${instance.name}`, { number: '0712', text: 'hi' }, key(client.apiKey));
+      const bad = await http.post(
+        `/message/sendText/${instance.name}`,
+        { number: '0712', text: 'hi' },
+        key(client.apiKey),
+      );
       expect(bad.status).toBe(400);
       expect(bad.data.message).toBe('number: "0712" is too short to be a phone number');
-      const media = await http.post(`/message/sendMedia/${instance.name}`, { number: '254712345678', mediatype: 'gif', media: 'https://example.com/x' }, key(client.apiKey));
+      const media = await http.post(
+        `/message/sendMedia/${instance.name}`,
+        { number: '254712345678', mediatype: 'gif', media: 'https://example.com/x' },
+        key(client.apiKey),
+      );
       expect(media.status).toBe(400);
       expect(media.data.message).toBe('mediatype: must be one of image, video, document, audio');
       expect(upstreamCalls(instance.name)).toHaveLength(0);
-      expect((await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}`, key(client.apiKey))).data.total).toBe(0);
+      expect(
+        (await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}`, key(client.apiKey))).data.total,
+      ).toBe(0);
     });
 
     it('respects the daily cap and the pacing of v1 sends', async () => {
       const capped = await tenant({ ...UNPACED, daily_cap: 2 });
       const body = { number: '254712345678', text: 'hi' };
-      expect((await http.post('/api/v1/whatsapp/send', { ...body, instanceName: capped.instance.name }, key(capped.client.apiKey))).status).toBe(201);
-      expect((await http.post(`/message/sendText/${capped.instance.name}`, body, key(capped.instance.apiKey))).status).toBe(201);
+      expect(
+        (
+          await http.post(
+            '/api/v1/whatsapp/send',
+            { ...body, instanceName: capped.instance.name },
+            key(capped.client.apiKey),
+          )
+        ).status,
+      ).toBe(201);
+      expect(
+        (await http.post(`/message/sendText/${capped.instance.name}`, body, key(capped.instance.apiKey))).status,
+      ).toBe(201);
       const refused = await http.post(`/message/sendText/${capped.instance.name}`, body, master);
       expect(refused.status).toBe(429);
       expect(refused.data.message).toMatch(/^Daily cap of 2 messages reached for this instance/);
@@ -382,9 +565,13 @@ describe('Evolution API pass-through', () => {
 
       const paced = await tenant({ send_interval_ms: 400, jitter_min_ms: 0, jitter_max_ms: 0 });
       t.sim.requests().clear();
-      const results = await Promise.all([0, 1, 2].map(() => http.post(`/message/sendText/${paced.instance.name}`, body, key(paced.client.apiKey))));
+      const results = await Promise.all(
+        [0, 1, 2].map(() => http.post(`/message/sendText/${paced.instance.name}`, body, key(paced.client.apiKey))),
+      );
       expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
-      const times = upstreamCalls(paced.instance.name).map((r) => r.at.getTime()).sort((x, y) => x - y);
+      const times = upstreamCalls(paced.instance.name)
+        .map((r) => r.at.getTime())
+        .sort((x, y) => x - y);
       // Slots are 400 ms apart in the gateway; arrival times at the simulator carry some scheduling noise.
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(350);
     });
@@ -397,7 +584,11 @@ describe('Evolution API pass-through', () => {
       const name = instance.name;
       t.sim.requests().clear();
 
-      const numbers = await http.post(`/chat/whatsappNumbers/${name}`, { numbers: ['254712345678', '254712340000'] }, auth);
+      const numbers = await http.post(
+        `/chat/whatsappNumbers/${name}`,
+        { numbers: ['254712345678', '254712340000'] },
+        auth,
+      );
       expect(numbers.status).toBe(200);
       expect(numbers.data).toEqual([
         { jid: '254712345678@s.whatsapp.net', exists: true, number: '254712345678' },
@@ -405,11 +596,19 @@ describe('Evolution API pass-through', () => {
       ]);
 
       const sent = await http.post(`/message/sendText/${name}`, { number: '254712345678', text: 'history' }, auth);
-      const history = await http.post(`/chat/findMessages/${name}`, { where: { key: { remoteJid: '254712345678@s.whatsapp.net' } }, limit: 50 }, auth);
+      const history = await http.post(
+        `/chat/findMessages/${name}`,
+        { where: { key: { remoteJid: '254712345678@s.whatsapp.net' } }, limit: 50 },
+        auth,
+      );
       expect(history.status).toBe(200);
       expect(history.data.messages.records[0].key.id).toBe(sent.data.key.id);
 
-      const read = await http.post(`/chat/markMessageAsRead/${name}`, { readMessages: [{ remoteJid: '254712345678@s.whatsapp.net', fromMe: false, id: 'X' }] }, auth);
+      const read = await http.post(
+        `/chat/markMessageAsRead/${name}`,
+        { readMessages: [{ remoteJid: '254712345678@s.whatsapp.net', fromMe: false, id: 'X' }] },
+        auth,
+      );
       expect(read.status).toBe(201);
       expect(read.data).toEqual({ message: 'Read messages', read: 'success' });
 
@@ -419,15 +618,28 @@ describe('Evolution API pass-through', () => {
       const pictureCall = t.sim.requests().find((r) => r.path === `/chat/fetchProfilePictureUrl/${name}`)!;
       expect(pictureCall).toMatchObject({ method: 'POST', body: { number: '254712345678' } });
 
-      const deleted = await http.delete(`/chat/deleteMessage/${name}`, { data: { remoteJid: '254712345678@s.whatsapp.net', messageId: sent.data.key.id, fromMe: true, onlyMe: false }, ...auth });
+      const deleted = await http.delete(`/chat/deleteMessage/${name}`, {
+        data: { remoteJid: '254712345678@s.whatsapp.net', messageId: sent.data.key.id, fromMe: true, onlyMe: false },
+        ...auth,
+      });
       expect(deleted.status).toBe(201);
       expect(deleted.data.message.protocolMessage).toMatchObject({ type: 'REVOKE', key: { id: sent.data.key.id } });
       const deleteCall = t.sim.requests().find((r) => r.path === `/chat/deleteMessageForEveryone/${name}`)!;
-      expect(deleteCall).toMatchObject({ method: 'DELETE', body: { id: sent.data.key.id, remoteJid: '254712345678@s.whatsapp.net', fromMe: true } });
-      const onlyMe = await http.delete(`/chat/deleteMessage/${name}`, { data: { remoteJid: 'x@s.whatsapp.net', messageId: 'y', fromMe: true, onlyMe: true }, ...auth });
+      expect(deleteCall).toMatchObject({
+        method: 'DELETE',
+        body: { id: sent.data.key.id, remoteJid: '254712345678@s.whatsapp.net', fromMe: true },
+      });
+      const onlyMe = await http.delete(`/chat/deleteMessage/${name}`, {
+        data: { remoteJid: 'x@s.whatsapp.net', messageId: 'y', fromMe: true, onlyMe: true },
+        ...auth,
+      });
       expect(onlyMe.status).toBe(400);
 
-      const group = await http.post(`/group/create/${name}`, { subject: 'Team Updates', description: 'Announcements', participants: ['254712345678', '254700112233'] }, auth);
+      const group = await http.post(
+        `/group/create/${name}`,
+        { subject: 'Team Updates', description: 'Announcements', participants: ['254712345678', '254700112233'] },
+        auth,
+      );
       expect(group.status).toBe(201);
       expect(group.data.id).toMatch(/@g\.us$/);
       const groups = await http.get(`/group/fetchAllGroups/${name}?getParticipants=false`, auth);
@@ -436,11 +648,26 @@ describe('Evolution API pass-through', () => {
       const noQuery = await http.get(`/group/fetchAllGroups/${name}`, auth);
       expect(noQuery.status).toBe(400);
       expect(noQuery.data.response.message).toEqual(['The getParticipants needs to be informed in the query']);
-      const participants = await http.put(`/group/updateParticipant/${name}?groupJid=${group.data.id}`, { action: 'add', participants: ['254711111111'] }, auth);
+      const participants = await http.put(
+        `/group/updateParticipant/${name}?groupJid=${group.data.id}`,
+        { action: 'add', participants: ['254711111111'] },
+        auth,
+      );
       expect(participants.status).toBe(201);
-      expect(participants.data.updateParticipants[0]).toMatchObject({ status: '200', jid: '254711111111@s.whatsapp.net' });
+      expect(participants.data.updateParticipants[0]).toMatchObject({
+        status: '200',
+        jid: '254711111111@s.whatsapp.net',
+      });
 
-      const settings = { rejectCall: true, msgCall: 'Sorry', groupsIgnore: false, alwaysOnline: true, readMessages: false, readStatus: false, syncFullHistory: false };
+      const settings = {
+        rejectCall: true,
+        msgCall: 'Sorry',
+        groupsIgnore: false,
+        alwaysOnline: true,
+        readMessages: false,
+        readStatus: false,
+        syncFullHistory: false,
+      };
       const set = await http.post(`/settings/set/${name}`, settings, auth);
       expect(set.status).toBe(201);
       expect(set.data).toEqual({ settings: { instanceName: name, settings } });
@@ -457,7 +684,10 @@ describe('Evolution API pass-through', () => {
       const a = await tenant();
       const b = await tenant();
       t.sim.requests().clear();
-      const res = await http.get(`/instance/connectionState/${a.instance.name}?instanceName=${b.instance.name}&instanceId=${b.instance.id}`, key(a.client.apiKey));
+      const res = await http.get(
+        `/instance/connectionState/${a.instance.name}?instanceName=${b.instance.name}&instanceId=${b.instance.id}`,
+        key(a.client.apiKey),
+      );
       expect(res.status).toBe(200);
       const [call] = upstreamCalls(a.instance.name);
       expect(call!.query).toEqual({});
@@ -469,7 +699,11 @@ describe('Evolution API pass-through', () => {
       const res = await http.get(`/webhook/find/${instance.name}`, key(client.apiKey));
       expect(res.status).toBe(200);
       expect(res.data).toBeNull();
-      const missing = await http.post(`/webhook/set/${instance.name}`, { url: 'https://example.com' }, key(client.apiKey));
+      const missing = await http.post(
+        `/webhook/set/${instance.name}`,
+        { url: 'https://example.com' },
+        key(client.apiKey),
+      );
       expect(missing.status).toBe(400);
       expect(missing.data.message).toMatch(/^webhook: is required/);
     });
@@ -482,19 +716,43 @@ describe('Evolution API pass-through', () => {
       const res = await http.post(`/instance/restart/${instance.name}`, undefined, key(client.apiKey));
       expect(res.status).toBe(502);
       expect(res.data).toMatchObject({ statusCode: 502, error: 'Bad Gateway' });
-      expect(res.data.message).toMatch(/failed to restart the instance for "[^"]+"; check that the instance is connected/);
+      expect(res.data.message).toMatch(
+        /failed to restart the instance for "[^"]+"; check that the instance is connected/,
+      );
       expect(res.data.message).not.toContain('[object Object]');
     });
 
     it('replaces "[object Object]" in an error body and redacts the gateway’s secrets, keeping the upstream status', async () => {
       const { client, instance } = await tenant();
       const token = t.sim.instance(instance.name)!.token;
-      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, status: 400, body: { status: 400, error: 'Bad Request', response: { message: ['[object Object]'] } } });
-      const res = await http.post(`/message/sendText/${instance.name}`, { number: '120363025246125486@g.us', text: 'hi' }, key(client.apiKey));
+      t.sim.addFault({
+        route: `POST /message/sendText/${instance.name}`,
+        count: 1,
+        status: 400,
+        body: { status: 400, error: 'Bad Request', response: { message: ['[object Object]'] } },
+      });
+      const res = await http.post(
+        `/message/sendText/${instance.name}`,
+        { number: '120363025246125486@g.us', text: 'hi' },
+        key(client.apiKey),
+      );
       expect(res.status).toBe(400);
-      expect(res.data.response.message).toEqual([expect.stringMatching(/^The WhatsApp server gave no reason why it could not send the message for "[^"]+"; check that the instance is connected/)]);
+      expect(res.data.response.message).toEqual([
+        expect.stringMatching(
+          /^The WhatsApp server gave no reason why it could not send the message for "[^"]+"; check that the instance is connected/,
+        ),
+      ]);
 
-      t.sim.addFault({ route: `GET /settings/find/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: `bad key ${TEST_GLOBAL_KEY} / ${token}` } } });
+      t.sim.addFault({
+        route: `GET /settings/find/${instance.name}`,
+        count: 1,
+        status: 500,
+        body: {
+          status: 500,
+          error: 'Internal Server Error',
+          response: { message: `bad key ${TEST_GLOBAL_KEY} / ${token}` },
+        },
+      });
       const leaky = await http.get(`/settings/find/${instance.name}`, key(client.apiKey));
       expect(leaky.status).toBe(502);
       expect(leaky.data).toEqual({
@@ -507,16 +765,34 @@ describe('Evolution API pass-through', () => {
     it('answers an upstream 5xx on a send as v1 does, never with its text, and names the logged attempt', async () => {
       const { client, instance } = await tenant();
       const internals = "TypeError: Cannot read properties of undefined (reading 'id')";
-      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: [internals] } } });
-      const failed = await http.post(`/message/sendText/${instance.name}`, { number: '254712345678', text: 'hi' }, key(client.apiKey));
+      t.sim.addFault({
+        route: `POST /message/sendText/${instance.name}`,
+        count: 1,
+        status: 500,
+        body: { status: 500, error: 'Internal Server Error', response: { message: [internals] } },
+      });
+      const failed = await http.post(
+        `/message/sendText/${instance.name}`,
+        { number: '254712345678', text: 'hi' },
+        key(client.apiKey),
+      );
       expect(failed.status).toBe(502);
       expect(JSON.stringify(failed.data)).not.toContain('TypeError');
       expect(failed.data.message).toMatch(/^The WhatsApp server failed to send the message \(request id .+\)$/);
       const logged = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}&limit=1`, key(client.apiKey));
       expect(logged.data.messages[0]).toMatchObject({ id: failed.headers['x-message-log-id'], status: 'failed' });
 
-      t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: 1, status: 500, body: { status: 500, error: 'Internal Server Error', response: { message: ['Error: Connection Closed'] } } });
-      const closed = await http.post(`/message/sendText/${instance.name}`, { number: '254712345678', text: 'hi' }, key(client.apiKey));
+      t.sim.addFault({
+        route: `POST /message/sendText/${instance.name}`,
+        count: 1,
+        status: 500,
+        body: { status: 500, error: 'Internal Server Error', response: { message: ['Error: Connection Closed'] } },
+      });
+      const closed = await http.post(
+        `/message/sendText/${instance.name}`,
+        { number: '254712345678', text: 'hi' },
+        key(client.apiKey),
+      );
       expect(closed.status).toBe(409);
       expect(closed.data.message).toMatch(/is not connected to WhatsApp; reconnect it by scanning a new QR code/);
       expect(closed.headers['x-message-log-id']).toMatch(/^\d+$/);

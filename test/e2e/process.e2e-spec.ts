@@ -18,12 +18,25 @@ interface RunningGateway {
   prefix: string;
 }
 
-async function bootGateway(simUrl: string, redisUrl: string, prefix: string, logLevel = 'warn'): Promise<RunningGateway> {
+async function bootGateway(
+  simUrl: string,
+  redisUrl: string,
+  prefix: string,
+  logLevel = 'warn',
+): Promise<RunningGateway> {
   const db = await createTestDatabase();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const gateway = spawnGateway(
-    rawTestEnv({ PORT: String(port), PUBLIC_URL: base, DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, EVOLUTION_API_URL: simUrl, LOG_LEVEL: logLevel }),
+    rawTestEnv({
+      PORT: String(port),
+      PUBLIC_URL: base,
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      EVOLUTION_API_URL: simUrl,
+      LOG_LEVEL: logLevel,
+    }),
   );
   await waitFor(async () => (await http.get(`${base}/health`)).status === 200, 60000, 'the gateway to listen');
   return { gateway, base, db, prefix };
@@ -72,11 +85,18 @@ describe('the gateway process', () => {
     });
 
     it('is ready when Postgres, Redis and the upstream answer', async () => {
-      const res = await waitFor(async () => {
-        const r = await http.get(`${base}/health/ready`);
-        return r.status === 200 ? r : undefined;
-      }, 10000, 'readiness');
-      expect(res.data).toMatchObject({ status: 'ok', checks: { database: { status: 'up' }, redis: { status: 'up' }, upstream: { status: 'up' } } });
+      const res = await waitFor(
+        async () => {
+          const r = await http.get(`${base}/health/ready`);
+          return r.status === 200 ? r : undefined;
+        },
+        10000,
+        'readiness',
+      );
+      expect(res.data).toMatchObject({
+        status: 'ok',
+        checks: { database: { status: 'up' }, redis: { status: 'up' }, upstream: { status: 'up' } },
+      });
     });
 
     it('serves the OpenAPI document and Prometheus metrics', async () => {
@@ -92,18 +112,30 @@ describe('the gateway process', () => {
 
     it('reports Redis down with 503 and keeps running, then recovers when Redis is back', async () => {
       redis.kill('SIGKILL');
-      const down = await waitFor(async () => {
-        const r = await http.get(`${base}/health/ready`);
-        return r.status === 503 ? r : undefined;
-      }, 10000, 'a 503 from readiness');
-      expect(down.data).toMatchObject({ statusCode: 503, error: 'Service Unavailable', checks: { redis: { status: 'down' }, database: { status: 'up' } } });
+      const down = await waitFor(
+        async () => {
+          const r = await http.get(`${base}/health/ready`);
+          return r.status === 503 ? r : undefined;
+        },
+        10000,
+        'a 503 from readiness',
+      );
+      expect(down.data).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        checks: { redis: { status: 'down' }, database: { status: 'up' } },
+      });
       expect(down.data.message).toMatch(/^Not ready: redis \(/);
 
       expect((await http.get(`${base}/health`)).status).toBe(200);
       expect(running.gateway.child.exitCode).toBeNull();
 
       redis = startRedis(redisPort);
-      await waitFor(async () => (await http.get(`${base}/health/ready`)).status === 200, 20000, 'readiness after Redis restarts');
+      await waitFor(
+        async () => (await http.get(`${base}/health/ready`)).status === 200,
+        20000,
+        'readiness after Redis restarts',
+      );
     }, 40000);
   });
 
@@ -157,22 +189,49 @@ describe('the gateway process', () => {
       expect(login.headers['x-request-id']).toBe('trace-me-123');
       const token = login.data.token as string;
       const client = await createClient(api, token);
-      const reseller = (await api.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data.token as string;
+      const reseller = (await api.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } })).data
+        .token as string;
       await api.get('/api/admin/clients?number=254712345678', { headers: { authorization: `Bearer ${token}` } });
       await api.post('/api/v1/auth/token', null, { headers: { authorization: `Bearer ${reseller}` } });
       await api.post('/api/login', { username: 'admin', password: 'a-wrong-password-guess' });
       // An instance and a send: the instance key, its webhook secret, the upstream token and the text stay out too.
       const instance = await createInstance(api, reseller, { webhook_url: 'https://example.com/hook' });
       sim.scan(instance.name);
-      await api.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '0712345678', text: 'a very private message' }, { headers: { apikey: instance.apiKey } });
-      await api.post('/api/v1/whatsapp/send', { instanceName: instance.name, number: '254712340000', text: 'to nobody' }, { headers: { apikey: client.apiKey } });
+      await api.post(
+        '/api/v1/whatsapp/send',
+        { instanceName: instance.name, number: '0712345678', text: 'a very private message' },
+        { headers: { apikey: instance.apiKey } },
+      );
+      await api.post(
+        '/api/v1/whatsapp/send',
+        { instanceName: instance.name, number: '254712340000', text: 'to nobody' },
+        { headers: { apikey: client.apiKey } },
+      );
 
-      const output = await waitFor(() => (running.gateway.output().includes('trace-me-123') ? running.gateway.output() : undefined), 5000, 'log lines');
+      const output = await waitFor(
+        () => (running.gateway.output().includes('trace-me-123') ? running.gateway.output() : undefined),
+        5000,
+        'log lines',
+      );
       const lines = output.split('\n').filter((l) => l.trim() !== '');
       expect(lines.every((l) => l.startsWith('{'))).toBe(true);
       expect(lines.some((l) => JSON.parse(l).reqId === 'trace-me-123')).toBe(true);
-      const secrets = [TEST_ADMIN.password, 'a-wrong-password-guess', client.apiKey, token, reseller, '254712345678', TEST_GLOBAL_KEY];
-      secrets.push(instance.apiKey, instance.webhookSecret, sim.instance(instance.name)!.token, 'a very private message', '254712340000');
+      const secrets = [
+        TEST_ADMIN.password,
+        'a-wrong-password-guess',
+        client.apiKey,
+        token,
+        reseller,
+        '254712345678',
+        TEST_GLOBAL_KEY,
+      ];
+      secrets.push(
+        instance.apiKey,
+        instance.webhookSecret,
+        sim.instance(instance.name)!.token,
+        'a very private message',
+        '254712340000',
+      );
       for (const secret of secrets) {
         expect(output).not.toContain(secret);
       }

@@ -56,9 +56,18 @@ describe('webhook deliveries across a database outage', () => {
 
   /** A tenant with a connected instance whose inbound messages go to the test receiver. */
   async function tenant(path: string): Promise<TestInstance> {
-    const client = await createClient(http, admin, { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0, rate_limit: 10000 });
+    const client = await createClient(http, admin, {
+      send_interval_ms: 0,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+      rate_limit: 10000,
+    });
     const instance = await createInstance(http, await resellerToken(http, client));
-    await http.put(`/api/v1/whatsapp/webhook/${instance.name}`, { url: `${receiver.url}${path}`, events: ['MESSAGES_UPSERT'] }, { headers: { apikey: client.apiKey } });
+    await http.put(
+      `/api/v1/whatsapp/webhook/${instance.name}`,
+      { url: `${receiver.url}${path}`, events: ['MESSAGES_UPSERT'] },
+      { headers: { apikey: client.apiKey } },
+    );
     t.sim.scan(instance.name);
     return instance;
   }
@@ -66,7 +75,13 @@ describe('webhook deliveries across a database outage', () => {
   const hooksAt = (path: string) => receiver.received.filter((h) => h.path === path);
   /** Read past the relay, so the test sees the rows while the app cannot. */
   const deliveryRow = async (instance: TestInstance) =>
-    (await queryDb({ env: { ...t.env, DATABASE_URL: db.url } }, 'SELECT id, status, attempts, last_status_code FROM webhook_deliveries WHERE instance_id = $1', [instance.id]))[0];
+    (
+      await queryDb(
+        { env: { ...t.env, DATABASE_URL: db.url } },
+        'SELECT id, status, attempts, last_status_code FROM webhook_deliveries WHERE instance_id = $1',
+        [instance.id],
+      )
+    )[0];
   /** What the housekeeping timer does every few seconds, driven here so the test does not wait for its interval. */
   const sweep = () => t.app.get(WebhookDeliveryService).sweepDue();
 
@@ -74,10 +89,14 @@ describe('webhook deliveries across a database outage', () => {
     const instance = await tenant('/due');
     receiver.respondWith(500);
     t.sim.receiveMessage(instance.name, { from: '254712345678', text: 'due during the outage' });
-    const failed = await waitFor(async () => {
-      const row = await deliveryRow(instance);
-      return row?.status === 'retrying' ? row : undefined;
-    }, 10000, 'the first attempt to be recorded as failed');
+    const failed = await waitFor(
+      async () => {
+        const row = await deliveryRow(instance);
+        return row?.status === 'retrying' ? row : undefined;
+      },
+      10000,
+      'the first attempt to be recorded as failed',
+    );
 
     // The retry comes due while Postgres is unreachable: its job cannot read the delivery and fails every try.
     proxy.cut();
@@ -85,10 +104,14 @@ describe('webhook deliveries across a database outage', () => {
     await waitFor(() => exhausted.has(failed.id as string), 15000, 'the retry job to fail all its tries');
     proxy.resume();
 
-    await waitFor(async () => {
-      await sweep();
-      return (await deliveryRow(instance))?.status === 'succeeded';
-    }, 20000, 'the delivery to succeed');
+    await waitFor(
+      async () => {
+        await sweep();
+        return (await deliveryRow(instance))?.status === 'succeeded';
+      },
+      20000,
+      'the delivery to succeed',
+    );
     expect(await deliveryRow(instance)).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 200 });
     const hooks = hooksAt('/due');
     expect(hooks).toHaveLength(2);
@@ -108,10 +131,14 @@ describe('webhook deliveries across a database outage', () => {
     receiver.respondAfter(0);
     proxy.resume();
 
-    await waitFor(async () => {
-      await sweep();
-      return (await deliveryRow(instance))?.status === 'succeeded';
-    }, 30000, 'the delivery to succeed');
+    await waitFor(
+      async () => {
+        await sweep();
+        return (await deliveryRow(instance))?.status === 'succeeded';
+      },
+      30000,
+      'the delivery to succeed',
+    );
     expect(await deliveryRow(instance)).toMatchObject({ status: 'succeeded', last_status_code: 200 });
     // The receiver got it twice: the gateway could not know the first answer; the webhook-id lets the tenant drop the repeat.
     const hooks = hooksAt('/in-flight');

@@ -23,10 +23,19 @@ let counter = 0;
  * A client created through the admin API, with its API key. Tests that ask for pacing under one message a second get
  * the operator's pacing override with it, unless they set it themselves.
  */
-export async function createClient(http: AxiosInstance, token: string, body: Record<string, unknown> = {}): Promise<TestClient> {
+export async function createClient(
+  http: AxiosInstance,
+  token: string,
+  body: Record<string, unknown> = {},
+): Promise<TestClient> {
   counter += 1;
-  const fast = typeof body.send_interval_ms === 'number' && body.send_interval_ms < 1000 && body.pacing_override === undefined;
-  const res = await http.post('/api/admin/clients', { name: `client-${counter}`, ...(fast ? { pacing_override: true } : {}), ...body }, { headers: { authorization: `Bearer ${token}` } });
+  const fast =
+    typeof body.send_interval_ms === 'number' && body.send_interval_ms < 1000 && body.pacing_override === undefined;
+  const res = await http.post(
+    '/api/admin/clients',
+    { name: `client-${counter}`, ...(fast ? { pacing_override: true } : {}), ...body },
+    { headers: { authorization: `Bearer ${token}` } },
+  );
   if (res.status !== 201) throw new Error(`client creation failed: ${res.status} ${JSON.stringify(res.data)}`);
   return { id: res.data.id as number, apiKey: res.data.api_key as string };
 }

@@ -23,12 +23,21 @@ export function uniqueInstanceName(prefix = 'shop'): string {
 }
 
 /** A sub-instance created through the reseller API. */
-export async function createInstance(http: AxiosInstance, jwt: string, body: Record<string, unknown> = {}): Promise<TestInstance> {
+export async function createInstance(
+  http: AxiosInstance,
+  jwt: string,
+  body: Record<string, unknown> = {},
+): Promise<TestInstance> {
   const res = await http.post(
     '/api/v1/whatsapp/reseller/sub-instances',
     { instanceName: uniqueInstanceName(), ...body },
     { headers: { authorization: `Bearer ${jwt}` } },
   );
   if (res.status !== 201) throw new Error(`instance creation failed: ${res.status} ${JSON.stringify(res.data)}`);
-  return { id: res.data.instance_id, name: res.data.instance_name, apiKey: res.data.api_key, webhookSecret: res.data.webhook_secret };
+  return {
+    id: res.data.instance_id,
+    name: res.data.instance_name,
+    apiKey: res.data.api_key,
+    webhookSecret: res.data.webhook_secret,
+  };
 }

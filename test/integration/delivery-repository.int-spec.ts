@@ -21,7 +21,11 @@ describe(DeliveryRepository.name, () => {
   const second = 1000;
   const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
 
-  async function delivery(status: 'pending' | 'retrying' | 'succeeded' | 'dead', nextAttemptAt: Date | null, leaseUntil: Date | null = null) {
+  async function delivery(
+    status: 'pending' | 'retrying' | 'succeeded' | 'dead',
+    nextAttemptAt: Date | null,
+    leaseUntil: Date | null = null,
+  ) {
     const client = await prisma.client.create({ data: { name: 'c' } });
     const row = await prisma.webhookDelivery.create({
       data: {
@@ -42,9 +46,13 @@ describe(DeliveryRepository.name, () => {
     it('lets exactly one of several simultaneous attempts take a due delivery', async () => {
       const now = new Date();
       const d = await delivery('retrying', at(now, -second));
-      const claims = await Promise.all(Array.from({ length: 5 }, () => sut.claimForClient(d.clientId, d.id, now, now, at(now, 30 * second))));
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, () => sut.claimForClient(d.clientId, d.id, now, now, at(now, 30 * second))),
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await sut.claimForClient(d.clientId, d.id, at(now, 29 * second), at(now, 29 * second), at(now, 60 * second))).toBe(false);
+      expect(
+        await sut.claimForClient(d.clientId, d.id, at(now, 29 * second), at(now, 29 * second), at(now, 60 * second)),
+      ).toBe(false);
     });
 
     it('lets a new attempt take a delivery whose attempt never finished once the lease has run out', async () => {
@@ -58,7 +66,8 @@ describe(DeliveryRepository.name, () => {
       const notDue = await delivery('retrying', at(now, 10 * second));
       const succeeded = await delivery('succeeded', null);
       const dead = await delivery('dead', null);
-      for (const d of [notDue, succeeded, dead]) expect(await sut.claimForClient(d.clientId, d.id, now, now, at(now, 30 * second))).toBe(false);
+      for (const d of [notDue, succeeded, dead])
+        expect(await sut.claimForClient(d.clientId, d.id, now, now, at(now, 30 * second))).toBe(false);
     });
 
     it('cannot take another client’s delivery', async () => {

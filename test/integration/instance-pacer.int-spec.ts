@@ -1,7 +1,12 @@
 import { RedisService } from '@/common/redis/redis.service';
 import { AppConfig } from '@/config/app-config';
 import { DailyCapService } from '@/modules/limits/daily-cap.service';
-import { BAILEYS_MIN_INTERVAL_MS, InstancePacerService, PACING_SAFETY_MS, pacingFor } from '@/modules/limits/instance-pacer.service';
+import {
+  BAILEYS_MIN_INTERVAL_MS,
+  InstancePacerService,
+  PACING_SAFETY_MS,
+  pacingFor,
+} from '@/modules/limits/instance-pacer.service';
 import { IsolatedEnv, isolatedEnv } from '../setup/test-env';
 
 const ONE_SECOND = { sendIntervalMs: 1000, jitterMinMs: 0, jitterMaxMs: 0 };
@@ -46,10 +51,14 @@ describe(InstancePacerService.name, () => {
 
   it('raises the interval to one second on WhatsApp Web instances unless the operator overrode it', () => {
     const fast = { sendIntervalMs: 0, jitterMinMs: 0, jitterMaxMs: 0 };
-    expect(pacingFor({ ...fast, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(BAILEYS_MIN_INTERVAL_MS);
+    expect(pacingFor({ ...fast, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(
+      BAILEYS_MIN_INTERVAL_MS,
+    );
     expect(pacingFor({ ...fast, pacingOverride: true }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(0);
     expect(pacingFor({ ...fast, pacingOverride: false }, 'WHATSAPP-BUSINESS').sendIntervalMs).toBe(0);
-    expect(pacingFor({ ...fast, sendIntervalMs: 2500, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(2500);
+    expect(pacingFor({ ...fast, sendIntervalMs: 2500, pacingOverride: false }, 'WHATSAPP-BAILEYS').sendIntervalMs).toBe(
+      2500,
+    );
   });
 
   it('refuses a slot further away than the caller may wait, saying when to come back', async () => {

@@ -33,7 +33,12 @@ describe(MaintenanceService.name, () => {
     const instanceId = '00000000-0000-4000-8000-000000000001';
     await prisma.upstreamEvent.createMany({
       data: [
-        { instanceId, dedupeKey: 'old', event: 'messages.update', receivedAt: new Date(now.getTime() - UPSTREAM_EVENT_RETENTION_MS - 1000) },
+        {
+          instanceId,
+          dedupeKey: 'old',
+          event: 'messages.update',
+          receivedAt: new Date(now.getTime() - UPSTREAM_EVENT_RETENTION_MS - 1000),
+        },
         { instanceId, dedupeKey: 'recent', event: 'messages.update', receivedAt: now },
       ],
     });
@@ -61,7 +66,10 @@ describe(MaintenanceService.name, () => {
 
     // PAYLOAD_RETENTION_DAYS defaults to 30: settled deliveries older than that go, one still being retried stays.
     expect(await sut.purgeExpired(now)).toEqual({ idempotencyKeys: 1, upstreamEvents: 1, webhookDeliveries: 2 });
-    expect((await prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } })).map((d) => d.id.slice(-2))).toEqual(['a3', 'a4']);
+    expect((await prisma.webhookDelivery.findMany({ orderBy: { id: 'asc' } })).map((d) => d.id.slice(-2))).toEqual([
+      'a3',
+      'a4',
+    ]);
     expect((await prisma.idempotencyKey.findMany()).map((k) => k.key)).toEqual(['live']);
     expect((await prisma.upstreamEvent.findMany()).map((e) => e.dedupeKey)).toEqual(['recent']);
   });

@@ -22,7 +22,13 @@ describe('upstream statuses applied in batches', () => {
     messages = new MessageRepository(prisma);
     clientId = (await prisma.client.create({ data: { name: 'batch' } })).id;
     const instance = await prisma.instance.create({
-      data: { clientId, name: 'batch-instance', integration: 'WHATSAPP-BAILEYS', tokenEncrypted: 'x', webhookSecretEncrypted: 'x' },
+      data: {
+        clientId,
+        name: 'batch-instance',
+        integration: 'WHATSAPP-BAILEYS',
+        tokenEncrypted: 'x',
+        webhookSecretEncrypted: 'x',
+      },
     });
     instanceId = instance.id;
   });
@@ -36,7 +42,9 @@ describe('upstream statuses applied in batches', () => {
     const usage = await prisma.usageDaily.findMany({ where: { clientId } });
     return {
       counts: Object.fromEntries(STATUSES.map((s) => [s, counts.find((c) => c.status === s)?.count ?? 0])),
-      usage: ['attempts', 'sent', 'delivered', 'read', 'failed'].map((k) => usage.reduce((sum, u) => sum + (u[k as keyof typeof u] as number), 0)),
+      usage: ['attempts', 'sent', 'delivered', 'read', 'failed'].map((k) =>
+        usage.reduce((sum, u) => sum + (u[k as keyof typeof u] as number), 0),
+      ),
     };
   }
 
@@ -44,7 +52,13 @@ describe('upstream statuses applied in batches', () => {
     const pairs = STATUSES.flatMap((from) => STATUSES.filter((to) => to !== 'queued').map((to) => ({ from, to })));
     const made = [];
     for (const [i, pair] of pairs.entries()) {
-      const m = await messages.createForClient(clientId, { instanceId, source: 'api', number: '254712345678', messageType: 'text', status: pair.from });
+      const m = await messages.createForClient(clientId, {
+        instanceId,
+        source: 'api',
+        number: '254712345678',
+        messageType: 'text',
+        status: pair.from,
+      });
       await prisma.message.update({ where: { id: m.id }, data: { upstreamMessageId: `WA-${i}` } });
       made.push({ ...pair, id: m.id, upstreamMessageId: `WA-${i}` });
     }
@@ -60,7 +74,10 @@ describe('upstream statuses applied in batches', () => {
     for (const m of made) {
       const row = await prisma.message.findUniqueOrThrow({ where: { id: m.id } });
       const moved = canAdvance(m.from, m.to);
-      expect({ pair: `${m.from}→${m.to}`, status: row.status }).toEqual({ pair: `${m.from}→${m.to}`, status: moved ? m.to : m.from });
+      expect({ pair: `${m.from}→${m.to}`, status: row.status }).toEqual({
+        pair: `${m.from}→${m.to}`,
+        status: moved ? m.to : m.from,
+      });
       if (!moved) continue;
       expected.counts[m.from]! -= 1;
       expected.counts[m.to]! += 1;
@@ -71,16 +88,28 @@ describe('upstream statuses applied in batches', () => {
   });
 
   it('answers every caller of a batch, merging statuses of one message so the furthest it reached wins', async () => {
-    const m = await messages.createForClient(clientId, { instanceId, source: 'api', number: '254712345679', messageType: 'text' });
+    const m = await messages.createForClient(clientId, {
+      instanceId,
+      source: 'api',
+      number: '254712345679',
+      messageType: 'text',
+    });
     await messages.markAcceptedForClient(clientId, m.id, 'WA-merge');
     const batcher = new StatusBatcherService(messages);
     const outcomes = await Promise.all(
-      (['sent', 'read', 'delivered', 'failed'] as MessageStatus[]).map((status) => batcher.apply({ instanceId, upstreamMessageId: 'WA-merge', status })),
+      (['sent', 'read', 'delivered', 'failed'] as MessageStatus[]).map((status) =>
+        batcher.apply({ instanceId, upstreamMessageId: 'WA-merge', status }),
+      ),
     );
     expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied']);
     const row = await prisma.message.findUniqueOrThrow({ where: { id: m.id } });
     // Merged into one move, the milestones passed on the way are stamped too.
-    expect(row).toMatchObject({ status: 'read', sentAt: expect.any(Date), deliveredAt: expect.any(Date), readAt: expect.any(Date) });
+    expect(row).toMatchObject({
+      status: 'read',
+      sentAt: expect.any(Date),
+      deliveredAt: expect.any(Date),
+      readAt: expect.any(Date),
+    });
     // A later repeat changes nothing.
     expect(await batcher.apply({ instanceId, upstreamMessageId: 'WA-merge', status: 'delivered' })).toBe('ignored');
   });

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 export const MEDIA_BYTES = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 /** What `/page` serves: a web page where a tenant meant to link a file (a share link), which no image decoder reads. */
-export const PAGE_BYTES = Buffer.from('<!doctype html><html><head><title>Shared file</title></head><body>Sign in to view</body></html>');
+export const PAGE_BYTES = Buffer.from(
+  '<!doctype html><html><head><title>Shared file</title></head><body>Sign in to view</body></html>',
+);
 
 export interface MediaServer {
   url: string;

@@ -31,5 +31,7 @@ export function spawnGateway(env: Record<string, string | undefined>): Spawned {
 
 /** A Redis of the test's own, without persistence, so a test may kill and restart it. */
 export function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
 }

@@ -5,7 +5,11 @@ import { Client } from 'pg';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
 import { EnvSchema } from '@/config/env.schema';
-import { EvolutionSimulator, EvolutionSimulatorOptions, startEvolutionSimulator } from '../upstream/evolution-simulator';
+import {
+  EvolutionSimulator,
+  EvolutionSimulatorOptions,
+  startEvolutionSimulator,
+} from '../upstream/evolution-simulator';
 import { isolatedEnv, TEST_GLOBAL_KEY } from './test-env';
 
 export interface TestApp {
@@ -29,7 +33,12 @@ export async function startTestApp(
   // The port is chosen first because PUBLIC_URL, where the upstream sends webhooks, must name it.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const isolated = await isolatedEnv({ EVOLUTION_API_URL: sim.url, PUBLIC_URL: url, PORT: String(port), ...overrides }).catch(async (err) => {
+  const isolated = await isolatedEnv({
+    EVOLUTION_API_URL: sim.url,
+    PUBLIC_URL: url,
+    PORT: String(port),
+    ...overrides,
+  }).catch(async (err) => {
     await sim.close();
     throw err;
   });
@@ -68,7 +77,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Reads or changes this app's database directly, for assertions on what is stored. */
-export async function queryDb(t: { env: EnvSchema }, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+export async function queryDb(
+  t: { env: EnvSchema },
+  sql: string,
+  params: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
   const client = new Client({ connectionString: t.env.DATABASE_URL });
   await client.connect();
   try {

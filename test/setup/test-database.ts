@@ -41,7 +41,9 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 /** Creates the migrated template once per migration set; later runs reuse it. */
 export async function ensureTemplate(): Promise<string> {
   const name = templateName();
-  const exists = await withAdmin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  const exists = await withAdmin(
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+  );
   if (exists) return name;
   const building = `${name}_build_${randomBytes(3).toString('hex')}`;
   await withAdmin((c) => c.query(`CREATE DATABASE "${building}"`));

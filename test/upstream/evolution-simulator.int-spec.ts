@@ -131,9 +131,15 @@ describe('error envelope and routing', () => {
     const inst = await newInstance();
     const put = await api.put(`/instance/restart/${inst.name}`, {}, asGlobal);
     expect(put.status).toBe(404);
-    expect(put.data).toEqual({ status: 404, error: 'Not Found', response: { message: [`Cannot PUT /instance/restart/${inst.name}`] } });
+    expect(put.data).toEqual({
+      status: 404,
+      error: 'Not Found',
+      response: { message: [`Cannot PUT /instance/restart/${inst.name}`] },
+    });
     const get = await api.get(`/chat/fetchProfilePictureUrl/${inst.name}?number=${PHONE}`, asGlobal);
-    expect(get.data).toMatchObject({ response: { message: [`Cannot GET /chat/fetchProfilePictureUrl/${inst.name}?number=${PHONE}`] } });
+    expect(get.data).toMatchObject({
+      response: { message: [`Cannot GET /chat/fetchProfilePictureUrl/${inst.name}?number=${PHONE}`] },
+    });
     const del = await api.delete(`/chat/deleteMessage/${inst.name}`, asGlobal);
     expect(del.status).toBe(404);
   });
@@ -171,7 +177,9 @@ describe('authentication and guard order', () => {
 
   it('reads the key from the apikey header only (no Bearer token)', async () => {
     const a = await newInstance();
-    const res = await api.get(`/instance/connectionState/${a.name}`, { headers: { authorization: `Bearer ${a.token}` } });
+    const res = await api.get(`/instance/connectionState/${a.name}`, {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -326,7 +334,12 @@ describe('instance connection routes', () => {
     const inst = await newInstance(allEventsWebhook());
     const res = await api.get(`/instance/connect/${inst.name}`, key(inst.token));
     expect(res.status).toBe(200);
-    expect(res.data).toEqual({ pairingCode: null, code: expect.stringMatching(/^2@/), base64: expect.any(String), count: 1 });
+    expect(res.data).toEqual({
+      pairingCode: null,
+      code: expect.stringMatching(/^2@/),
+      base64: expect.any(String),
+      count: 1,
+    });
     expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).data).toEqual({
       instance: { instanceName: inst.name, state: 'connecting' },
     });
@@ -381,7 +394,10 @@ describe('instance connection routes', () => {
     };
     await waitFor(() => afterDelete().length === expected.length);
     expect(afterDelete()).toEqual(expected);
-    expect(dataOf(webhooksFor(inst.name, 'instance.delete')[0])).toEqual({ instanceName: inst.name, instanceId: inst.instanceId });
+    expect(dataOf(webhooksFor(inst.name, 'instance.delete')[0])).toEqual({
+      instanceName: inst.name,
+      instanceId: inst.instanceId,
+    });
   });
 
   it('restart: 200 {"error":true,"message":"[object Object]"} when close, a new QR when connecting, state when open', async () => {
@@ -449,12 +465,17 @@ describe('real-server timing (contract §11, §12)', () => {
       states.push(String((res.data as { instance: { state: string } }).instance.state));
     }
     expect(states).toEqual(['close', 'connecting', 'close', 'connecting']);
-    expect((await api.post(`/instance/restart/${inst.name}`, {}, asGlobal)).data).toEqual({ error: true, message: '[object Object]' });
+    expect((await api.post(`/instance/restart/${inst.name}`, {}, asGlobal)).data).toEqual({
+      error: true,
+      message: '[object Object]',
+    });
     expect((await api.post(`/instance/restart/${inst.name}`, {}, asGlobal)).data).toEqual({ count: 0 });
     expect((await api.delete(`/instance/logout/${inst.name}`, asGlobal)).status).toBe(400);
     expect((await api.delete(`/instance/logout/${inst.name}`, asGlobal)).status).toBe(200);
     expect(sim.instance(inst.name)).toMatchObject({ state: 'close', reconnectLoops: 0 });
-    expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).data).toMatchObject({ instance: { state: 'close' } });
+    expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).data).toMatchObject({
+      instance: { state: 'close' },
+    });
   });
 
   it('create with qrcode:true starts a loop and answers {count:0}; qrcode:false starts none; a scan ends the loop', async () => {
@@ -490,7 +511,11 @@ describe('real-server timing (contract §11, §12)', () => {
     };
     await waitFor(() => afterDelete().length === expected.length);
     expect(afterDelete()).toEqual(expected);
-    expect(dataOf(webhooksFor(inst.name, 'connection.update').at(-1))).toEqual({ instance: inst.name, state: 'close', statusReason: 401 });
+    expect(dataOf(webhooksFor(inst.name, 'connection.update').at(-1))).toEqual({
+      instance: inst.name,
+      state: 'close',
+      statusReason: 401,
+    });
     // A few loop intervals with nothing new: the loop ended with the instance.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(afterDelete()).toEqual(expected);
@@ -518,15 +543,30 @@ describe('real-server timing (contract §11, §12)', () => {
   });
 
   it('behaviour over HTTP: read, change, validated, restored by reset', async () => {
-    expect((await api.get('/__sim/behaviour', asGlobal)).data).toEqual({ whatsappReachable: true, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 0 });
+    expect((await api.get('/__sim/behaviour', asGlobal)).data).toEqual({
+      whatsappReachable: true,
+      reconnectIntervalMs: 5000,
+      connectDelayMs: 0,
+      deleteLingerMs: 0,
+    });
     const changed = await api.post('/__sim/behaviour', { whatsappReachable: false, deleteLingerMs: 2000 }, asGlobal);
-    expect(changed.data).toEqual({ whatsappReachable: false, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 2000 });
+    expect(changed.data).toEqual({
+      whatsappReachable: false,
+      reconnectIntervalMs: 5000,
+      connectDelayMs: 0,
+      deleteLingerMs: 2000,
+    });
     expect((await api.post('/__sim/behaviour', { deleteLingerMs: -1 }, asGlobal)).status).toBe(400);
     expect((await api.post('/__sim/behaviour', { whatsappReachable: 'no' }, asGlobal)).status).toBe(400);
     expect((await api.post('/__sim/behaviour', { lingerMs: 5 }, asGlobal)).status).toBe(400);
     expect(sim.behaviour()).toMatchObject({ whatsappReachable: false, deleteLingerMs: 2000 });
     sim.reset();
-    expect(sim.behaviour()).toEqual({ whatsappReachable: true, reconnectIntervalMs: 5000, connectDelayMs: 0, deleteLingerMs: 0 });
+    expect(sim.behaviour()).toEqual({
+      whatsappReachable: true,
+      reconnectIntervalMs: 5000,
+      connectDelayMs: 0,
+      deleteLingerMs: 0,
+    });
   });
 });
 
@@ -549,7 +589,15 @@ describe('GET /instance/fetchInstances', () => {
       Setting: expect.objectContaining({ rejectCall: false, instanceId: a.instanceId }),
       _count: { Message: 0, Contact: 0, Chat: 0 },
     });
-    for (const field of ['profileName', 'profilePicUrl', 'number', 'businessId', 'disconnectionReasonCode', 'createdAt', 'updatedAt']) {
+    for (const field of [
+      'profileName',
+      'profilePicUrl',
+      'number',
+      'businessId',
+      'disconnectionReasonCode',
+      'createdAt',
+      'updatedAt',
+    ]) {
       expect(rowA).toHaveProperty(field);
     }
     expect(rowA).not.toHaveProperty('Webhook');
@@ -562,7 +610,11 @@ describe('GET /instance/fetchInstances', () => {
     expect((one.data as unknown as Json[]).map((r) => r['name'])).toEqual([a.name]);
     const unknown = await api.get('/instance/fetchInstances?instanceName=nope', asGlobal);
     expect(unknown.status).toBe(404);
-    expect(unknown.data).toEqual({ status: 404, error: 'Not Found', response: { message: ['Instance "nope" not found'] } });
+    expect(unknown.data).toEqual({
+      status: 404,
+      error: 'Not Found',
+      response: { message: ['Instance "nope" not found'] },
+    });
   });
 
   it('scopes a non-global key to the instances carrying that token; otherwise 401', async () => {
@@ -605,13 +657,29 @@ describe('message sends', () => {
   });
 
   it.each<[string, Json, string]>([
-    ['sendMedia', { number: PHONE, mediatype: 'image', media: 'https://example.com/a.png', caption: 'c' }, 'imageMessage'],
-    ['sendMedia', { number: PHONE, mediatype: 'document', media: 'JVBERi0xLjQK', fileName: 'a.pdf' }, 'documentMessage'],
+    [
+      'sendMedia',
+      { number: PHONE, mediatype: 'image', media: 'https://example.com/a.png', caption: 'c' },
+      'imageMessage',
+    ],
+    [
+      'sendMedia',
+      { number: PHONE, mediatype: 'document', media: 'JVBERi0xLjQK', fileName: 'a.pdf' },
+      'documentMessage',
+    ],
     ['sendMedia', { number: PHONE, mediatype: 'video', media: 'https://example.com/v.mp4' }, 'videoMessage'],
     ['sendWhatsAppAudio', { number: PHONE, audio: 'https://example.com/a.mp3' }, 'audioMessage'],
     ['sendSticker', { number: PHONE, sticker: 'https://example.com/s.webp' }, 'stickerMessage'],
-    ['sendLocation', { number: PHONE, latitude: -1.29, longitude: 36.82, name: 'CBD', address: 'Kenyatta Ave' }, 'locationMessage'],
-    ['sendContact', { number: PHONE, contact: [{ fullName: 'John Smith', phoneNumber: '+254700000001' }] }, 'contactMessage'],
+    [
+      'sendLocation',
+      { number: PHONE, latitude: -1.29, longitude: 36.82, name: 'CBD', address: 'Kenyatta Ave' },
+      'locationMessage',
+    ],
+    [
+      'sendContact',
+      { number: PHONE, contact: [{ fullName: 'John Smith', phoneNumber: '+254700000001' }] },
+      'contactMessage',
+    ],
     [
       'sendContact',
       {
@@ -625,14 +693,27 @@ describe('message sends', () => {
     ],
     ['sendPoll', { number: PHONE, name: 'Q?', selectableCount: 1, values: ['a', 'b'] }, 'pollCreationMessageV3'],
     ['sendPoll', { number: PHONE, name: 'Q?', selectableCount: 2, values: ['a', 'b', 'c'] }, 'pollCreationMessage'],
-    ['sendButtons', { number: PHONE, title: 'T', buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }] }, 'viewOnceMessage'],
-    ['sendReaction', { key: { remoteJid: PHONE_JID, fromMe: true, id: '3EB0AAAA' }, reaction: '👍' }, 'reactionMessage'],
+    [
+      'sendButtons',
+      { number: PHONE, title: 'T', buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }] },
+      'viewOnceMessage',
+    ],
+    [
+      'sendReaction',
+      { key: { remoteJid: PHONE_JID, fromMe: true, id: '3EB0AAAA' }, reaction: '👍' },
+      'reactionMessage',
+    ],
     ['sendReaction', { key: { remoteJid: PHONE_JID, fromMe: true, id: '3EB0AAAA' }, reaction: '' }, 'reactionMessage'],
   ])('%s → 201 with messageType %s', async (action, body, messageType) => {
     const inst = await openInstance();
     const res = await api.post(`/message/${action}/${inst.name}`, body, key(inst.token));
     expect(res.status).toBe(201);
-    expect(res.data).toMatchObject({ messageType, status: 'PENDING', pushName: 'Você', key: { remoteJid: PHONE_JID, fromMe: true } });
+    expect(res.data).toMatchObject({
+      messageType,
+      status: 'PENDING',
+      pushName: 'Você',
+      key: { remoteJid: PHONE_JID, fromMe: true },
+    });
     expect(Object.keys(res.data['message'] as Json)).toEqual([messageType]);
   });
 
@@ -641,8 +722,18 @@ describe('message sends', () => {
     ['sendText', 'no text', { number: PHONE }, [['instance requires property "text"']]],
     ['sendText', 'blank text', { number: PHONE, text: '   ' }, ['Text is required']],
     ['sendText', 'a numeric number', { number: 5511, text: 'x' }, [['Invalid format']]],
-    ['sendText', 'a non-integer delay', { number: PHONE, text: 'x', delay: 'soon' }, [['Enter a value in milliseconds']]],
-    ['sendMedia', 'no mediatype', { number: PHONE, media: 'https://x.io/a.png' }, [['instance requires property "mediatype"']]],
+    [
+      'sendText',
+      'a non-integer delay',
+      { number: PHONE, text: 'x', delay: 'soon' },
+      [['Enter a value in milliseconds']],
+    ],
+    [
+      'sendMedia',
+      'no mediatype',
+      { number: PHONE, media: 'https://x.io/a.png' },
+      [['instance requires property "mediatype"']],
+    ],
     [
       'sendMedia',
       'an unknown mediatype',
@@ -723,25 +814,69 @@ describe('message sends', () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
     const pdf = Buffer.from('%PDF-1.4\n').toString('base64');
     const open = await openInstance();
-    expect((await api.post(`/message/sendMedia/${open.name}`, { number: PHONE, mediatype: 'image', media: png }, key(open.token))).status).toBe(201);
-    expect((await api.post(`/message/sendMedia/${open.name}`, { number: PHONE, mediatype: 'document', media: pdf, fileName: 'a.pdf' }, key(open.token))).status).toBe(201);
+    expect(
+      (
+        await api.post(
+          `/message/sendMedia/${open.name}`,
+          { number: PHONE, mediatype: 'image', media: png },
+          key(open.token),
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api.post(
+          `/message/sendMedia/${open.name}`,
+          { number: PHONE, mediatype: 'document', media: pdf, fileName: 'a.pdf' },
+          key(open.token),
+        )
+      ).status,
+    ).toBe(201);
 
     const closed = await newInstance({ qrcode: true });
-    const image = await api.post(`/message/sendMedia/${closed.name}`, { number: PHONE, mediatype: 'image', media: pdf }, key(closed.token));
+    const image = await api.post(
+      `/message/sendMedia/${closed.name}`,
+      { number: PHONE, mediatype: 'image', media: pdf },
+      key(closed.token),
+    );
     expect(image.status).toBe(500);
-    expect(image.data).toEqual({ status: 500, error: 'Internal Server Error', response: { message: ['Error: Input buffer contains unsupported image format'] } });
+    expect(image.data).toEqual({
+      status: 500,
+      error: 'Internal Server Error',
+      response: { message: ['Error: Input buffer contains unsupported image format'] },
+    });
     // The sticker conversion rethrows sharp's error as it is: a string message.
-    const sticker = await api.post(`/message/sendSticker/${open.name}`, { number: PHONE, sticker: pdf }, key(open.token));
+    const sticker = await api.post(
+      `/message/sendSticker/${open.name}`,
+      { number: PHONE, sticker: pdf },
+      key(open.token),
+    );
     expect(sticker.status).toBe(500);
-    expect(sticker.data).toEqual({ status: 500, error: 'Internal Server Error', response: { message: 'Input buffer contains unsupported image format' } });
-    expect((await api.post(`/message/sendSticker/${open.name}`, { number: PHONE, sticker: pdf, notConvertSticker: true }, key(open.token))).status).toBe(201);
+    expect(sticker.data).toEqual({
+      status: 500,
+      error: 'Internal Server Error',
+      response: { message: 'Input buffer contains unsupported image format' },
+    });
+    expect(
+      (
+        await api.post(
+          `/message/sendSticker/${open.name}`,
+          { number: PHONE, sticker: pdf, notConvertSticker: true },
+          key(open.token),
+        )
+      ).status,
+    ).toBe(201);
   });
 
   it('refuses sends on a non-open instance with 400 ["Error: Connection Closed"], after validation', async () => {
     const inst = await newInstance({ qrcode: true });
     const res = await sendText(inst);
     expect(res.status).toBe(400);
-    expect(res.data).toEqual({ status: 400, error: 'Bad Request', response: { message: ['Error: Connection Closed'] } });
+    expect(res.data).toEqual({
+      status: 400,
+      error: 'Bad Request',
+      response: { message: ['Error: Connection Closed'] },
+    });
     const invalid = await api.post(`/message/sendText/${inst.name}`, { number: PHONE }, key(inst.token));
     expect(invalid.data).toMatchObject({ response: { message: [['instance requires property "text"']] } });
   });
@@ -872,7 +1007,9 @@ describe('webhooks emitted after a send', () => {
     const created = await waitFor(() => webhooksFor(inst.name, 'instance.create')[0]);
     expect(created.headers).not.toHaveProperty('jwt_key');
     expect(created.headers['x-other']).toBe('1');
-    const [header, payload, signature] = String(created.headers['authorization']).replace(/^Bearer /, '').split('.');
+    const [header, payload, signature] = String(created.headers['authorization'])
+      .replace(/^Bearer /, '')
+      .split('.');
     expect(createHmac('sha256', 'sekret').update(`${header}.${payload}`).digest('base64url')).toBe(signature);
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as Json;
     expect(claims).toMatchObject({ app: 'evolution', action: 'webhook' });
@@ -882,9 +1019,18 @@ describe('webhooks emitted after a send', () => {
   it('exposes the instance token as apikey only when configured', async () => {
     const exposing = await startEvolutionSimulator({ port: 0, globalKey: GLOBAL_KEY, exposeTokenInWebhooks: true });
     try {
-      const client = axios.create({ baseURL: exposing.url, validateStatus: () => true, headers: { apikey: GLOBAL_KEY } });
+      const client = axios.create({
+        baseURL: exposing.url,
+        validateStatus: () => true,
+        headers: { apikey: GLOBAL_KEY },
+      });
       const name = uniqueName('expose');
-      await client.post('/instance/create', { instanceName: name, integration: 'WHATSAPP-BAILEYS', token: 'tok-x', ...allEventsWebhook() });
+      await client.post('/instance/create', {
+        instanceName: name,
+        integration: 'WHATSAPP-BAILEYS',
+        token: 'tok-x',
+        ...allEventsWebhook(),
+      });
       const created = await waitFor(() => webhooksFor(name, 'instance.create')[0]);
       expect(created.body.apikey).toBe('tok-x');
       expect(created.body.server_url).toBe(exposing.url);
@@ -896,11 +1042,20 @@ describe('webhooks emitted after a send', () => {
   it('posts a failed webhook again, as the real server does: a 5xx is retried with a growing wait, a 404 is not', async () => {
     const retrying = await startEvolutionSimulator({ port: 0, globalKey: GLOBAL_KEY, webhookRetryDelayMs: 100 });
     try {
-      const client = axios.create({ baseURL: retrying.url, validateStatus: () => true, headers: { apikey: GLOBAL_KEY } });
+      const client = axios.create({
+        baseURL: retrying.url,
+        validateStatus: () => true,
+        headers: { apikey: GLOBAL_KEY },
+      });
       receiver.respondWith(503);
       const name = uniqueName('retry');
-      await client.post('/instance/create', { instanceName: name, integration: 'WHATSAPP-BAILEYS', ...allEventsWebhook() });
-      const attempts = () => retrying.webhookDeliveries().filter((d) => d.instance === name && d.event === 'instance.create');
+      await client.post('/instance/create', {
+        instanceName: name,
+        integration: 'WHATSAPP-BAILEYS',
+        ...allEventsWebhook(),
+      });
+      const attempts = () =>
+        retrying.webhookDeliveries().filter((d) => d.instance === name && d.event === 'instance.create');
       await waitFor(() => attempts().length >= 3 || undefined);
       const [first, second, third] = attempts();
       expect([first!.statusCode, second!.statusCode, third!.statusCode]).toEqual([503, 503, 503]);
@@ -911,12 +1066,20 @@ describe('webhooks emitted after a send', () => {
 
       receiver.respondWith(404);
       const notRetried = uniqueName('retry404');
-      await client.post('/instance/create', { instanceName: notRetried, integration: 'WHATSAPP-BAILEYS', ...allEventsWebhook() });
+      await client.post('/instance/create', {
+        instanceName: notRetried,
+        integration: 'WHATSAPP-BAILEYS',
+        ...allEventsWebhook(),
+      });
       await waitFor(() => retrying.webhookDeliveries().some((d) => d.instance === notRetried) || undefined);
       // Three retry waits of a 5xx pass with no second attempt of the 404.
-      const before = retrying.webhookDeliveries().filter((d) => d.instance === notRetried && d.event === 'instance.create').length;
+      const before = retrying
+        .webhookDeliveries()
+        .filter((d) => d.instance === notRetried && d.event === 'instance.create').length;
       await new Promise((resolve) => setTimeout(resolve, 800));
-      expect(retrying.webhookDeliveries().filter((d) => d.instance === notRetried && d.event === 'instance.create')).toHaveLength(before);
+      expect(
+        retrying.webhookDeliveries().filter((d) => d.instance === notRetried && d.event === 'instance.create'),
+      ).toHaveLength(before);
     } finally {
       receiver.respondWith(200);
       await retrying.close();
@@ -945,7 +1108,11 @@ describe('webhooks emitted after a send', () => {
 
   it('emits messages.upsert for an inbound message and stores it for findMessages', async () => {
     const inst = await openInstance(allEventsWebhook());
-    const res = await api.post(`/__sim/instances/${inst.name}/inbound`, { from: PHONE, text: 'hi there', pushName: 'John' }, asGlobal);
+    const res = await api.post(
+      `/__sim/instances/${inst.name}/inbound`,
+      { from: PHONE, text: 'hi there', pushName: 'John' },
+      asGlobal,
+    );
     expect(res.status).toBe(201);
     const upsert = await waitFor(() => webhooksFor(inst.name, 'messages.upsert')[0]);
     expect(dataOf(upsert)).toMatchObject({
@@ -963,7 +1130,11 @@ describe('webhooks emitted after a send', () => {
 describe('chat routes', () => {
   it('whatsappNumbers: 200 [{jid, exists, number}]', async () => {
     const inst = await openInstance();
-    const res = await api.post(`/chat/whatsappNumbers/${inst.name}`, { numbers: [PHONE, '5511999990000'] }, key(inst.token));
+    const res = await api.post(
+      `/chat/whatsappNumbers/${inst.name}`,
+      { numbers: [PHONE, '5511999990000'] },
+      key(inst.token),
+    );
     expect(res.status).toBe(200);
     expect(res.data).toEqual([
       { jid: PHONE_JID, exists: true, number: PHONE },
@@ -975,11 +1146,18 @@ describe('chat routes', () => {
     const inst = await newInstance();
     const invalid = await api.post(`/chat/whatsappNumbers/${inst.name}`, { numbers: [] }, asGlobal);
     expect(invalid.status).toBe(400);
-    expect(invalid.data).toEqual({ status: 400, error: 'Bad Request', message: [['numbers does not meet minimum length of 1']] });
+    expect(invalid.data).toEqual({
+      status: 400,
+      error: 'Bad Request',
+      message: [['numbers does not meet minimum length of 1']],
+    });
     const closed = await api.post(`/chat/whatsappNumbers/${inst.name}`, { numbers: [PHONE] }, asGlobal);
     expect(closed.status).toBe(400);
     expect(closed.data).not.toHaveProperty('response');
-    expect(closed.data).toMatchObject({ isBoom: true, output: { statusCode: 428, payload: { message: 'Connection Closed' } } });
+    expect(closed.data).toMatchObject({
+      isBoom: true,
+      output: { statusCode: 428, payload: { message: 'Connection Closed' } },
+    });
   });
 
   it('findMessages: pages newest first, filters by key, shows the ack history', async () => {
@@ -1007,7 +1185,11 @@ describe('chat routes', () => {
     const page2 = await api.post(`/chat/findMessages/${inst.name}`, { offset: 2, page: 2 }, asGlobal);
     expect(((page2.data['messages'] as Json)['records'] as Json[]).map((r) => r['key'])).toEqual([first.key]);
 
-    const filtered = await api.post(`/chat/findMessages/${inst.name}`, { where: { key: { remoteJid: PHONE_JID } } }, asGlobal);
+    const filtered = await api.post(
+      `/chat/findMessages/${inst.name}`,
+      { where: { key: { remoteJid: PHONE_JID } } },
+      asGlobal,
+    );
     expect((filtered.data['messages'] as Json)['total']).toBe(2);
   });
 
@@ -1022,7 +1204,10 @@ describe('chat routes', () => {
     expect(closed.status).toBe(500);
     expect(closed.data).toMatchObject({ response: { message: ['Read messages fail', 'Error: Connection Closed'] } });
     const invalid = await api.post(`/chat/markMessageAsRead/${inst.name}`, {}, asGlobal);
-    expect(invalid.data).toMatchObject({ status: 400, response: { message: [['instance requires property "readMessages"']] } });
+    expect(invalid.data).toMatchObject({
+      status: 400,
+      response: { message: [['instance requires property "readMessages"']] },
+    });
   });
 
   it('fetchProfilePictureUrl (POST): 200 {wuid, profilePictureUrl:null}', async () => {
@@ -1044,7 +1229,10 @@ describe('chat routes', () => {
     });
     const deleted = await waitFor(() => webhooksFor(inst.name, 'messages.delete')[0]);
     expect(deleted.body.data).toEqual(target);
-    const invalid = await api.delete(`/chat/deleteMessageForEveryone/${inst.name}`, { data: { fromMe: true, remoteJid: PHONE_JID }, ...asGlobal });
+    const invalid = await api.delete(`/chat/deleteMessageForEveryone/${inst.name}`, {
+      data: { fromMe: true, remoteJid: PHONE_JID },
+      ...asGlobal,
+    });
     expect(invalid.data).toMatchObject({ status: 400, response: { message: [['instance requires property "id"']] } });
   });
 });
@@ -1072,16 +1260,21 @@ describe('group routes', () => {
     const invalid = await api.post(`/group/create/${inst.name}`, { participants: ['123'] }, asGlobal);
     expect(invalid.status).toBe(400);
     expect(invalid.data).toMatchObject({
-      response: { message: [['"participants" must be an array of numeric strings', 'instance requires property "subject"']] },
+      response: {
+        message: [['"participants" must be an array of numeric strings', 'instance requires property "subject"']],
+      },
     });
   });
 
   it('fetchAllGroups: getParticipants is mandatory; participants only when true', async () => {
     const inst = await openInstance();
-    const group = (await api.post(`/group/create/${inst.name}`, { subject: 'G', participants: [PHONE] }, asGlobal)).data;
+    const group = (await api.post(`/group/create/${inst.name}`, { subject: 'G', participants: [PHONE] }, asGlobal))
+      .data;
     const missing = await api.get(`/group/fetchAllGroups/${inst.name}`, asGlobal);
     expect(missing.status).toBe(400);
-    expect(missing.data).toMatchObject({ response: { message: ['The getParticipants needs to be informed in the query'] } });
+    expect(missing.data).toMatchObject({
+      response: { message: ['The getParticipants needs to be informed in the query'] },
+    });
     const without = await api.get(`/group/fetchAllGroups/${inst.name}?getParticipants=false`, asGlobal);
     expect(without.status).toBe(200);
     expect(without.data).toEqual([expect.objectContaining({ id: group['id'], subject: 'G', pictureUrl: null })]);
@@ -1092,16 +1285,27 @@ describe('group routes', () => {
 
   it('updateParticipant: groupJid from the query, {property,message} validation, 201 per-participant codes', async () => {
     const inst = await openInstance();
-    const group = (await api.post(`/group/create/${inst.name}`, { subject: 'G', participants: [PHONE] }, asGlobal)).data;
+    const group = (await api.post(`/group/create/${inst.name}`, { subject: 'G', participants: [PHONE] }, asGlobal))
+      .data;
     const bareId = String(group['id']).replace('@g.us', '');
-    const noJid = await api.post(`/group/updateParticipant/${inst.name}`, { action: 'add', participants: [PHONE] }, asGlobal);
+    const noJid = await api.post(
+      `/group/updateParticipant/${inst.name}`,
+      { action: 'add', participants: [PHONE] },
+      asGlobal,
+    );
     expect(noJid.status).toBe(400);
     expect(noJid.data).toMatchObject({
       response: { message: ['The group id needs to be informed in the query', 'ex: "groupJid=120362@g.us"'] },
     });
-    const badAction = await api.post(`/group/updateParticipant/${inst.name}?groupJid=${bareId}`, { action: 'kick', participants: [PHONE] }, asGlobal);
+    const badAction = await api.post(
+      `/group/updateParticipant/${inst.name}?groupJid=${bareId}`,
+      { action: 'kick', participants: [PHONE] },
+      asGlobal,
+    );
     expect(badAction.data).toMatchObject({
-      response: { message: [{ property: 'action', message: 'action is not one of enum values: add,remove,promote,demote' }] },
+      response: {
+        message: [{ property: 'action', message: 'action is not one of enum values: add,remove,promote,demote' }],
+      },
     });
     const res = await api.post(
       `/group/updateParticipant/${inst.name}?groupJid=${bareId}`,
@@ -1125,7 +1329,11 @@ describe('webhook and settings config', () => {
     expect(none.status).toBe(200);
     expect(none.data).toBeNull();
 
-    const crash = await api.post(`/webhook/set/${inst.name}`, { webhook: { enabled: true, url: receiver.url } }, asGlobal);
+    const crash = await api.post(
+      `/webhook/set/${inst.name}`,
+      { webhook: { enabled: true, url: receiver.url } },
+      asGlobal,
+    );
     expect(crash.status).toBe(500);
     expect(crash.data).toEqual({
       status: 500,
@@ -1133,7 +1341,11 @@ describe('webhook and settings config', () => {
       response: { message: "Cannot read properties of undefined (reading 'length')" },
     });
 
-    const res = await api.post(`/webhook/set/${inst.name}`, { webhook: { enabled: true, url: receiver.url, events: [] } }, key(inst.token));
+    const res = await api.post(
+      `/webhook/set/${inst.name}`,
+      { webhook: { enabled: true, url: receiver.url, events: [] } },
+      key(inst.token),
+    );
     expect(res.status).toBe(201);
     expect(res.data).toEqual({
       id: expect.any(String),
@@ -1154,10 +1366,23 @@ describe('webhook and settings config', () => {
   it('webhook/set is a partial upsert; enabled:false empties events; URLs are not validated', async () => {
     const inst = await newInstance();
     const path = `/webhook/set/${inst.name}`;
-    await api.post(path, { webhook: { enabled: true, url: receiver.url, headers: { 'x-a': '1' }, byEvents: true, events: [] } }, asGlobal);
-    const updated = await api.post(path, { webhook: { enabled: true, url: 'not a url', events: ['SEND_MESSAGE'] } }, asGlobal);
+    await api.post(
+      path,
+      { webhook: { enabled: true, url: receiver.url, headers: { 'x-a': '1' }, byEvents: true, events: [] } },
+      asGlobal,
+    );
+    const updated = await api.post(
+      path,
+      { webhook: { enabled: true, url: 'not a url', events: ['SEND_MESSAGE'] } },
+      asGlobal,
+    );
     expect(updated.status).toBe(201);
-    expect(updated.data).toMatchObject({ url: 'not a url', headers: { 'x-a': '1' }, webhookByEvents: true, events: ['SEND_MESSAGE'] });
+    expect(updated.data).toMatchObject({
+      url: 'not a url',
+      headers: { 'x-a': '1' },
+      webhookByEvents: true,
+      events: ['SEND_MESSAGE'],
+    });
     const disabled = await api.post(path, { webhook: { enabled: false, url: receiver.url } }, asGlobal);
     expect(disabled.data).toMatchObject({ enabled: false, events: [] });
   });
@@ -1165,8 +1390,16 @@ describe('webhook and settings config', () => {
   it('webhook/set validation: nested-array messages', async () => {
     const inst = await newInstance();
     const noUrl = await api.post(`/webhook/set/${inst.name}`, { webhook: { enabled: true, events: [] } }, asGlobal);
-    expect(noUrl.data).toEqual({ status: 400, error: 'Bad Request', response: { message: [['webhook requires property "url"']] } });
-    const badEvent = await api.post(`/webhook/set/${inst.name}`, { webhook: { enabled: true, url: 'http://x', events: ['NOPE'] } }, asGlobal);
+    expect(noUrl.data).toEqual({
+      status: 400,
+      error: 'Bad Request',
+      response: { message: [['webhook requires property "url"']] },
+    });
+    const badEvent = await api.post(
+      `/webhook/set/${inst.name}`,
+      { webhook: { enabled: true, url: 'http://x', events: ['NOPE'] } },
+      asGlobal,
+    );
     const message = (badEvent.data as { response: { message: string[][] } }).response.message;
     expect(message[0]?.[0]).toMatch(/^webhook\.events\[0\] is not one of enum values: APPLICATION_STARTUP,/);
     expect((await api.post(`/webhook/set/${inst.name}`, {}, asGlobal)).data).toMatchObject({
@@ -1225,7 +1458,11 @@ describe('fault switches over HTTP (/__sim)', () => {
 
   it('state switch: sets the state and emits connection.update (open, close with status.instance, refused)', async () => {
     const inst = await newInstance(allEventsWebhook());
-    const open = await api.post(`/__sim/instances/${inst.name}/state`, { state: 'open', ownerNumber: '5511988880000' }, asGlobal);
+    const open = await api.post(
+      `/__sim/instances/${inst.name}/state`,
+      { state: 'open', ownerNumber: '5511988880000' },
+      asGlobal,
+    );
     expect(open.status).toBe(200);
     expect((await api.get(`/instance/connectionState/${inst.name}`, asGlobal)).data).toEqual({
       instance: { instanceName: inst.name, state: 'open' },
@@ -1238,16 +1475,23 @@ describe('fault switches over HTTP (/__sim)', () => {
 
     await api.post(`/__sim/instances/${inst.name}/state`, { state: 'close' }, asGlobal);
     await waitFor(() => webhooksFor(inst.name, 'connection.update').length === 2);
-    expect(webhooksFor(inst.name, 'status.instance', 'connection.update').slice(-2).map((w) => w.body.event)).toEqual([
-      'status.instance',
-      'connection.update',
-    ]);
-    expect(dataOf(webhooksFor(inst.name, 'status.instance')[0])).toMatchObject({ status: 'closed', disconnectionReasonCode: 401 });
+    expect(
+      webhooksFor(inst.name, 'status.instance', 'connection.update')
+        .slice(-2)
+        .map((w) => w.body.event),
+    ).toEqual(['status.instance', 'connection.update']);
+    expect(dataOf(webhooksFor(inst.name, 'status.instance')[0])).toMatchObject({
+      status: 'closed',
+      disconnectionReasonCode: 401,
+    });
 
     await api.post(`/__sim/instances/${inst.name}/state`, { state: 'refused' }, asGlobal);
     expect(sim.instance(inst.name)?.state).toBe('refused');
     await waitFor(() => webhooksFor(inst.name, 'connection.update').length === 3);
-    expect(dataOf(webhooksFor(inst.name, 'connection.update')[2])).toMatchObject({ state: 'refused', statusReason: 428 });
+    expect(dataOf(webhooksFor(inst.name, 'connection.update')[2])).toMatchObject({
+      state: 'refused',
+      statusReason: 428,
+    });
 
     const invalid = await api.post(`/__sim/instances/${inst.name}/state`, { state: 'sleeping' }, asGlobal);
     expect(invalid.status).toBe(400);
@@ -1256,8 +1500,12 @@ describe('fault switches over HTTP (/__sim)', () => {
   it('scan shortcut: connecting → open, visible in connectionState and fetchInstances', async () => {
     const inst = await newInstance({ qrcode: true });
     const res = await api.post(`/__sim/instances/${inst.name}/scan`, { ownerNumber: '5511944443333' }, asGlobal);
-    expect(res.data).toEqual({ instance: { instanceName: inst.name, state: 'open' }, ownerJid: '5511944443333@s.whatsapp.net' });
-    const rows = (await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal)).data as unknown as Json[];
+    expect(res.data).toEqual({
+      instance: { instanceName: inst.name, state: 'open' },
+      ownerJid: '5511944443333@s.whatsapp.net',
+    });
+    const rows = (await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal))
+      .data as unknown as Json[];
     expect(rows[0]).toMatchObject({ connectionStatus: 'open', ownerJid: '5511944443333@s.whatsapp.net' });
   });
 
@@ -1268,22 +1516,35 @@ describe('fault switches over HTTP (/__sim)', () => {
     const token = String(res.data['token']);
     expect(token).not.toBe(inst.token);
     const path = `/instance/connectionState/${inst.name}`;
-    expect((await api.get(path, key(inst.token))).data).toEqual({ status: 401, error: 'Unauthorized', response: { message: 'Unauthorized' } });
+    expect((await api.get(path, key(inst.token))).data).toEqual({
+      status: 401,
+      error: 'Unauthorized',
+      response: { message: 'Unauthorized' },
+    });
     expect((await api.get(path, key(token))).status).toBe(200);
-    const rows = (await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal)).data as unknown as Json[];
+    const rows = (await api.get(`/instance/fetchInstances?instanceName=${inst.name}`, asGlobal))
+      .data as unknown as Json[];
     expect(rows[0]?.['token']).toBe(token);
     expect((await api.get('/instance/fetchInstances', key(inst.token))).status).toBe(401);
   });
 
   it('faults: fail the next N matching calls with a status (default envelope), then recover', async () => {
     const inst = await newInstance();
-    const fault = await api.post('/__sim/faults', { route: 'GET /instance/connectionState', count: 2, status: 503 }, asGlobal);
+    const fault = await api.post(
+      '/__sim/faults',
+      { route: 'GET /instance/connectionState', count: 2, status: 503 },
+      asGlobal,
+    );
     expect(fault.status).toBe(201);
     expect(fault.data).toMatchObject({ method: 'GET', pattern: '/instance/connectionState', remaining: 2 });
     const path = `/instance/connectionState/${inst.name}`;
     const first = await api.get(path, asGlobal);
     expect(first.status).toBe(503);
-    expect(first.data).toEqual({ status: 503, error: 'Service Unavailable', response: { message: ['Service Unavailable'] } });
+    expect(first.data).toEqual({
+      status: 503,
+      error: 'Service Unavailable',
+      response: { message: ['Service Unavailable'] },
+    });
     expect((await api.get(path, asGlobal)).status).toBe(503);
     expect((await api.get(path, asGlobal)).status).toBe(200);
     expect((await api.get('/__sim/faults', asGlobal)).data).toEqual([]);
@@ -1306,12 +1567,24 @@ describe('fault switches over HTTP (/__sim)', () => {
     const inst = await openInstance();
     await api.post('/__sim/faults', { route: 'POST /message/*', connectionClosed: true }, asGlobal);
     await api.post('/__sim/faults', { route: 'POST /chat/whatsappNumbers', connectionClosed: true }, asGlobal);
-    const send = await api.post(`/message/sendMedia/${inst.name}`, { number: PHONE, mediatype: 'image', media: 'https://x.io/a.png' }, asGlobal);
+    const send = await api.post(
+      `/message/sendMedia/${inst.name}`,
+      { number: PHONE, mediatype: 'image', media: 'https://x.io/a.png' },
+      asGlobal,
+    );
     expect(send.status).toBe(400);
-    expect(send.data).toEqual({ status: 400, error: 'Bad Request', response: { message: ['Error: Connection Closed'] } });
+    expect(send.data).toEqual({
+      status: 400,
+      error: 'Bad Request',
+      response: { message: ['Error: Connection Closed'] },
+    });
     const other = await api.post(`/chat/whatsappNumbers/${inst.name}`, { numbers: [PHONE] }, asGlobal);
     expect(other.status).toBe(500);
-    expect(other.data).toEqual({ status: 500, error: 'Internal Server Error', response: { message: 'Connection Closed' } });
+    expect(other.data).toEqual({
+      status: 500,
+      error: 'Internal Server Error',
+      response: { message: 'Connection Closed' },
+    });
   });
 
   it('faults: match whole path segments only', async () => {
@@ -1346,7 +1619,9 @@ describe('fault switches over HTTP (/__sim)', () => {
     expect(res.data).toEqual({ numbers: ['5511988887777'] });
     const send = await sendText(inst, '5511988887777');
     expect(send.status).toBe(400);
-    expect(send.data).toMatchObject({ response: { message: [{ jid: '5511988887777@s.whatsapp.net', exists: false }] } });
+    expect(send.data).toMatchObject({
+      response: { message: [{ jid: '5511988887777@s.whatsapp.net', exists: false }] },
+    });
     expect((await sendText(inst, PHONE)).status).toBe(201);
   });
 
@@ -1398,7 +1673,10 @@ describe('programmatic API', () => {
     const inst = await newInstance();
     await api.get(`/instance/connectionState/${inst.name}`, asGlobal);
     const log = sim.requests();
-    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /instance/create', `GET /instance/connectionState/${inst.name}`]);
+    expect(log.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /instance/create',
+      `GET /instance/connectionState/${inst.name}`,
+    ]);
     log.clear();
     expect(sim.requests()).toHaveLength(0);
   });
@@ -1412,12 +1690,18 @@ describe('lifecycle', () => {
   it('close() ends keep-alive sockets and parked requests promptly', async () => {
     const local = await startEvolutionSimulator({ port: 0, globalKey: GLOBAL_KEY, maxSendDelayMs: 60_000 });
     const agent = new http.Agent({ keepAlive: true });
-    const client = axios.create({ baseURL: local.url, validateStatus: () => true, httpAgent: agent, headers: { apikey: GLOBAL_KEY } });
+    const client = axios.create({
+      baseURL: local.url,
+      validateStatus: () => true,
+      httpAgent: agent,
+      headers: { apikey: GLOBAL_KEY },
+    });
     await client.post('/instance/create', { instanceName: 'k', integration: 'WHATSAPP-BAILEYS' });
     local.scan('k');
-    const parked = client
-      .post('/message/sendText/k', { number: PHONE, text: 'x', delay: 20_000 })
-      .then(() => 'answered', () => 'dropped');
+    const parked = client.post('/message/sendText/k', { number: PHONE, text: 'x', delay: 20_000 }).then(
+      () => 'answered',
+      () => 'dropped',
+    );
     await waitFor(() => local.requests().some((r) => r.path === '/message/sendText/k'));
 
     const started = Date.now();

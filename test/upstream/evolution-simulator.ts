@@ -1,7 +1,14 @@
 import http, { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { handleControl, isControlPath } from './simulator-control';
-import { checkedBehaviour, DEFAULT_BEHAVIOUR, InboundMessage, renderMessage, SimBehaviour, SimulatorEngine } from './simulator-engine';
+import {
+  checkedBehaviour,
+  DEFAULT_BEHAVIOUR,
+  InboundMessage,
+  renderMessage,
+  SimBehaviour,
+  SimulatorEngine,
+} from './simulator-engine';
 import { faultOutcome, FaultRegistry, FaultSpec, FaultView } from './simulator-faults';
 import { HttpError, notFound, parseBody, readRawBody, sendJson, SimResponse } from './simulator-http';
 import { matchRoute, RequestContext, runRoute } from './simulator-routes';

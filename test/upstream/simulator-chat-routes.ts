@@ -242,7 +242,9 @@ export function updateParticipant(ctx: RequestContext, inst: SimInstance): SimRe
   const group = inst.groups.find((g) => g.id === body['groupJid']);
   if (!group) throw badRequest('Error updating participants', 'Error: item-not-found');
   const action = String(body['action']);
-  const updateParticipants = stringList(body['participants']).map((p) => applyParticipantAction(group, action, createJid(p)));
+  const updateParticipants = stringList(body['participants']).map((p) =>
+    applyParticipantAction(group, action, createJid(p)),
+  );
   group.size = group.participants.length;
   return created({ updateParticipants });
 }
@@ -251,7 +253,11 @@ export function updateParticipant(ctx: RequestContext, inst: SimInstance): SimRe
 function applyParticipantAction(group: GroupMetadata, action: string, jid: string): Record<string, unknown> {
   const index = group.participants.findIndex((p) => p.id === jid);
   const member = index >= 0 ? group.participants[index] : undefined;
-  const result = (status: string): Record<string, unknown> => ({ status, jid, content: { tag: 'participant', attrs: { jid } } });
+  const result = (status: string): Record<string, unknown> => ({
+    status,
+    jid,
+    content: { tag: 'participant', attrs: { jid } },
+  });
   if (action === 'add') {
     if (member) return result('409');
     group.participants.push({ id: jid, admin: null });

@@ -35,7 +35,11 @@ const CONTROL_ROUTES: readonly ControlRoute[] = [
     path: '/instances/:name/scan',
     handler: (sim, body, name) => ok(stateBody(sim.scan(name, { ownerNumber: stringField(body, 'ownerNumber') }))),
   },
-  { method: 'POST', path: '/instances/:name/rotate-token', handler: (sim, _body, name) => ok({ token: sim.rotateToken(name) }) },
+  {
+    method: 'POST',
+    path: '/instances/:name/rotate-token',
+    handler: (sim, _body, name) => ok({ token: sim.rotateToken(name) }),
+  },
   { method: 'POST', path: '/instances/:name/inbound', handler: receive },
   { method: 'GET', path: '/faults', handler: (sim) => ok(sim.faults()) },
   { method: 'POST', path: '/faults', handler: addFault },
@@ -130,11 +134,17 @@ function setAcks(sim: EvolutionSimulator, body: Record<string, unknown>): SimRes
   return ok({ statuses });
 }
 
-const BEHAVIOUR_FIELDS: readonly (keyof SimBehaviour)[] = ['whatsappReachable', 'reconnectIntervalMs', 'connectDelayMs', 'deleteLingerMs'];
+const BEHAVIOUR_FIELDS: readonly (keyof SimBehaviour)[] = [
+  'whatsappReachable',
+  'reconnectIntervalMs',
+  'connectDelayMs',
+  'deleteLingerMs',
+];
 
 function configure(sim: EvolutionSimulator, body: Record<string, unknown>): SimResponse {
   const unknown = Object.keys(body).filter((k) => !(BEHAVIOUR_FIELDS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw badRequest(`unknown fields: ${unknown.join(', ')}; known: ${BEHAVIOUR_FIELDS.join(', ')}`);
+  if (unknown.length > 0)
+    throw badRequest(`unknown fields: ${unknown.join(', ')}; known: ${BEHAVIOUR_FIELDS.join(', ')}`);
   try {
     return ok(sim.configure(body));
   } catch (err) {

@@ -18,7 +18,7 @@ import {
   unixSeconds,
   WebhookRow,
 } from './simulator-state';
-import { prepareDelivery, webhookAccepts,WebhookDispatcher } from './simulator-webhooks';
+import { prepareDelivery, webhookAccepts, WebhookDispatcher } from './simulator-webhooks';
 
 export interface EngineOptions {
   globalKey: string;
@@ -95,7 +95,8 @@ export function checkedBehaviour(behaviour: SimBehaviour): SimBehaviour {
   const { whatsappReachable, ...durations } = behaviour;
   if (typeof whatsappReachable !== 'boolean') throw new BehaviourError('"whatsappReachable" must be a boolean');
   for (const [field, value] of Object.entries(durations)) {
-    if (!Number.isInteger(value) || value < 0) throw new BehaviourError(`"${field}" must be a non-negative integer (ms)`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new BehaviourError(`"${field}" must be a non-negative integer (ms)`);
   }
   if (behaviour.reconnectIntervalMs < 10) throw new BehaviourError('"reconnectIntervalMs" must be at least 10');
   const { reconnectIntervalMs, connectDelayMs, deleteLingerMs } = durations;

@@ -32,7 +32,8 @@ export interface FaultView {
   connectionClosed?: boolean;
 }
 
-export type FaultOutcome = { kind: 'hang'; ms: number } | { kind: 'late'; ms: number } | { kind: 'respond'; response: SimResponse };
+export type FaultOutcome =
+  { kind: 'hang'; ms: number } | { kind: 'late'; ms: number } | { kind: 'respond'; response: SimResponse };
 
 interface Fault {
   view: FaultView;
@@ -66,7 +67,9 @@ export class FaultRegistry {
 
   /** Consumes one use of the first fault matching this call, if any. */
   take(method: string, pathname: string): FaultView | undefined {
-    const fault = this.faults.find((f) => (f.view.method === '*' || f.view.method === method) && f.regex.test(pathname));
+    const fault = this.faults.find(
+      (f) => (f.view.method === '*' || f.view.method === method) && f.regex.test(pathname),
+    );
     if (!fault) return undefined;
     fault.view.remaining -= 1;
     fault.view.hits += 1;
@@ -90,7 +93,9 @@ export function faultOutcome(fault: FaultView, pathname: string): FaultOutcome {
   if (fault.timeoutMs !== undefined) return { kind: 'hang', ms: fault.timeoutMs };
   if (fault.delayMs !== undefined) return { kind: 'late', ms: fault.delayMs };
   if (fault.connectionClosed) {
-    const error = /^\/message\//i.test(pathname) ? badRequest('Error: Connection Closed') : internalError('Connection Closed');
+    const error = /^\/message\//i.test(pathname)
+      ? badRequest('Error: Connection Closed')
+      : internalError('Connection Closed');
     return { kind: 'respond', response: fromError(error) };
   }
   const status = fault.status ?? 500;

@@ -92,7 +92,11 @@ function readCreateSettings(body: Record<string, unknown>): InstanceSettings {
 }
 
 /** contract §2.1 success body; sub-objects with only undefined fields serialize as `{}`. */
-function createResponse(ctx: RequestContext, inst: SimInstance, body: Record<string, unknown>): Record<string, unknown> {
+function createResponse(
+  ctx: RequestContext,
+  inst: SimInstance,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
   const webhook = asRecord(body['webhook']);
   const business = inst.integration === 'WHATSAPP-BUSINESS';
   const enabledOf = (key: string): Record<string, unknown> => ({ enabled: asRecord(body[key])['enabled'] });
@@ -129,7 +133,9 @@ export function fetchInstances(ctx: RequestContext): SimResponse {
   const live = [...ctx.engine.instances.values()];
   if (ctx.apikey !== ctx.engine.options.globalKey) {
     // contract §1: a non-global key sees only the instances carrying that token; none → 401.
-    const mine = live.filter((i) => i.token === ctx.apikey && (!name || i.name === name) && (!instanceId || i.id === instanceId));
+    const mine = live.filter(
+      (i) => i.token === ctx.apikey && (!name || i.name === name) && (!instanceId || i.id === instanceId),
+    );
     if (mine.length === 0) throw unauthorized();
     return ok(mine.map(instanceRow));
   }
@@ -195,7 +201,8 @@ export async function connect(ctx: RequestContext, inst: SimInstance): Promise<S
   if (inst.state === 'close' && !ctx.engine.behaviour.whatsappReachable) {
     // contract §11, §12: no QR after about 5 s, and one more background reconnect loop per call.
     ctx.engine.startReconnectLoop(inst);
-    if (ctx.engine.behaviour.connectDelayMs > 0) await ctx.engine.scheduler.sleep(ctx.engine.behaviour.connectDelayMs, 'request');
+    if (ctx.engine.behaviour.connectDelayMs > 0)
+      await ctx.engine.scheduler.sleep(ctx.engine.behaviour.connectDelayMs, 'request');
     return ok({ count: 0 });
   }
   switch (inst.state) {

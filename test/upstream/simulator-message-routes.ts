@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { OutgoingContent, renderMessage } from './simulator-engine';
-import { asRecord, badRequest, created, internalError, internalErrorList, numberField, SimResponse, stringField } from './simulator-http';
+import {
+  asRecord,
+  badRequest,
+  created,
+  internalError,
+  internalErrorList,
+  numberField,
+  SimResponse,
+  stringField,
+} from './simulator-http';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
 import { SEND_SCHEMAS, SendAction } from './simulator-schemas';
 import {
@@ -113,7 +122,9 @@ function readableImage(media: string): boolean {
     ascii(0, 4) === 'II*\0' ||
     ascii(0, 4) === 'MM\0*' ||
     (ascii(4, 8) === 'ftyp' && /^avi[fs]$/.test(ascii(8, 12))) ||
-    /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(bytes.subarray(0, 1024).toString('utf8'))
+    /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]/i.test(
+      bytes.subarray(0, 1024).toString('utf8'),
+    )
   );
 }
 
@@ -147,14 +158,19 @@ function buildAudio(body: Body): BuiltSend {
     throw badRequest('Owned media must be a url, base64, or valid file with buffer');
   }
   // contract §2.2: converted to opus and sent as a PTT voice note.
-  return withDelay(body, { audioMessage: { url: mediaUrl(), mimetype: 'audio/ogg; codecs=opus', ptt: true } }, 'audioMessage');
+  return withDelay(
+    body,
+    { audioMessage: { url: mediaUrl(), mimetype: 'audio/ogg; codecs=opus', ptt: true } },
+    'audioMessage',
+  );
 }
 
 function buildSticker(body: Body): BuiltSend {
   const sticker = body['sticker'];
   if (!looksLikeUrl(sticker) && !looksLikeBase64(sticker)) throw badRequest('Owned media must be a url or base64');
   // The conversion to WebP rethrows sharp's error as it is: a plain Error renders as 500 with a string message.
-  if (body['notConvertSticker'] !== true && looksLikeBase64(sticker) && !readableImage(sticker as string)) throw internalError(UNSUPPORTED_IMAGE);
+  if (body['notConvertSticker'] !== true && looksLikeBase64(sticker) && !readableImage(sticker as string))
+    throw internalError(UNSUPPORTED_IMAGE);
   return withDelay(body, { stickerMessage: { url: mediaUrl(), mimetype: 'image/webp' } }, 'stickerMessage');
 }
 
@@ -260,5 +276,9 @@ function buildReaction(body: Body): BuiltSend {
     text: reaction,
     senderTimestampMs: String(unixSeconds() * 1000),
   };
-  return { target: remoteJid, content: { message: { reactionMessage }, messageType: 'reactionMessage' }, honoursDelay: false };
+  return {
+    target: remoteJid,
+    content: { message: { reactionMessage }, messageType: 'reactionMessage' },
+    honoursDelay: false,
+  };
 }

@@ -138,7 +138,8 @@ export async function runRoute(match: RouteMatch, ctx: RequestContext): Promise<
   if (route.kind === 'instance') {
     const name = match.instanceName ?? '';
     // contract §12: a delete right after a delete still finds the instance the server is removing.
-    const inst = ctx.engine.get(name) ?? (route.handler === deleteInstance ? ctx.engine.lingering.get(name) : undefined);
+    const inst =
+      ctx.engine.get(name) ?? (route.handler === deleteInstance ? ctx.engine.lingering.get(name) : undefined);
     if (!inst) throw notFound(`The "${name}" instance does not exist`);
     authorizeForInstance(ctx, inst);
     return route.handler(ctx, inst);

@@ -144,8 +144,7 @@ export const DEFAULT_SETTINGS: Readonly<InstanceSettings> = {
 };
 
 // A 1×1 PNG: enough for a client to render "an image" without a QR library.
-const PNG_1X1 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
 export const ids = {
   uuid: (): string => randomUUID(),
@@ -218,5 +217,7 @@ function isLocalUrl(value: string): boolean {
 
 /** class-validator `isBase64`: raw base64 only, so a `data:` URI is neither a URL nor base64. */
 export function looksLikeBase64(value: unknown): boolean {
-  return typeof value === 'string' && value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+  return (
+    typeof value === 'string' && value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)
+  );
 }

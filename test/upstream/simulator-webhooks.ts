@@ -153,8 +153,19 @@ export class WebhookDispatcher {
     const outcome = await this.attempt(prepared);
     // A delivery that straddles reset() or close() belongs to a log that no longer exists.
     if (generation !== this.generation || this.scheduler.isDisposed) return;
-    this.log.push({ seq: ++this.seq, event, instance, ...prepared, ...outcome, at, durationMs: Date.now() - at.getTime() });
-    const failed = outcome.statusCode === undefined ? outcome.error !== undefined && !outcome.error.startsWith('not delivered') : outcome.statusCode >= 300;
+    this.log.push({
+      seq: ++this.seq,
+      event,
+      instance,
+      ...prepared,
+      ...outcome,
+      at,
+      durationMs: Date.now() - at.getTime(),
+    });
+    const failed =
+      outcome.statusCode === undefined
+        ? outcome.error !== undefined && !outcome.error.startsWith('not delivered')
+        : outcome.statusCode >= 300;
     if (failed && !NOT_RETRIED.has(outcome.statusCode ?? 0) && attempt < RETRY_ATTEMPTS) {
       const wait = Math.max(this.retryDelayMs, Math.min(this.retryDelayMs * 2 ** (attempt - 1), RETRY_MAX_DELAY_MS));
       this.scheduler.after(wait, 'background', () => {

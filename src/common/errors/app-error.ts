@@ -22,7 +22,10 @@ export class ValidationError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'Missing credentials: send the apikey header or an Authorization: Bearer token', code = 'UNAUTHORIZED') {
+  constructor(
+    message = 'Missing credentials: send the apikey header or an Authorization: Bearer token',
+    code = 'UNAUTHORIZED',
+  ) {
     super(401, code, message);
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { fromDatabaseOutage, fromPrismaError } from '@/database/prisma-error';
 import { AppError } from './app-error';
-import { ErrorBody,errorBody } from './http-status';
+import { ErrorBody, errorBody } from './http-status';
 
 interface Rendered {
   body: ErrorBody;
@@ -28,14 +28,20 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   render(exception: unknown, request?: FastifyRequest): Rendered {
     if (exception instanceof AppError) {
       if (exception.status >= 500) this.logger.warn({ code: exception.code, msg: exception.message }, 'Request failed');
-      return { body: errorBody(exception.status, withRequestId(exception.status, exception.message, request)), headers: exception.headers };
+      return {
+        body: errorBody(exception.status, withRequestId(exception.status, exception.message, request)),
+        headers: exception.headers,
+      };
     }
     const prisma = fromPrismaError(exception);
     if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
     const outage = fromDatabaseOutage(exception);
     if (outage) {
       this.logger.warn({ err: exception }, 'Database unavailable');
-      return { body: errorBody(outage.status, withRequestId(outage.status, outage.message, request)), headers: outage.headers };
+      return {
+        body: errorBody(outage.status, withRequestId(outage.status, outage.message, request)),
+        headers: outage.headers,
+      };
     }
     if (exception instanceof HttpException) return { body: fromHttpException(exception, request), headers: {} };
 
@@ -56,7 +62,8 @@ function fromHttpException(exception: HttpException, request?: FastifyRequest): 
     return errorBody(404, `Route ${request.method} ${request.url.split('?')[0]} does not exist`);
   }
   const response = exception.getResponse();
-  const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+  const raw =
+    typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
   const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
   return errorBody(status, message);
 }

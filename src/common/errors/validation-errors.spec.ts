@@ -1,7 +1,11 @@
 import { ValidationError as ClassValidatorError } from 'class-validator';
 import { describeValidationErrors } from './validation-errors';
 
-function error(property: string, constraints: Record<string, string>, children: ClassValidatorError[] = []): ClassValidatorError {
+function error(
+  property: string,
+  constraints: Record<string, string>,
+  children: ClassValidatorError[] = [],
+): ClassValidatorError {
   return Object.assign(new ClassValidatorError(), { property, constraints, children });
 }
 

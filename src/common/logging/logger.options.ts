@@ -69,7 +69,11 @@ export function loggerParams(level: LogLevel, pretty: boolean): Params {
       customProps: () => ({}),
       quietReqLogger: true,
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Liveness and metrics scrapes would drown everything else.

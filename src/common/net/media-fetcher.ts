@@ -55,18 +55,31 @@ export class MediaFetcher implements OnModuleDestroy {
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw new ValidationError(`${field}: could not be fetched: the server answered HTTP ${res.statusCode}`, 'MEDIA_FETCH_FAILED');
+        throw new ValidationError(
+          `${field}: could not be fetched: the server answered HTTP ${res.statusCode}`,
+          'MEDIA_FETCH_FAILED',
+        );
       }
       return { ...(await this.read(field, res)), ...describe(current, res.headers['content-type']) };
     }
-    throw new ValidationError(`${field}: could not be fetched: more than ${MAX_REDIRECTS} redirects`, 'MEDIA_FETCH_FAILED');
+    throw new ValidationError(
+      `${field}: could not be fetched: more than ${MAX_REDIRECTS} redirects`,
+      'MEDIA_FETCH_FAILED',
+    );
   }
 
   private async get(field: string, url: string): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { method: 'GET', dispatcher: this.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      return await request(url, {
+        method: 'GET',
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
     } catch (err) {
-      const blocked = [err, (err as { cause?: unknown }).cause].find((e) => (e as { code?: string } | undefined)?.code === 'OUTBOUND_BLOCKED');
+      const blocked = [err, (err as { cause?: unknown }).cause].find(
+        (e) => (e as { code?: string } | undefined)?.code === 'OUTBOUND_BLOCKED',
+      );
       if (blocked) throw new ValidationError(`${field}: ${(blocked as Error).message}`, 'URL_NOT_ALLOWED');
       const reason = (err as { code?: string }).code ?? (err instanceof Error ? err.message : 'network error');
       throw new ValidationError(`${field}: could not be fetched (${reason})`, 'MEDIA_FETCH_FAILED');
@@ -74,7 +87,8 @@ export class MediaFetcher implements OnModuleDestroy {
   }
 
   private async read(field: string, res: Dispatcher.ResponseData): Promise<{ base64: string }> {
-    const tooLarge = (bytes: string) => new PayloadTooLargeError(`${field}: is ${bytes} bytes, larger than the ${this.maxBytes}-byte limit`);
+    const tooLarge = (bytes: string) =>
+      new PayloadTooLargeError(`${field}: is ${bytes} bytes, larger than the ${this.maxBytes}-byte limit`);
     const declared = Number(res.headers['content-length']);
     if (declared > this.maxBytes) {
       res.body.destroy();
@@ -94,10 +108,16 @@ export class MediaFetcher implements OnModuleDestroy {
   }
 }
 
-function describe(url: string, contentType: string | string[] | undefined): Pick<FetchedMedia, 'mimetype' | 'fileName'> {
+function describe(
+  url: string,
+  contentType: string | string[] | undefined,
+): Pick<FetchedMedia, 'mimetype' | 'fileName'> {
   const type = typeof contentType === 'string' ? contentType.split(';')[0]!.trim().toLowerCase() : '';
   const name = path.posix.basename(new URL(url).pathname);
-  return { ...(/^[\w.+-]+\/[\w.+-]+$/.test(type) ? { mimetype: type } : {}), ...(name ? { fileName: decodedOrRaw(name) } : {}) };
+  return {
+    ...(/^[\w.+-]+\/[\w.+-]+$/.test(type) ? { mimetype: type } : {}),
+    ...(name ? { fileName: decodedOrRaw(name) } : {}),
+  };
 }
 
 function decodedOrRaw(segment: string): string {

@@ -7,9 +7,15 @@ function resolve(guard: OutboundGuard, host: string): Promise<string> {
 describe(OutboundGuard.name, () => {
   const sut = new OutboundGuard('');
 
-  it.each(['http://127.0.0.1/x', 'http://10.1.2.3/', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/', 'http://192.168.1.1', 'http://[fd00:ec2::254]/'])(
-    'refuses the literal private address in %s',
-    (url) => expect(() => sut.checkUrl(url)).toThrow(/private, loopback or link-local/),
+  it.each([
+    'http://127.0.0.1/x',
+    'http://10.1.2.3/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]:8080/',
+    'http://192.168.1.1',
+    'http://[fd00:ec2::254]/',
+  ])('refuses the literal private address in %s', (url) =>
+    expect(() => sut.checkUrl(url)).toThrow(/private, loopback or link-local/),
   );
 
   it('refuses other protocols and accepts public addresses', () => {

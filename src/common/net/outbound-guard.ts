@@ -61,10 +61,14 @@ export class OutboundGuard {
   private readonly allowedNets = new BlockList();
 
   constructor(allowList: string) {
-    for (const entry of allowList.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)) {
+    for (const entry of allowList
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean)) {
       const [address, prefix] = entry.split('/');
       const family = isIP(address ?? '');
-      if (family && prefix !== undefined) this.allowedNets.addSubnet(address!, Number(prefix), family === 6 ? 'ipv6' : 'ipv4');
+      if (family && prefix !== undefined)
+        this.allowedNets.addSubnet(address!, Number(prefix), family === 6 ? 'ipv6' : 'ipv4');
       else if (family) this.allowedNets.addAddress(address!, family === 6 ? 'ipv6' : 'ipv4');
       else this.allowedHosts.add(entry);
     }
@@ -78,7 +82,8 @@ export class OutboundGuard {
     } catch {
       throw new OutboundBlockedError('not a valid URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundBlockedError('only http and https URLs are allowed');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new OutboundBlockedError('only http and https URLs are allowed');
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !this.allowedHost(host) && this.isPrivate(host)) {
       throw new OutboundBlockedError(`${host} is a private, loopback or link-local address`);
@@ -86,13 +91,24 @@ export class OutboundGuard {
   }
 
   /** A `lookup` for http(s).Agent: the connection goes only to addresses this check passed. */
-  readonly lookup = (hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void): void => {
+  readonly lookup = (
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const list = addresses;
-      const refused = this.allowedHost(hostname) ? [] : list.filter((a) => this.isPrivate(a.address) && !this.allowedAddress(a.address));
+      const refused = this.allowedHost(hostname)
+        ? []
+        : list.filter((a) => this.isPrivate(a.address) && !this.allowedAddress(a.address));
       if (refused.length > 0) {
-        return callback(new OutboundBlockedError(`${hostname} resolves to a private, loopback or link-local address (${refused[0]!.address})`), []);
+        return callback(
+          new OutboundBlockedError(
+            `${hostname} resolves to a private, loopback or link-local address (${refused[0]!.address})`,
+          ),
+          [],
+        );
       }
       const all = (options as { all?: boolean }).all === true;
       if (all) return callback(null, list);

@@ -6,7 +6,11 @@ import { OutboundGuard } from './outbound-guard';
 @Global()
 @Module({
   providers: [
-    { provide: OutboundGuard, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboundGuard(config.get('WEBHOOK_ALLOWED_HOSTS')) },
+    {
+      provide: OutboundGuard,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new OutboundGuard(config.get('WEBHOOK_ALLOWED_HOSTS')),
+    },
     MediaFetcher,
   ],
   exports: [OutboundGuard, MediaFetcher],

@@ -16,11 +16,17 @@ describe(normalizeRecipient.name, () => {
   });
 
   it('uses the default country for national numbers', () => {
-    expect(normalizeRecipient('0772123456', 'UG')).toEqual({ ok: true, recipient: { value: '256772123456', kind: 'phone' } });
+    expect(normalizeRecipient('0772123456', 'UG')).toEqual({
+      ok: true,
+      recipient: { value: '256772123456', kind: 'phone' },
+    });
   });
 
   it('passes group and user JIDs through', () => {
-    expect(normalizeRecipient('120363025246125486@g.us', 'KE')).toEqual({ ok: true, recipient: { value: '120363025246125486@g.us', kind: 'group' } });
+    expect(normalizeRecipient('120363025246125486@g.us', 'KE')).toEqual({
+      ok: true,
+      recipient: { value: '120363025246125486@g.us', kind: 'group' },
+    });
     expect(normalizeRecipient('254712345678@s.whatsapp.net', 'KE')).toEqual({
       ok: true,
       recipient: { value: '254712345678@s.whatsapp.net', kind: 'jid' },

@@ -22,17 +22,26 @@ export function normalizeRecipient(input: string, defaultCountry: string): Recip
   const trimmed = input.trim();
   if (GROUP_JID.test(trimmed)) return { ok: true, recipient: { value: trimmed, kind: 'group' } };
   if (USER_JID.test(trimmed)) return { ok: true, recipient: { value: trimmed, kind: 'jid' } };
-  if (trimmed.includes('@')) return { ok: false, reason: `"${trimmed}" is not a WhatsApp JID (expected digits@s.whatsapp.net or digits@g.us)` };
+  if (trimmed.includes('@'))
+    return { ok: false, reason: `"${trimmed}" is not a WhatsApp JID (expected digits@s.whatsapp.net or digits@g.us)` };
 
   const compact = trimmed.replace(FORMATTING, '');
-  if (!/^\+?\d+$/.test(compact)) return { ok: false, reason: `"${trimmed}" is not a phone number: use digits with the country code, e.g. 254712345678` };
-  if (compact.replace('+', '').length < 7) return { ok: false, reason: `"${trimmed}" is too short to be a phone number` };
+  if (!/^\+?\d+$/.test(compact))
+    return {
+      ok: false,
+      reason: `"${trimmed}" is not a phone number: use digits with the country code, e.g. 254712345678`,
+    };
+  if (compact.replace('+', '').length < 7)
+    return { ok: false, reason: `"${trimmed}" is too short to be a phone number` };
 
   // National reading first (0712345678, 712345678, and 254712345678, which the library recognises), then the
   // digits as an international number without its "+" (14155552671).
-  const candidates = compact.startsWith('+') ? [parse(compact)] : [parse(compact, defaultCountry), parse(`+${compact}`)];
+  const candidates = compact.startsWith('+')
+    ? [parse(compact)]
+    : [parse(compact, defaultCountry), parse(`+${compact}`)];
   const valid = candidates.find((c) => c !== undefined);
-  if (!valid) return { ok: false, reason: `"${trimmed}" is not a valid phone number (default country ${defaultCountry})` };
+  if (!valid)
+    return { ok: false, reason: `"${trimmed}" is not a valid phone number (default country ${defaultCountry})` };
   return { ok: true, recipient: { value: valid, kind: 'phone' } };
 }
 

@@ -2,16 +2,25 @@ import { MAX_BODY_DEPTH, unsafeInput } from './input-guard';
 
 describe(unsafeInput.name, () => {
   it('accepts ordinary input, emoji (surrogate pairs) included', () => {
-    expect(unsafeInput({ number: '254712345678', text: 'Habari 👋🏽', recipients: [{ number: '1', variables: { a: 1 } }] }, 'body')).toBeUndefined();
+    expect(
+      unsafeInput(
+        { number: '254712345678', text: 'Habari 👋🏽', recipients: [{ number: '1', variables: { a: 1 } }] },
+        'body',
+      ),
+    ).toBeUndefined();
     expect(unsafeInput(undefined, 'body')).toBeUndefined();
   });
 
   it('names the field that holds a NUL or a lone surrogate', () => {
-    expect(unsafeInput({ username: 'ad\u0000min' }, 'body')).toBe('username: contains a NUL character or an unpaired UTF-16 surrogate');
+    expect(unsafeInput({ username: 'ad\u0000min' }, 'body')).toBe(
+      'username: contains a NUL character or an unpaired UTF-16 surrogate',
+    );
     expect(unsafeInput({ recipients: ['254712345678', { number: 'x\uD800' }] }, 'body')).toBe(
       'recipients[1].number: contains a NUL character or an unpaired UTF-16 surrogate',
     );
-    expect(unsafeInput({ action: '\uDC00x' }, 'query')).toBe('query.action: contains a NUL character or an unpaired UTF-16 surrogate');
+    expect(unsafeInput({ action: '\uDC00x' }, 'query')).toBe(
+      'query.action: contains a NUL character or an unpaired UTF-16 surrogate',
+    );
   });
 
   it('refuses nesting past the limit without overflowing the stack, however deep', () => {

@@ -21,7 +21,11 @@ export function unsafeInput(value: unknown, root: string): string | undefined {
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= MAX_BODY_DEPTH) return `${root}: is nested more than ${MAX_BODY_DEPTH} levels deep`;
     for (const [key, child] of Object.entries(current)) {
-      const childPath = Array.isArray(current) ? `${path}[${key}]` : path === root && root === 'body' ? key : `${path}.${key}`;
+      const childPath = Array.isArray(current)
+        ? `${path}[${key}]`
+        : path === root && root === 'body'
+          ? key
+          : `${path}.${key}`;
       if (UNSTORABLE.test(key)) return `${path}: has a key with a NUL character or an unpaired UTF-16 surrogate`;
       stack.push({ value: child, path: childPath, depth: depth + 1 });
     }

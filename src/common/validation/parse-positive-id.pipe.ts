@@ -10,7 +10,8 @@ export class ParsePositiveIdPipe implements PipeTransform<string, number> {
 
   transform(value: string): number {
     const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(id) || id < 1 || id > MAX_INT_ID) throw new ValidationError(`${this.field}: must be a positive integer id`);
+    if (!Number.isInteger(id) || id < 1 || id > MAX_INT_ID)
+      throw new ValidationError(`${this.field}: must be a positive integer id`);
     return id;
   }
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Agent, Dispatcher, request } from 'undici';
 import { MetricsService } from '@/common/metrics/metrics.service';
 import { AppConfig } from '@/config/app-config';
-import { embeddedError, FailureContext, mapTransportFailure, mapUpstreamResponse, rejectsCredentials } from './evolution.error-mapper';
+import {
+  embeddedError,
+  FailureContext,
+  mapTransportFailure,
+  mapUpstreamResponse,
+  rejectsCredentials,
+} from './evolution.error-mapper';
 import {
   ConnectionStateResponse,
   CreateInstanceRequest,
@@ -105,7 +111,12 @@ export class EvolutionClient implements OnModuleDestroy {
 
   /** Every instance the upstream holds, with tokens and states, for drift checks. */
   fetchAllInstances(): Promise<FetchedInstance[]> {
-    return this.call({ method: 'GET', path: '/instance/fetchInstances', auth: GLOBAL_AUTH, context: { operation: 'list instances' } });
+    return this.call({
+      method: 'GET',
+      path: '/instance/fetchInstances',
+      auth: GLOBAL_AUTH,
+      context: { operation: 'list instances' },
+    });
   }
 
   connect(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
@@ -129,7 +140,12 @@ export class EvolutionClient implements OnModuleDestroy {
   }
 
   logout(name: string, auth: UpstreamAuth): Promise<unknown> {
-    return this.call({ method: 'DELETE', path: `/instance/logout/${enc(name)}`, auth, context: { operation: 'log out', instanceName: name } });
+    return this.call({
+      method: 'DELETE',
+      path: `/instance/logout/${enc(name)}`,
+      auth,
+      context: { operation: 'log out', instanceName: name },
+    });
   }
 
   deleteInstance(name: string, auth: UpstreamAuth): Promise<unknown> {
@@ -151,7 +167,11 @@ export class EvolutionClient implements OnModuleDestroy {
     });
   }
 
-  sendText(name: string, auth: UpstreamAuth, body: { number: string; text: string; delay?: number }): Promise<SendResponse> {
+  sendText(
+    name: string,
+    auth: UpstreamAuth,
+    body: { number: string; text: string; delay?: number },
+  ): Promise<SendResponse> {
     return this.call({
       method: 'POST',
       path: `/message/sendText/${enc(name)}`,
@@ -162,7 +182,11 @@ export class EvolutionClient implements OnModuleDestroy {
     });
   }
 
-  sendMedia(name: string, auth: UpstreamAuth, body: Record<string, unknown> & { number: string; delay?: number }): Promise<SendResponse> {
+  sendMedia(
+    name: string,
+    auth: UpstreamAuth,
+    body: Record<string, unknown> & { number: string; delay?: number },
+  ): Promise<SendResponse> {
     return this.call({
       method: 'POST',
       path: `/message/sendMedia/${enc(name)}`,

@@ -79,13 +79,23 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
   const closed = /connection closed/i.test(text ?? '');
 
   if (status === 404) {
-    return new EvolutionError('instance_not_found', `Instance ${name} does not exist on the WhatsApp server`, status, false);
+    return new EvolutionError(
+      'instance_not_found',
+      `Instance ${name} does not exist on the WhatsApp server`,
+      status,
+      false,
+    );
   }
   if (status === 403 && namesTaken(text)) {
     return new EvolutionError('name_taken', `Instance name ${name} is already in use`, status, false);
   }
   if (rejectsCredentials(status, body)) {
-    return new EvolutionError('unauthorized', `The WhatsApp server rejected the gateway's credentials for ${name}`, status, false);
+    return new EvolutionError(
+      'unauthorized',
+      `The WhatsApp server rejected the gateway's credentials for ${name}`,
+      status,
+      false,
+    );
   }
   const missing = notOnWhatsApp(body);
   if (status === 400 && missing.length > 0) {
@@ -93,7 +103,9 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
   }
   if (UNSUPPORTED_IMAGE.test(text ?? '')) {
     const reason = 'could not process this file (unsupported image format)';
-    const message = ctx.mediaField ? `${ctx.mediaField}: the WhatsApp server ${reason}` : `The WhatsApp server ${reason}`;
+    const message = ctx.mediaField
+      ? `${ctx.mediaField}: the WhatsApp server ${reason}`
+      : `The WhatsApp server ${reason}`;
     return new EvolutionError('unsupported_media', message, status, false);
   }
   if (closed) {
@@ -106,7 +118,12 @@ export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureC
   }
   if (status >= 400 && status < 500) {
     const reason = text ?? 'the request was rejected';
-    return new EvolutionError('bad_request', `The WhatsApp server could not ${ctx.operation}: ${reason}`, status, false);
+    return new EvolutionError(
+      'bad_request',
+      `The WhatsApp server could not ${ctx.operation}: ${reason}`,
+      status,
+      false,
+    );
   }
   // A 5xx text is the upstream's internals ("Cannot read properties of undefined…"): not for tenants.
   return new EvolutionError('upstream_error', `The WhatsApp server failed to ${ctx.operation}`, status, true);
@@ -124,7 +141,12 @@ export function mapTransportFailure(err: unknown, ctx: FailureContext): Evolutio
     name === 'TimeoutError' ||
     name === 'AbortError';
   if (timedOut) {
-    return new EvolutionError('timeout', `The WhatsApp server did not answer in time while trying to ${ctx.operation}`, 0, true);
+    return new EvolutionError(
+      'timeout',
+      `The WhatsApp server did not answer in time while trying to ${ctx.operation}`,
+      0,
+      true,
+    );
   }
   return new EvolutionError('unreachable', `The WhatsApp server is unreachable (${code || 'network error'})`, 0, true);
 }

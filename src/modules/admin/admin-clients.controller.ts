@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ParsePositiveIdPipe } from '@/common/validation/parse-positive-id.pipe';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
 import { AdminAuth } from '@/modules/auth/auth-context';
@@ -45,7 +52,11 @@ export class AdminClientsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change limits, webhook URL, name, or deactivate (active: false)' })
   @ApiOkResponse({ type: ClientResponseDto })
-  update(@CurrentAdmin() admin: AdminAuth, @Param('id', clientId) id: number, @Body() dto: UpdateClientDto): Promise<ClientResponseDto> {
+  update(
+    @CurrentAdmin() admin: AdminAuth,
+    @Param('id', clientId) id: number,
+    @Body() dto: UpdateClientDto,
+  ): Promise<ClientResponseDto> {
     return this.admin.updateClient(admin, id, dto);
   }
 
@@ -61,7 +72,11 @@ export class AdminClientsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new API key; grace_seconds keeps the old one valid that long' })
   @ApiOkResponse({ type: RotatedKeyResponseDto })
-  rotateKey(@CurrentAdmin() admin: AdminAuth, @Param('id', clientId) id: number, @Body() dto: RotateKeyDto): Promise<RotatedKeyResponseDto> {
+  rotateKey(
+    @CurrentAdmin() admin: AdminAuth,
+    @Param('id', clientId) id: number,
+    @Body() dto: RotateKeyDto,
+  ): Promise<RotatedKeyResponseDto> {
     return this.admin.rotateKey(admin, id, dto.grace_seconds ?? 0);
   }
 }

@@ -73,11 +73,16 @@ export class AdminService {
     if (dto.send_interval_ms !== undefined || dto.pacing_override !== undefined) {
       const current = await this.clients.findById(clientId);
       if (!current) throw clientNotFound(clientId);
-      assertPacingAllowed(dto.send_interval_ms ?? current.sendIntervalMs, dto.pacing_override ?? current.pacingOverride);
+      assertPacingAllowed(
+        dto.send_interval_ms ?? current.sendIntervalMs,
+        dto.pacing_override ?? current.pacingOverride,
+      );
     }
     const client = await this.clients.update(clientId, toSettings(dto));
     if (!client) throw clientNotFound(clientId);
-    await this.record(admin, clientId, dto.active === false ? 'client.deactivated' : 'client.updated', { changed: Object.keys(dto) });
+    await this.record(admin, clientId, dto.active === false ? 'client.deactivated' : 'client.updated', {
+      changed: Object.keys(dto),
+    });
     if (dto.pacing_override !== undefined) await this.recordPacingOverride(admin, client);
     return toClientResponse(client, client.currentKeyPrefix);
   }
@@ -100,8 +105,14 @@ export class AdminService {
   }
 
   /** A change of the anti-ban floor gets its own audit entry, so it is easy to find who allowed faster sending. */
-  private recordPacingOverride(admin: AdminAuth, client: Pick<ClientWithKey, 'id' | 'pacingOverride' | 'sendIntervalMs'>): Promise<void> {
-    return this.record(admin, client.id, 'client.pacing_override', { pacing_override: client.pacingOverride, send_interval_ms: client.sendIntervalMs });
+  private recordPacingOverride(
+    admin: AdminAuth,
+    client: Pick<ClientWithKey, 'id' | 'pacingOverride' | 'sendIntervalMs'>,
+  ): Promise<void> {
+    return this.record(admin, client.id, 'client.pacing_override', {
+      pacing_override: client.pacingOverride,
+      send_interval_ms: client.sendIntervalMs,
+    });
   }
 
   private record(admin: AdminAuth, clientId: number, action: string, details: Record<string, unknown>): Promise<void> {

@@ -16,7 +16,10 @@ export class AdminUserRepository {
 
   /** Creates the admin unless one with that name exists; safe when several replicas boot at once. */
   async createIfMissing(username: string, passwordHash: string): Promise<boolean> {
-    const { count } = await this.prisma.adminUser.createMany({ data: [{ username, passwordHash }], skipDuplicates: true });
+    const { count } = await this.prisma.adminUser.createMany({
+      data: [{ username, passwordHash }],
+      skipDuplicates: true,
+    });
     return count === 1;
   }
 

@@ -6,7 +6,10 @@ import { ApiKey, Client, Prisma } from '@/generated/prisma/client';
 import { ClientLimits } from './auth-context';
 
 /** What authenticating a key needs: the key's state and its client's state and limits. */
-export type KeyForAuth = Pick<ApiKey, 'id' | 'clientId' | 'instanceId' | 'kind' | 'keyHash' | 'expiresAt' | 'revokedAt'> & {
+export type KeyForAuth = Pick<
+  ApiKey,
+  'id' | 'clientId' | 'instanceId' | 'kind' | 'keyHash' | 'expiresAt' | 'revokedAt'
+> & {
   client: Pick<Client, 'active' | 'deletedAt'> & ClientLimits;
 };
 
@@ -15,8 +18,16 @@ export type KeyForAuth = Pick<ApiKey, 'id' | 'clientId' | 'instanceId' | 'kind' 
  * `expireAt`, or are revoked now when there is no grace. A grace only ever shortens a key's life: an earlier
  * rotation's shorter grace stands. Runs inside the rotation's transaction, beside the new key's insert.
  */
-export async function retireLiveKeys(tx: Prisma.TransactionClient, scope: Prisma.ApiKeyWhereInput, now: Date, expireAt: Date | null): Promise<void> {
-  const live: Prisma.ApiKeyWhereInput = { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: expireAt ?? now } }] };
+export async function retireLiveKeys(
+  tx: Prisma.TransactionClient,
+  scope: Prisma.ApiKeyWhereInput,
+  now: Date,
+  expireAt: Date | null,
+): Promise<void> {
+  const live: Prisma.ApiKeyWhereInput = {
+    revokedAt: null,
+    OR: [{ expiresAt: null }, { expiresAt: { gt: expireAt ?? now } }],
+  };
   if (expireAt) await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { expiresAt: expireAt } });
   else await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { revokedAt: now } });
 }
@@ -42,7 +53,10 @@ export class ApiKeyRepository {
     return this.prisma.client.findFirst({ where: { id, deletedAt: null } });
   }
 
-  private async findForAuth(condition: 'k.key_hash = $1' | 'k.id = $1', value: string | number): Promise<KeyForAuth | null> {
+  private async findForAuth(
+    condition: 'k.key_hash = $1' | 'k.id = $1',
+    value: string | number,
+  ): Promise<KeyForAuth | null> {
     const [row] = await this.prisma.rows<Record<string, unknown>>(
       `
       SELECT k.id, k.client_id, k.instance_id, k.kind::text AS kind, k.key_hash, k.expires_at, k.revoked_at,
@@ -53,7 +67,9 @@ export class ApiKeyRepository {
       [value],
     );
     if (!row) return null;
-    const { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, ...client } = fromRow<KeyForAuth & KeyForAuth['client']>(row);
+    const { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, ...client } = fromRow<
+      KeyForAuth & KeyForAuth['client']
+    >(row);
     return { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, client };
   }
 }

@@ -1,4 +1,12 @@
-import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -45,7 +53,8 @@ export class ClientAuthGuard implements CanActivate {
   }
 
   private async authenticate(context: ExecutionContext, request: AuthedRequest): Promise<ClientAuth> {
-    const jwtOnly = this.reflector.getAllAndOverride<boolean>(JWT_ONLY, [context.getHandler(), context.getClass()]) === true;
+    const jwtOnly =
+      this.reflector.getAllAndOverride<boolean>(JWT_ONLY, [context.getHandler(), context.getClass()]) === true;
     const token = bearer(request);
     if (token) return this.auth.authenticateResellerToken(token);
     if (jwtOnly) {
@@ -68,7 +77,8 @@ export class AdminAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const token = bearer(request);
-    if (!token) throw new UnauthorizedError('Missing credentials: send Authorization: Bearer <admin token> from POST /api/login');
+    if (!token)
+      throw new UnauthorizedError('Missing credentials: send Authorization: Bearer <admin token> from POST /api/login');
     request.adminAuth = await this.auth.authenticateAdminToken(token);
     return true;
   }
@@ -85,9 +95,15 @@ export const ClientAuthenticated = () =>
 
 /** Reseller JWT only (the reference's sub-instance routes). */
 export const ResellerJwtOnly = () =>
-  applyDecorators(SetMetadata(JWT_ONLY, true), UseGuards(ClientAuthGuard), ApiBearerAuth('reseller-jwt'), ...authErrors);
+  applyDecorators(
+    SetMetadata(JWT_ONLY, true),
+    UseGuards(ClientAuthGuard),
+    ApiBearerAuth('reseller-jwt'),
+    ...authErrors,
+  );
 
-export const AdminAuthenticated = () => applyDecorators(UseGuards(AdminAuthGuard), ApiBearerAuth('admin-jwt'), ...authErrors);
+export const AdminAuthenticated = () =>
+  applyDecorators(UseGuards(AdminAuthGuard), ApiBearerAuth('admin-jwt'), ...authErrors);
 
 export const CurrentClient = createParamDecorator((_: unknown, context: ExecutionContext): ClientAuth => {
   const auth = context.switchToHttp().getRequest<AuthedRequest>().clientAuth;

@@ -21,7 +21,14 @@ import { LoginThrottleService } from './login-throttle.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AdminUserRepository, ApiKeyRepository, LoginThrottleService, ClientAuthGuard, AdminAuthGuard],
+  providers: [
+    AuthService,
+    AdminUserRepository,
+    ApiKeyRepository,
+    LoginThrottleService,
+    ClientAuthGuard,
+    AdminAuthGuard,
+  ],
   exports: [AuthService, ClientAuthGuard, AdminAuthGuard],
 })
 export class AuthModule {}

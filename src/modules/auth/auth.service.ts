@@ -52,7 +52,13 @@ export class AuthService implements OnApplicationBootstrap {
     await this.admins.markLogin(admin.id);
     const claims: AdminClaims = { typ: 'admin', sub: String(admin.id), username: admin.username };
     const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: ADMIN_TOKEN_TTL_SECONDS });
-    await this.audit.record({ actorType: 'admin', actorId: String(admin.id), action: 'admin.login', targetType: 'admin', targetId: String(admin.id) });
+    await this.audit.record({
+      actorType: 'admin',
+      actorId: String(admin.id),
+      action: 'admin.login',
+      targetType: 'admin',
+      targetId: String(admin.id),
+    });
     return { token };
   }
 
@@ -61,7 +67,12 @@ export class AuthService implements OnApplicationBootstrap {
     if (auth.via !== 'client-key') {
       throw new ForbiddenError('Only a client API key can be exchanged for a reseller token', 'CLIENT_KEY_REQUIRED');
     }
-    const claims: ResellerClaims = { typ: 'reseller', sub: String(auth.clientId), client_id: auth.clientId, kid: auth.keyId };
+    const claims: ResellerClaims = {
+      typ: 'reseller',
+      sub: String(auth.clientId),
+      client_id: auth.clientId,
+      kid: auth.keyId,
+    };
     const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: RESELLER_TOKEN_TTL_SECONDS });
     return { token, expires_in: RESELLER_TOKEN_TTL_SECONDS, client_id: auth.clientId };
   }
@@ -126,7 +137,10 @@ export class AuthService implements OnApplicationBootstrap {
       return await this.jwt.verifyAsync<T>(token, { algorithms: JWT_ALGORITHMS });
     } catch (err) {
       const expired = err instanceof Error && err.name === 'TokenExpiredError';
-      throw new UnauthorizedError(expired ? 'Bearer token has expired' : 'Bearer token is not valid', expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN');
+      throw new UnauthorizedError(
+        expired ? 'Bearer token has expired' : 'Bearer token is not valid',
+        expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN',
+      );
     }
   }
 
@@ -136,7 +150,8 @@ export class AuthService implements OnApplicationBootstrap {
       throw new ForbiddenError('API key has been revoked or has expired', 'API_KEY_REVOKED');
     }
     if (key.client.deletedAt) throw new ForbiddenError('API key is not valid', 'INVALID_API_KEY');
-    if (!key.client.active) throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
+    if (!key.client.active)
+      throw new ForbiddenError('Client account is deactivated; contact support', 'CLIENT_DEACTIVATED');
     return key.client;
   }
 }

@@ -39,7 +39,11 @@ export class LoginThrottleService {
       LOGIN_WINDOW_SECONDS,
     )) as number;
     if (wait > 0) {
-      throw new RateLimitedError(`Too many failed login attempts; try again in ${wait} seconds`, wait, 'LOGIN_THROTTLED');
+      throw new RateLimitedError(
+        `Too many failed login attempts; try again in ${wait} seconds`,
+        wait,
+        'LOGIN_THROTTLED',
+      );
     }
   }
 
@@ -49,6 +53,9 @@ export class LoginThrottleService {
   }
 
   private keys(username: string, address: string): [string, string] {
-    return [this.redis.key('login-attempts', 'user-at-addr', address, username.toLowerCase()), this.redis.key('login-attempts', 'addr', address)];
+    return [
+      this.redis.key('login-attempts', 'user-at-addr', address, username.toLowerCase()),
+      this.redis.key('login-attempts', 'addr', address),
+    ];
   }
 }

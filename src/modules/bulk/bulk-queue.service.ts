@@ -16,7 +16,13 @@ export class BulkQueueService {
     await this.queue.add(
       JobName.RunBulk,
       { clientId, bulkId },
-      { jobId: `bulk-${bulkId}`, removeOnComplete: true, removeOnFail: true, attempts: 20, backoff: { type: 'exponential', delay: 5000 } },
+      {
+        jobId: `bulk-${bulkId}`,
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 5000 },
+      },
     );
   }
 
@@ -25,7 +31,11 @@ export class BulkQueueService {
     await this.queue.add(
       JobName.ResumeBulk,
       { clientId, bulkId },
-      { jobId: `resume-${bulkId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true },
+      {
+        jobId: `resume-${bulkId}-${at.getTime()}`,
+        delay: Math.max(0, at.getTime() - Date.now()),
+        removeOnComplete: true,
+      },
     );
   }
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
-import { EvolutionClient,instanceAuth } from '@/integrations/evolution/evolution.client';
+import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
@@ -82,12 +82,20 @@ export class BulkRunnerService {
    * retry's backoff can outlast one lease, and an expired lease would let a second driver send the same recipient.
    */
   private async holdingLease<T>(clientId: number, bulkId: string, owner: string, work: () => Promise<T>): Promise<T> {
-    const renew = setInterval(() => {
-      this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs).then(
-        (held) => held || this.logger.warn({ bulkId, clientId }, 'Bulk lease taken over while a recipient was in hand'),
-        (err: unknown) => this.logger.warn({ bulkId, clientId, err: err instanceof Error ? err.message : String(err) }, 'Bulk lease renewal failed'),
-      );
-    }, Math.floor(this.leaseMs / 3));
+    const renew = setInterval(
+      () => {
+        this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs).then(
+          (held) =>
+            held || this.logger.warn({ bulkId, clientId }, 'Bulk lease taken over while a recipient was in hand'),
+          (err: unknown) =>
+            this.logger.warn(
+              { bulkId, clientId, err: err instanceof Error ? err.message : String(err) },
+              'Bulk lease renewal failed',
+            ),
+        );
+      },
+      Math.floor(this.leaseMs / 3),
+    );
     try {
       return await work();
     } finally {
@@ -99,7 +107,8 @@ export class BulkRunnerService {
   async resumeAfterCap(clientId: number, bulkId: string): Promise<void> {
     const bulk = await this.bulks.findForClient(clientId, bulkId);
     if (bulk?.status !== 'paused' || !bulk.pauseReason?.startsWith(DAILY_CAP_REASON)) return;
-    if (await this.bulks.transitionForClient(clientId, bulkId, ['paused'], 'running')) await this.queue.drive(clientId, bulkId);
+    if (await this.bulks.transitionForClient(clientId, bulkId, ['paused'], 'running'))
+      await this.queue.drive(clientId, bulkId);
   }
 
   /** Re-drives every bulk that should be running: after a worker crash or a Redis loss, Postgres says what is left. */
@@ -109,7 +118,11 @@ export class BulkRunnerService {
     return active.length;
   }
 
-  private async sendOne(bulk: BulkForRun, template: BulkTemplate, recipient: ClaimedRecipient): Promise<'next' | 'stop'> {
+  private async sendOne(
+    bulk: BulkForRun,
+    template: BulkTemplate,
+    recipient: ClaimedRecipient,
+  ): Promise<'next' | 'stop'> {
     const { instance } = bulk;
     const { clientId } = bulk;
     const { id, number, attempts, logged } = recipient;
@@ -137,12 +150,17 @@ export class BulkRunnerService {
         // A row still `queued` is an attempt a crash or an outage interrupted: it is sent again under that row.
         interruptedMessageId: logged?.status === 'queued' ? (recipient.messageId ?? undefined) : undefined,
         maxWaitMs: SLOT_WAIT_MS,
-        send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
+        send: (to) =>
+          this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
       });
       // Sent: recorded even across a database outage, or the recipient would be claimed and sent again.
       await storeDespiteOutage(
         () => this.bulks.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null),
-        () => this.logger.warn({ bulkId: bulk.id, clientId }, 'Database unreachable: holding a sent bulk recipient until it is back'),
+        () =>
+          this.logger.warn(
+            { bulkId: bulk.id, clientId },
+            'Database unreachable: holding a sent bulk recipient until it is back',
+          ),
       );
       return 'next';
     } catch (err) {
@@ -156,7 +174,13 @@ export class BulkRunnerService {
       // Recipients past the cap wait for the next day, shown as such.
       const frees = nextUtcMidnight(new Date());
       await this.bulks.releaseRecipientForClient(clientId, id, frees);
-      await this.bulks.transitionForClient(clientId, bulk.id, ['running'], 'paused', `${DAILY_CAP_REASON}; resumes at ${frees.toISOString()}`);
+      await this.bulks.transitionForClient(
+        clientId,
+        bulk.id,
+        ['running'],
+        'paused',
+        `${DAILY_CAP_REASON}; resumes at ${frees.toISOString()}`,
+      );
       await this.queue.resumeAt(clientId, bulk.id, frees);
       return 'stop';
     }
@@ -170,7 +194,13 @@ export class BulkRunnerService {
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {
       await this.bulks.releaseRecipientForClient(clientId, id);
-      await this.bulks.transitionForClient(clientId, bulk.id, ['running'], 'paused', `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`);
+      await this.bulks.transitionForClient(
+        clientId,
+        bulk.id,
+        ['running'],
+        'paused',
+        `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`,
+      );
       return 'stop';
     }
     const reason = err instanceof Error ? err.message : String(err);
@@ -182,7 +212,10 @@ export class BulkRunnerService {
     if (!(err instanceof EvolutionError) && !(err instanceof Error && 'status' in err)) {
       // Not an answer about this recipient (database or Redis trouble): let the job fail and BullMQ retry it.
       await this.bulks.releaseRecipientForClient(clientId, id, null, reason).catch(() => undefined);
-      this.logger.warn({ bulkId: bulk.id, clientId, err: reason }, 'Bulk driver stopped by an internal error; it will be retried');
+      this.logger.warn(
+        { bulkId: bulk.id, clientId, err: reason },
+        'Bulk driver stopped by an internal error; it will be retried',
+      );
       throw err;
     }
     await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { ValidationError } from '@/common/errors/app-error';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -20,10 +27,13 @@ export class BulkController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiOperation({
     summary: 'Send one message to many recipients, paced per instance',
-    description: 'Answers at once; the worker sends each recipient with the instance’s pacing. Invalid recipients are rejected one by one.',
+    description:
+      'Answers at once; the worker sends each recipient with the instance’s pacing. Invalid recipients are rejected one by one.',
   })
   @ApiAcceptedResponse({ type: BulkAcceptedDto })
-  @ApiUnprocessableEntityResponse({ description: 'Content guard warnings, when the client is set to treat them as errors' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Content guard warnings, when the client is set to treat them as errors',
+  })
   create(@CurrentClient() auth: ClientAuth, @Body() dto: SendBulkDto): Promise<BulkAcceptedDto> {
     return this.bulks.create(auth, dto);
   }

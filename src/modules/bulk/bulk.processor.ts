@@ -31,7 +31,9 @@ export class BulkProcessor extends WorkerHost implements OnModuleInit, OnApplica
     const redrive = () =>
       void this.runner
         .redriveActive()
-        .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Bulk re-drive failed'));
+        .catch((err: unknown) =>
+          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Bulk re-drive failed'),
+        );
     redrive();
     this.redriveTimer = setInterval(redrive, REDRIVE_EVERY_MS);
     this.redriveTimer.unref();

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
 import { fromRow } from '@/database/raw-row';
-import { BulkJob, BulkRecipient, BulkStatus, Client, Instance, MessageStatus, Prisma, RecipientStatus } from '@/generated/prisma/client';
+import {
+  BulkJob,
+  BulkRecipient,
+  BulkStatus,
+  Client,
+  Instance,
+  MessageStatus,
+  Prisma,
+  RecipientStatus,
+} from '@/generated/prisma/client';
 
 export interface NewRecipient {
   position: number;
@@ -15,7 +24,9 @@ export type BulkForRun = BulkJob & { instance: Instance & { client: Client } };
  * A claimed recipient and what its log row says, when it has one: a row is linked to its recipient as it is written,
  * so a recipient re-driven after a crash finds the attempt that was interrupted.
  */
-export type ClaimedRecipient = BulkRecipient & { logged: { status: MessageStatus; upstreamMessageId: string | null } | null };
+export type ClaimedRecipient = BulkRecipient & {
+  logged: { status: MessageStatus; upstreamMessageId: string | null } | null;
+};
 
 /** Bulks and their recipients, the source of truth of every bulk: Redis only holds the schedule. */
 @Injectable()
@@ -29,7 +40,9 @@ export class BulkRepository {
   ): Promise<BulkJob> {
     return this.prisma.$transaction(
       async (tx) => {
-        const created = await tx.bulkJob.create({ data: { ...bulk, clientId, total: recipients.length, status: 'queued' } });
+        const created = await tx.bulkJob.create({
+          data: { ...bulk, clientId, total: recipients.length, status: 'queued' },
+        });
         // One statement for up to 10,000 rows: three arrays unnested server-side cost a fraction of a multi-row
         // createMany, whose parameters Prisma builds one by one.
         await tx.$executeRaw`
@@ -47,11 +60,18 @@ export class BulkRepository {
   }
 
   findForClient(clientId: number, id: string): Promise<(BulkJob & { instance: { name: string } }) | null> {
-    return this.prisma.bulkJob.findFirst({ where: { clientId, id }, include: { instance: { select: { name: true } } } });
+    return this.prisma.bulkJob.findFirst({
+      where: { clientId, id },
+      include: { instance: { select: { name: true } } },
+    });
   }
 
   async countsForClient(clientId: number, bulkId: string): Promise<Record<RecipientStatus, number>> {
-    const rows = await this.prisma.bulkRecipient.groupBy({ by: ['status'], where: { clientId, bulkId }, _count: { _all: true } });
+    const rows = await this.prisma.bulkRecipient.groupBy({
+      by: ['status'],
+      where: { clientId, bulkId },
+      _count: { _all: true },
+    });
     const counts = { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
     for (const row of rows) counts[row.status] = row._count._all;
     return counts;
@@ -68,7 +88,13 @@ export class BulkRepository {
   }
 
   /** Moves the bulk from one of `from` to `to`; false when it was in another status. */
-  async transitionForClient(clientId: number, id: string, from: BulkStatus[], to: BulkStatus, pauseReason: string | null = null): Promise<boolean> {
+  async transitionForClient(
+    clientId: number,
+    id: string,
+    from: BulkStatus[],
+    to: BulkStatus,
+    pauseReason: string | null = null,
+  ): Promise<boolean> {
     const now = new Date();
     const { count } = await this.prisma.bulkJob.updateMany({
       where: { clientId, id, status: { in: from } },
@@ -111,7 +137,10 @@ export class BulkRepository {
   // ---- the worker's view ----
 
   findForRun(clientId: number, id: string): Promise<BulkForRun | null> {
-    return this.prisma.bulkJob.findFirst({ where: { clientId, id }, include: { instance: { include: { client: true } } } });
+    return this.prisma.bulkJob.findFirst({
+      where: { clientId, id },
+      include: { instance: { include: { client: true } } },
+    });
   }
 
   /**
@@ -126,11 +155,17 @@ export class BulkRepository {
   }
 
   async releaseLeaseForClient(clientId: number, id: string, owner: string): Promise<void> {
-    await this.prisma.bulkJob.updateMany({ where: { clientId, id, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
+    await this.prisma.bulkJob.updateMany({
+      where: { clientId, id, leaseOwner: owner },
+      data: { leaseOwner: null, leaseUntil: null },
+    });
   }
 
   async markStartedForClient(clientId: number, id: string): Promise<void> {
-    await this.prisma.bulkJob.updateMany({ where: { clientId, id, status: { in: ['queued', 'running'] } }, data: { status: 'running' } });
+    await this.prisma.bulkJob.updateMany({
+      where: { clientId, id, status: { in: ['queued', 'running'] } },
+      data: { status: 'running' },
+    });
     await this.prisma.bulkJob.updateMany({ where: { clientId, id, startedAt: null }, data: { startedAt: new Date() } });
   }
 
@@ -141,7 +176,12 @@ export class BulkRepository {
    * send. A recipient already `sending` was in flight when a worker died: it is taken again, and its log row tells
    * the driver whether the upstream had accepted it.
    */
-  async claimNextForClient(clientId: number, bulkId: string, owner: string, leaseMs: number): Promise<ClaimedRecipient | 'stop' | undefined> {
+  async claimNextForClient(
+    clientId: number,
+    bulkId: string,
+    owner: string,
+    leaseMs: number,
+  ): Promise<ClaimedRecipient | 'stop' | undefined> {
     const [row] = await this.prisma.$queryRaw<Record<string, unknown>[]>`
       WITH leased AS (
         UPDATE bulk_jobs SET lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
@@ -163,12 +203,20 @@ export class BulkRepository {
     const { leased, logged_status, logged_upstream_id, ...recipient } = row as Record<string, unknown>;
     if (!leased) return 'stop';
     if (recipient.id === null) return undefined;
-    const logged = logged_status ? { status: logged_status as MessageStatus, upstreamMessageId: logged_upstream_id as string | null } : null;
+    const logged = logged_status
+      ? { status: logged_status as MessageStatus, upstreamMessageId: logged_upstream_id as string | null }
+      : null;
     return { ...fromRow<BulkRecipient>(recipient), logged };
   }
 
   /** Settles a recipient; without a message id it keeps the log row it is linked to, if any. */
-  async finishRecipientForClient(clientId: number, id: bigint, status: 'sent' | 'failed', messageId: bigint | null, error: string | null): Promise<void> {
+  async finishRecipientForClient(
+    clientId: number,
+    id: bigint,
+    status: 'sent' | 'failed',
+    messageId: bigint | null,
+    error: string | null,
+  ): Promise<void> {
     const now = new Date();
     await this.prisma.$executeRaw`
       UPDATE bulk_recipients SET status = ${status}::"RecipientStatus", message_id = COALESCE(${messageId}, message_id), error = ${error},
@@ -202,14 +250,19 @@ export class BulkRepository {
 
   /** Finishes the bulk when nothing is left to send. */
   async completeIfDoneForClient(clientId: number, id: string): Promise<boolean> {
-    const left = await this.prisma.bulkRecipient.count({ where: { clientId, bulkId: id, status: { in: ['pending', 'sending'] } } });
+    const left = await this.prisma.bulkRecipient.count({
+      where: { clientId, bulkId: id, status: { in: ['pending', 'sending'] } },
+    });
     if (left > 0) return false;
     return this.transitionForClient(clientId, id, ['running', 'queued'], 'completed');
   }
 
   /** Bulks that should be running, for re-driving after a worker or Redis loss. */
   listActiveForSystem(): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
-    return this.prisma.bulkJob.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true, clientId: true } });
+    return this.prisma.bulkJob.findMany({
+      where: { status: { in: ['queued', 'running'] } },
+      select: { id: true, clientId: true },
+    });
   }
 
   /** The bulks of an instance that are not finished: queued, running or paused. */

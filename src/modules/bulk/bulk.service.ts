@@ -43,12 +43,20 @@ export class BulkService {
     });
 
     const warnings = scan.warnings();
-    if (warnings.length > 0 && auth.limits.strictContentGuard) throw new UnprocessableError(warnings.join(' '), 'CONTENT_GUARD');
+    if (warnings.length > 0 && auth.limits.strictContentGuard)
+      throw new UnprocessableError(warnings.join(' '), 'CONTENT_GUARD');
     if (accepted.length === 0) {
       const reasons = rejected.slice(0, 5).map((r) => `${r.number}: ${r.reason}`);
-      throw new ValidationError(`recipients: none is valid (${reasons.join('; ')}${rejected.length > 5 ? '; …' : ''})`, 'NO_VALID_RECIPIENTS');
+      throw new ValidationError(
+        `recipients: none is valid (${reasons.join('; ')}${rejected.length > 5 ? '; …' : ''})`,
+        'NO_VALID_RECIPIENTS',
+      );
     }
-    const bulk = await this.bulks.createForClient(auth.clientId, { instanceId: instance.id, message: dto.message, delayMs: dto.delay ?? 0, warnings }, accepted);
+    const bulk = await this.bulks.createForClient(
+      auth.clientId,
+      { instanceId: instance.id, message: dto.message, delayMs: dto.delay ?? 0, warnings },
+      accepted,
+    );
     await this.queue.drive(auth.clientId, bulk.id);
     return { bulk_id: bulk.id, total: dto.recipients.length, accepted: accepted.length, rejected, warnings };
   }
@@ -61,7 +69,10 @@ export class BulkService {
     ]);
     const done = bulk.total - counts.pending - counts.sending;
     const remaining = counts.pending + counts.sending;
-    const gap = Math.max(bulk.delayMs, auth.limits.sendIntervalMs) + (auth.limits.jitterMinMs + auth.limits.jitterMaxMs) / 2 + AVERAGE_SEND_MS;
+    const gap =
+      Math.max(bulk.delayMs, auth.limits.sendIntervalMs) +
+      (auth.limits.jitterMinMs + auth.limits.jitterMaxMs) / 2 +
+      AVERAGE_SEND_MS;
     const last = recipients.at(-1);
     return {
       bulk_id: bulk.id,
@@ -71,7 +82,10 @@ export class BulkService {
       total: bulk.total,
       counts,
       progress: bulk.total === 0 ? 1 : Number((done / bulk.total).toFixed(4)),
-      expected_finish_at: bulk.status === 'running' || bulk.status === 'queued' ? new Date(Date.now() + remaining * gap).toISOString() : null,
+      expected_finish_at:
+        bulk.status === 'running' || bulk.status === 'queued'
+          ? new Date(Date.now() + remaining * gap).toISOString()
+          : null,
       warnings: bulk.warnings,
       created_at: bulk.createdAt.toISOString(),
       started_at: bulk.startedAt?.toISOString() ?? null,
@@ -113,21 +127,36 @@ export class BulkService {
    */
   async cancelForDeletedInstance(clientId: number, instanceId: string): Promise<void> {
     for (const bulk of await this.bulks.listUnfinishedOfInstanceForClient(clientId, instanceId)) {
-      if (!(await this.bulks.transitionForClient(clientId, bulk.id, ['queued', 'running', 'paused'], 'cancelled', INSTANCE_DELETED_REASON))) continue;
+      if (
+        !(await this.bulks.transitionForClient(
+          clientId,
+          bulk.id,
+          ['queued', 'running', 'paused'],
+          'cancelled',
+          INSTANCE_DELETED_REASON,
+        ))
+      )
+        continue;
       await this.cancelRecipients(clientId, { id: bulk.id, instanceId }, INSTANCE_DELETED_REASON);
     }
   }
 
   /** Cancels the unsent recipients and closes the log rows of attempts interrupted before they left. */
-  private async cancelRecipients(clientId: number, bulk: { id: string; instanceId: string }, reason: string | null): Promise<void> {
+  private async cancelRecipients(
+    clientId: number,
+    bulk: { id: string; instanceId: string },
+    reason: string | null,
+  ): Promise<void> {
     const interrupted = await this.bulks.cancelPendingForClient(clientId, bulk.id, reason);
-    for (const messageId of interrupted) await this.sender.abandon({ id: bulk.instanceId, clientId }, messageId, reason ?? 'bulk cancelled');
+    for (const messageId of interrupted)
+      await this.sender.abandon({ id: bulk.instanceId, clientId }, messageId, reason ?? 'bulk cancelled');
   }
 
   /** The instance is connected again: bulks it paused by disconnecting carry on. */
   async resumeAfterReconnect(instanceId: string): Promise<void> {
     for (const bulk of await this.bulks.listPausedOfInstanceForSystem(instanceId, DISCONNECTED_REASON)) {
-      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) await this.queue.drive(bulk.clientId, bulk.id);
+      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running'))
+        await this.queue.drive(bulk.clientId, bulk.id);
     }
   }
 
@@ -136,17 +165,27 @@ export class BulkService {
     return { bulk_id: bulk.id, status: bulk.status, pause_reason: bulk.pauseReason };
   }
 
-  private async transition(auth: ClientAuth, id: string, from: BulkStatus[], to: BulkStatus, reason: string | null = null) {
+  private async transition(
+    auth: ClientAuth,
+    id: string,
+    from: BulkStatus[],
+    to: BulkStatus,
+    reason: string | null = null,
+  ) {
     const bulk = await this.find(auth, id);
     if (!(await this.bulks.transitionForClient(auth.clientId, id, from, to, reason))) {
-      throw new ConflictError(`Bulk ${id} is ${bulk.status} and cannot be ${to === 'running' ? 'resumed' : to}`, 'BULK_STATE');
+      throw new ConflictError(
+        `Bulk ${id} is ${bulk.status} and cannot be ${to === 'running' ? 'resumed' : to}`,
+        'BULK_STATE',
+      );
     }
     return bulk;
   }
 
   private async find(auth: ClientAuth, id: string) {
     const bulk = await this.bulks.findForClient(auth.clientId, id);
-    if (!bulk || (auth.instanceId && bulk.instanceId !== auth.instanceId)) throw new NotFoundError(`Bulk ${id} does not exist`, 'BULK_NOT_FOUND');
+    if (!bulk || (auth.instanceId && bulk.instanceId !== auth.instanceId))
+      throw new NotFoundError(`Bulk ${id} does not exist`, 'BULK_NOT_FOUND');
     return bulk;
   }
 
@@ -157,7 +196,8 @@ export class BulkService {
   ): { ok: true; recipient: Omit<NewRecipient, 'position'> } | { ok: false; reason: string } {
     const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
     const number = typeof input === 'string' ? input : isObject ? input.number : undefined;
-    if (typeof number !== 'string') return { ok: false, reason: 'must be a phone number or an object {number, variables}' };
+    if (typeof number !== 'string')
+      return { ok: false, reason: 'must be a phone number or an object {number, variables}' };
     const variables = isObject ? input.variables : undefined;
     if (variables !== undefined && !validVariables(variables)) {
       return { ok: false, reason: 'variables: must be an object of strings or numbers' };
@@ -182,6 +222,7 @@ function validVariables(value: unknown): value is Record<string, string | number
 
 function describe(input: unknown, index: number): string {
   if (typeof input === 'string') return input;
-  if (typeof input === 'object' && input !== null && typeof (input as { number?: unknown }).number === 'string') return (input as { number: string }).number;
+  if (typeof input === 'object' && input !== null && typeof (input as { number?: unknown }).number === 'string')
+    return (input as { number: string }).number;
   return `recipients.${index}`;
 }

@@ -25,7 +25,10 @@ export const URL_SHORTENERS = [
 ];
 
 /** Any shortener's host followed by a path, not merely letters inside a longer host or path; compiled once. */
-const SHORTENER_LINK = new RegExp(`(?:^|[^\\w.-])(${URL_SHORTENERS.map((host) => host.replace(/\./g, '\\.')).join('|')})/`, 'i');
+const SHORTENER_LINK = new RegExp(
+  `(?:^|[^\\w.-])(${URL_SHORTENERS.map((host) => host.replace(/\./g, '\\.')).join('|')})/`,
+  'i',
+);
 
 /** More identical texts than this in one bulk earn a warning (the reference's content-variation rule). */
 export const IDENTICAL_TEXT_LIMIT = 10;
@@ -56,7 +59,11 @@ export class BulkTemplate {
     const missing = this.names.find((name) => variables?.[name] === undefined);
     if (missing) return { ok: false, reason: `variables.${missing}: is missing for this recipient` };
     const length = this.occurrences.reduce((sum, name) => sum + String(variables![name]).length, this.fixedLength);
-    if (length > MAX_TEXT_LENGTH) return { ok: false, reason: `the filled-in text is ${length} characters; WhatsApp takes at most ${MAX_TEXT_LENGTH}` };
+    if (length > MAX_TEXT_LENGTH)
+      return {
+        ok: false,
+        reason: `the filled-in text is ${length} characters; WhatsApp takes at most ${MAX_TEXT_LENGTH}`,
+      };
     return { ok: true };
   }
 
@@ -104,7 +111,9 @@ export class ContentScan {
       );
     }
     if (this.shortener) {
-      warnings.push(`The message links through the URL shortener ${this.shortener}; WhatsApp blocks shortened links aggressively. Use the full URL.`);
+      warnings.push(
+        `The message links through the URL shortener ${this.shortener}; WhatsApp blocks shortened links aggressively. Use the full URL.`,
+      );
     }
     return warnings;
   }

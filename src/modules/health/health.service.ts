@@ -31,7 +31,10 @@ export class HealthService {
       check('redis', () => this.redis.ping()),
       this.upstreamCheck(),
     ]);
-    return { ready: [database, redis, upstream].every((c) => c.status === 'up'), checks: { database, redis, upstream } };
+    return {
+      ready: [database, redis, upstream].every((c) => c.status === 'up'),
+      checks: { database, redis, upstream },
+    };
   }
 
   /**
@@ -64,7 +67,10 @@ async function check(name: keyof typeof DOWN, probe: () => Promise<unknown>): Pr
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)), READY_CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+      READY_CHECK_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([probe(), deadline]);

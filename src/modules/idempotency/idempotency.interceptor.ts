@@ -54,18 +54,28 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const clientId = request.clientAuth.clientId;
     const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
-    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${canonical(request.body)}`)
+      .digest('hex');
     const now = new Date();
 
     const abandonedBefore = new Date(now.getTime() - this.config.sendRequestDeadlineMs);
-    return from(this.repository.claimForClient(clientId, header, hash, new Date(now.getTime() + TTL_MS), now, abandonedBefore)).pipe(
+    return from(
+      this.repository.claimForClient(clientId, header, hash, new Date(now.getTime() + TTL_MS), now, abandonedBefore),
+    ).pipe(
       mergeMap((claim) => {
         if (claim !== 'claimed') {
           if (claim.requestHash !== hash) {
-            throw new UnprocessableError('Idempotency-Key was already used with a different request', 'IDEMPOTENCY_KEY_REUSED');
+            throw new UnprocessableError(
+              'Idempotency-Key was already used with a different request',
+              'IDEMPOTENCY_KEY_REUSED',
+            );
           }
           if (claim.responseStatus === null) {
-            throw new ConflictError('A request with this Idempotency-Key is still being processed', 'IDEMPOTENCY_IN_PROGRESS');
+            throw new ConflictError(
+              'A request with this Idempotency-Key is still being processed',
+              'IDEMPOTENCY_IN_PROGRESS',
+            );
           }
           void reply.status(claim.responseStatus).header('Idempotent-Replayed', 'true');
           return of(claim.responseBody);
@@ -77,7 +87,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
           }),
           catchError(async (err: unknown) => {
             if (err instanceof EvolutionError && err.outcomeUnknown) {
-              await this.repository.completeForClient(clientId, header, err.status, errorBody(err.status, err.message) as never);
+              await this.repository.completeForClient(
+                clientId,
+                header,
+                err.status,
+                errorBody(err.status, err.message) as never,
+              );
             } else {
               await this.repository.releaseForClient(clientId, header);
             }

@@ -3,5 +3,8 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
 
 @Global()
-@Module({ providers: [IdempotencyRepository, IdempotencyInterceptor], exports: [IdempotencyInterceptor, IdempotencyRepository] })
+@Module({
+  providers: [IdempotencyRepository, IdempotencyInterceptor],
+  exports: [IdempotencyInterceptor, IdempotencyRepository],
+})
 export class IdempotencyModule {}

@@ -32,7 +32,10 @@ export class IdempotencyRepository {
   }
 
   async completeForClient(clientId: number, key: string, status: number, body: Prisma.InputJsonValue): Promise<void> {
-    await this.prisma.idempotencyKey.updateMany({ where: { clientId, key }, data: { responseStatus: status, responseBody: body } });
+    await this.prisma.idempotencyKey.updateMany({
+      where: { clientId, key },
+      data: { responseStatus: status, responseBody: body },
+    });
   }
 
   async releaseForClient(clientId: number, key: string): Promise<void> {

@@ -3,7 +3,13 @@ import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, A
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
-import { AdminCreateInstanceDto, CreatedSubInstanceDto, InstanceListQueryDto, RotatedInstanceKeyDto, RotatedWebhookSecretDto } from './dto/instance.dto';
+import {
+  AdminCreateInstanceDto,
+  CreatedSubInstanceDto,
+  InstanceListQueryDto,
+  RotatedInstanceKeyDto,
+  RotatedWebhookSecretDto,
+} from './dto/instance.dto';
 import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
 
@@ -33,8 +39,15 @@ export class AdminInstancesController {
   @ApiOperation({ summary: 'Issue a new instance API key; grace_seconds keeps the old one valid that long' })
   @ApiOkResponse({ type: RotatedInstanceKeyDto })
   @ApiNotFoundResponse()
-  rotateKey(@CurrentAdmin() admin: AdminAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedInstanceKeyDto> {
-    return this.instances.rotateKeyForOperator(id, dto.grace_seconds ?? 0, { actorType: 'admin', actorId: String(admin.adminId) });
+  rotateKey(
+    @CurrentAdmin() admin: AdminAuth,
+    @Param('id', instanceId) id: string,
+    @Body() dto: RotateKeyDto,
+  ): Promise<RotatedInstanceKeyDto> {
+    return this.instances.rotateKeyForOperator(id, dto.grace_seconds ?? 0, {
+      actorType: 'admin',
+      actorId: String(admin.adminId),
+    });
   }
 
   @Post(':id/rotate-webhook-secret')
@@ -42,7 +55,14 @@ export class AdminInstancesController {
   @ApiOperation({ summary: 'Issue a new webhook signing secret; grace_seconds keeps signing with the old one too' })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
   @ApiNotFoundResponse()
-  rotateWebhookSecret(@CurrentAdmin() admin: AdminAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedWebhookSecretDto> {
-    return this.instances.rotateWebhookSecretForOperator(id, dto.grace_seconds ?? 0, { actorType: 'admin', actorId: String(admin.adminId) });
+  rotateWebhookSecret(
+    @CurrentAdmin() admin: AdminAuth,
+    @Param('id', instanceId) id: string,
+    @Body() dto: RotateKeyDto,
+  ): Promise<RotatedWebhookSecretDto> {
+    return this.instances.rotateWebhookSecretForOperator(id, dto.grace_seconds ?? 0, {
+      actorType: 'admin',
+      actorId: String(admin.adminId),
+    });
   }
 }

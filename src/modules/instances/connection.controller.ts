@@ -18,7 +18,10 @@ export class ConnectionController {
   @ApiOperation({ summary: 'QR code to link the WhatsApp account, or the state when already connected' })
   @ApiOkResponse({ type: QrCodeResponseDto })
   @ApiNotFoundResponse()
-  qrCode(@CurrentClient() auth: ClientAuth, @Param('instanceName', instanceName) name: string): Promise<QrCodeResponseDto> {
+  qrCode(
+    @CurrentClient() auth: ClientAuth,
+    @Param('instanceName', instanceName) name: string,
+  ): Promise<QrCodeResponseDto> {
     return this.instances.qrCode(auth, name);
   }
 
@@ -26,7 +29,10 @@ export class ConnectionController {
   @ApiOperation({ summary: 'Connection state: open, connecting, close or refused' })
   @ApiOkResponse({ type: StateResponseDto })
   @ApiNotFoundResponse()
-  status(@CurrentClient() auth: ClientAuth, @Param('instanceName', instanceName) name: string): Promise<StateResponseDto> {
+  status(
+    @CurrentClient() auth: ClientAuth,
+    @Param('instanceName', instanceName) name: string,
+  ): Promise<StateResponseDto> {
     return this.instances.status(auth, name);
   }
 }

@@ -53,7 +53,10 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, O
 
   /** Listening starts at boot: a listener created on demand can miss a job that finishes while it connects. */
   onModuleInit(): void {
-    this.events = new QueueEvents(QueueName.InstanceTokens, { connection: this.config.queueConnection, prefix: this.config.queuePrefix });
+    this.events = new QueueEvents(QueueName.InstanceTokens, {
+      connection: this.config.queueConnection,
+      prefix: this.config.queuePrefix,
+    });
     this.events.on('error', (err) => this.logger.warn({ err: err.message }, 'Queue events connection error'));
   }
 

@@ -19,7 +19,11 @@ export class InstanceTokensProcessor extends WorkerHost implements OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(JobName.CheckDrift, { every: DRIFT_CHECK_EVERY_MS }, { name: JobName.CheckDrift, data: {} });
+    await this.queue.upsertJobScheduler(
+      JobName.CheckDrift,
+      { every: DRIFT_CHECK_EVERY_MS },
+      { name: JobName.CheckDrift, data: {} },
+    );
   }
 
   async process(job: Job): Promise<unknown> {

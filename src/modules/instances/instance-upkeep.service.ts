@@ -29,13 +29,24 @@ export class InstanceUpkeepService {
     const upstream = await this.evolution.fetchInstance(row.name);
     if (!upstream) throw new UnrecoverableError('instance does not exist upstream');
     // A different upstream instance under the same name is not ours: adopting its token would cross tenants.
-    if (row.upstreamId && upstream.id !== row.upstreamId) throw new UnrecoverableError('upstream instance was replaced');
+    if (row.upstreamId && upstream.id !== row.upstreamId)
+      throw new UnrecoverableError('upstream instance was replaced');
     const changed = upstream.token !== decryptSecret(row.tokenEncrypted, this.config.encryptionKey);
-    await this.instances.storeTokenForSystem(instanceId, encryptSecret(upstream.token, this.config.encryptionKey), new Date());
+    await this.instances.storeTokenForSystem(
+      instanceId,
+      encryptSecret(upstream.token, this.config.encryptionKey),
+      new Date(),
+    );
     this.tokens.forget(instanceId);
     if (changed) {
       this.logger.log({ instanceId, clientId: row.clientId }, 'Refreshed a rejected instance token');
-      await this.audit.record({ actorType: 'system', clientId: row.clientId, action: 'instance.token_refreshed', targetType: 'instance', targetId: instanceId });
+      await this.audit.record({
+        actorType: 'system',
+        clientId: row.clientId,
+        action: 'instance.token_refreshed',
+        targetType: 'instance',
+        targetId: instanceId,
+      });
     }
   }
 
@@ -46,7 +57,10 @@ export class InstanceUpkeepService {
    * the status routes and connection.update webhooks keep it current. An instance being deleted is skipped.
    */
   async checkDrift(): Promise<{ checked: number; drifted: number }> {
-    const [rows, upstream] = await Promise.all([this.instances.listLiveForSystem(), this.evolution.fetchAllInstances()]);
+    const [rows, upstream] = await Promise.all([
+      this.instances.listLiveForSystem(),
+      this.evolution.fetchAllInstances(),
+    ]);
     const byName = new Map<string, FetchedInstance>(upstream.map((u) => [u.name, u]));
     const now = new Date();
     const unchanged: string[] = [];
@@ -78,7 +92,10 @@ export class InstanceUpkeepService {
       }
       drifted += 1;
       await this.instances.recordDriftForSystem(row.id, notes.join('; '), changes, now);
-      this.logger.warn({ instanceId: row.id, clientId: row.clientId, drift: notes }, 'Instance drifted from the upstream');
+      this.logger.warn(
+        { instanceId: row.id, clientId: row.clientId, drift: notes },
+        'Instance drifted from the upstream',
+      );
     }
     await this.instances.markCheckedForSystem(unchanged, now);
     return { checked: rows.length, drifted };

@@ -40,7 +40,10 @@ export class InstanceRepository {
   createWithinLimit(data: NewInstance): Promise<Instance | 'limit-reached' | 'client-gone'> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${INSTANCE_LIMIT_LOCK}, ${data.clientId})`;
-      const client = await tx.client.findFirst({ where: { id: data.clientId, deletedAt: null }, select: { maxInstances: true } });
+      const client = await tx.client.findFirst({
+        where: { id: data.clientId, deletedAt: null },
+        select: { maxInstances: true },
+      });
       if (!client) return 'client-gone';
       const live = await tx.instance.count({ where: { clientId: data.clientId, ...LIVE } });
       if (live >= client.maxInstances) return 'limit-reached';
@@ -68,18 +71,27 @@ export class InstanceRepository {
     return this.prisma.instance.findFirst({ where: { clientId, id, ...LIVE } });
   }
 
-  async setWebhookForClient(clientId: number, id: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
+  async setWebhookForClient(
+    clientId: number,
+    id: string,
+    data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>,
+  ): Promise<void> {
     await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data }));
   }
 
   /** Read for every forwarded upstream event: hand-written SQL (see fromRow). */
   async clientWebhookUrl(clientId: number): Promise<string | null> {
-    const [row] = await this.prisma.$queryRaw<{ webhook_url: string | null }[]>`SELECT webhook_url FROM clients WHERE id = ${clientId}`;
+    const [row] = await this.prisma.$queryRaw<
+      { webhook_url: string | null }[]
+    >`SELECT webhook_url FROM clients WHERE id = ${clientId}`;
     return row?.webhook_url ?? null;
   }
 
   async namesByIdForClient(clientId: number, ids: string[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.instance.findMany({ where: { clientId, id: { in: ids } }, select: { id: true, name: true } });
+    const rows = await this.prisma.instance.findMany({
+      where: { clientId, id: { in: ids } },
+      select: { id: true, name: true },
+    });
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
@@ -100,7 +112,10 @@ export class InstanceRepository {
   /** Stores a new best-known state (a status poll's or a QR request's); false when the instance already had it. */
   async updateStatusForClient(clientId: number, id: string, status: InstanceStatus): Promise<boolean> {
     const { count } = await this.cache.written(
-      this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE, NOT: { status } }, data: { status, statusChangedAt: new Date() } }),
+      this.prisma.instance.updateMany({
+        where: { clientId, id, ...LIVE, NOT: { status } },
+        data: { status, statusChangedAt: new Date() },
+      }),
     );
     return count === 1;
   }
@@ -110,12 +125,22 @@ export class InstanceRepository {
    * state changed: a repeat is no change even when a poll has since stored another status (contract §12), which
    * the repeat then puts back. One conditional UPDATE decides, so concurrent repeats cannot both see a change.
    */
-  async recordEventStateForClient(clientId: number, id: string, state: InstanceStatus, ownerJid?: string): Promise<boolean> {
+  async recordEventStateForClient(
+    clientId: number,
+    id: string,
+    state: InstanceStatus,
+    ownerJid?: string,
+  ): Promise<boolean> {
     const now = new Date();
     const { count } = await this.cache.written(
       this.prisma.instance.updateMany({
         where: { clientId, id, ...LIVE, OR: [{ eventState: null }, { NOT: { eventState: state } }] },
-        data: { eventState: state, status: state, statusChangedAt: now, ...(ownerJid !== undefined ? { ownerJid } : {}) },
+        data: {
+          eventState: state,
+          status: state,
+          statusChangedAt: now,
+          ...(ownerJid !== undefined ? { ownerJid } : {}),
+        },
       }),
     );
     if (count === 1) return true;
@@ -132,7 +157,9 @@ export class InstanceRepository {
       this.prisma.$transaction(async (tx) => {
         const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { upstreamId } });
         if (count === 0) return false;
-        await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+        await tx.apiKey.create({
+          data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix },
+        });
         return true;
       }),
     );
@@ -142,7 +169,13 @@ export class InstanceRepository {
    * Issues a new instance key. The instance's live keys expire at `oldKeysExpireAt` (a grace period) or are revoked
    * now. False when the instance does not exist (or no longer does).
    */
-  rotateKeyForClient(clientId: number, id: string, key: IssuedKey, now: Date, oldKeysExpireAt: Date | null): Promise<boolean> {
+  rotateKeyForClient(
+    clientId: number,
+    id: string,
+    key: IssuedKey,
+    now: Date,
+    oldKeysExpireAt: Date | null,
+  ): Promise<boolean> {
     return this.cache.written(
       this.prisma.$transaction(async (tx) => {
         // The row lock serialises rotations of one instance (and a delete), so two at once cannot both leave a key.
@@ -150,7 +183,9 @@ export class InstanceRepository {
           SELECT id FROM instances WHERE client_id = ${clientId} AND id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`;
         if (!live) return false;
         await retireLiveKeys(tx, { clientId, instanceId: id, kind: 'instance' }, now, oldKeysExpireAt);
-        await tx.apiKey.create({ data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix } });
+        await tx.apiKey.create({
+          data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix },
+        });
         return true;
       }),
     );
@@ -160,7 +195,12 @@ export class InstanceRepository {
    * Stores a new webhook signing secret. With a grace period the current one becomes the previous secret, which
    * keeps signing until `previousExpiresAt`; without one it stops at once. False when the instance does not exist.
    */
-  async rotateWebhookSecretForClient(clientId: number, id: string, secretEncrypted: string, previousExpiresAt: Date | null): Promise<boolean> {
+  async rotateWebhookSecretForClient(
+    clientId: number,
+    id: string,
+    secretEncrypted: string,
+    previousExpiresAt: Date | null,
+  ): Promise<boolean> {
     // An ISO string: a `timestamp` column takes its UTC digits and ignores the zone, whatever the session's zone.
     const expiresAt = previousExpiresAt?.toISOString() ?? null;
     const count = await this.prisma.$executeRaw`
@@ -187,13 +227,17 @@ export class InstanceRepository {
 
   /** Marks the start of a delete (the instance's events are absorbed from then on); false when it is gone already. */
   async markDeletingForClient(clientId: number, id: string, now: Date): Promise<boolean> {
-    const { count } = await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: now } }));
+    const { count } = await this.cache.written(
+      this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: now } }),
+    );
     return count === 1;
   }
 
   /** A delete that failed upstream: the instance is kept, and its events count again. */
   async clearDeletingForClient(clientId: number, id: string): Promise<void> {
-    await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: null } }));
+    await this.cache.written(
+      this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { deletingAt: null } }),
+    );
   }
 
   /** Undoes a create that failed midway: nothing may refer to the row yet. */
@@ -208,7 +252,10 @@ export class InstanceRepository {
    * every upstream event: hand-written SQL (see fromRow).
    */
   async findLiveByNameForSystem(name: string): Promise<Instance | null> {
-    const [row] = await this.prisma.rows<Record<string, unknown>>('SELECT * FROM instances WHERE name = $1 AND deleted_at IS NULL LIMIT 1', [name]);
+    const [row] = await this.prisma.rows<Record<string, unknown>>(
+      'SELECT * FROM instances WHERE name = $1 AND deleted_at IS NULL LIMIT 1',
+      [name],
+    );
     return row ? fromRow<Instance>(row) : null;
   }
 
@@ -241,12 +288,17 @@ export class InstanceRepository {
 
   /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */
   async deletedSinceForSystem(name: string, since: Date): Promise<boolean> {
-    const found = await this.prisma.instance.findFirst({ where: { name, deletedAt: { gte: since } }, select: { id: true } });
+    const found = await this.prisma.instance.findFirst({
+      where: { name, deletedAt: { gte: since } },
+      select: { id: true },
+    });
     return found !== null;
   }
 
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
-  findTokenForSystem(id: string): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'upstreamId' | 'tokenEncrypted'> | null> {
+  findTokenForSystem(
+    id: string,
+  ): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'upstreamId' | 'tokenEncrypted'> | null> {
     return this.prisma.instance.findUnique({
       where: { id },
       select: { id: true, clientId: true, name: true, upstreamId: true, tokenEncrypted: true },
@@ -254,7 +306,9 @@ export class InstanceRepository {
   }
 
   async storeTokenForSystem(id: string, tokenEncrypted: string, now: Date): Promise<void> {
-    await this.cache.written(this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } }));
+    await this.cache.written(
+      this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } }),
+    );
   }
 
   listLiveForSystem(): Promise<Instance[]> {
@@ -262,7 +316,12 @@ export class InstanceRepository {
   }
 
   async recordDriftForSystem(id: string, note: string, changes: Prisma.InstanceUpdateInput, now: Date): Promise<void> {
-    await this.cache.written(this.prisma.instance.update({ where: { id }, data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now } }));
+    await this.cache.written(
+      this.prisma.instance.update({
+        where: { id },
+        data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now },
+      }),
+    );
   }
 
   async markCheckedForSystem(ids: string[], now: Date): Promise<void> {
@@ -274,7 +333,11 @@ export class InstanceRepository {
     return this.prisma.instance.findFirst({ where: { id, ...LIVE } });
   }
 
-  listAllForOperator(clientId: number | undefined, limit: number, offset: number): Promise<[InstanceWithClient[], number]> {
+  listAllForOperator(
+    clientId: number | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<[InstanceWithClient[], number]> {
     const where = { ...LIVE, clientId };
     return this.prisma.$transaction([
       this.prisma.instance.findMany({

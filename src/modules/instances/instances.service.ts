@@ -10,7 +10,13 @@ import { fromPrismaError } from '@/database/prisma-error';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
 import { EvolutionClient, GLOBAL_AUTH, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
-import { ConnectionStateResponse, CreateInstanceRequest, CreateInstanceResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
+import {
+  ConnectionStateResponse,
+  CreateInstanceRequest,
+  CreateInstanceResponse,
+  QrCode,
+  UpstreamState,
+} from '@/integrations/evolution/evolution.types';
 import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
@@ -80,7 +86,11 @@ export class InstancesService {
    * Only `qrcode: true` connects: the upstream then waits about 5 s for a first QR, which comes back with the answer,
    * and keeps retrying until the QR is scanned (contract §2.1, §12). Otherwise the first QR request connects.
    */
-  async createInstance(clientId: number, dto: NewInstanceInput, actor: Actor): Promise<{ created: CreatedSubInstanceDto; qrcode?: QrCode }> {
+  async createInstance(
+    clientId: number,
+    dto: NewInstanceInput,
+    actor: Actor,
+  ): Promise<{ created: CreatedSubInstanceDto; qrcode?: QrCode }> {
     const upstreamToken = randomBytes(16).toString('hex').toUpperCase();
     const webhookSecret = newWebhookSecret();
     const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
@@ -91,10 +101,23 @@ export class InstancesService {
     let created: CreateInstanceResponse;
     try {
       const number = dto.number ? { number: dto.number } : {};
-      created = await this.createUpstream({ instanceName: dto.instanceName, integration, qrcode, token: upstreamToken, ...number });
-      await this.evolution.setWebhook(dto.instanceName, GLOBAL_AUTH, upstreamWebhookFor(this.config, dto.instanceName, instance.id));
+      created = await this.createUpstream({
+        instanceName: dto.instanceName,
+        integration,
+        qrcode,
+        token: upstreamToken,
+        ...number,
+      });
+      await this.evolution.setWebhook(
+        dto.instanceName,
+        GLOBAL_AUTH,
+        upstreamWebhookFor(this.config, dto.instanceName, instance.id),
+      );
       if (!(await this.instances.finishCreateForClient(clientId, instance.id, created.instance.instanceId, key))) {
-        throw new ConflictError(`Instance "${dto.instanceName}" was deleted while it was being created`, 'INSTANCE_DELETED');
+        throw new ConflictError(
+          `Instance "${dto.instanceName}" was deleted while it was being created`,
+          'INSTANCE_DELETED',
+        );
       }
     } catch (err) {
       const taken = err instanceof EvolutionError && err.kind === 'name_taken';
@@ -108,7 +131,14 @@ export class InstancesService {
       if (created.qrcode && hasQr(created.qrcode)) await this.attempts.storeQr(instance.id, created.qrcode);
     }
 
-    await this.audit.record({ ...actor, clientId, action: 'instance.created', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+    await this.audit.record({
+      ...actor,
+      clientId,
+      action: 'instance.created',
+      targetType: 'instance',
+      targetId: instance.id,
+      details: { name: instance.name },
+    });
     return {
       created: {
         instance_id: instance.id,
@@ -133,7 +163,10 @@ export class InstancesService {
         return await this.evolution.createInstance(req);
       } catch (err) {
         if (wait === undefined || !(err instanceof EvolutionError && err.kind === 'name_taken')) throw err;
-        justDeleted ??= await this.instances.deletedSinceForSystem(req.instanceName, new Date(Date.now() - JUST_DELETED_MS));
+        justDeleted ??= await this.instances.deletedSinceForSystem(
+          req.instanceName,
+          new Date(Date.now() - JUST_DELETED_MS),
+        );
         if (!justDeleted) throw err;
         await sleep(wait);
       }
@@ -141,7 +174,11 @@ export class InstancesService {
     throw new Error('unreachable: the last attempt throws');
   }
 
-  async list(clientId: number, limit: number, offset: number): Promise<{ instances: InstanceResponseDto[]; total: number }> {
+  async list(
+    clientId: number,
+    limit: number,
+    offset: number,
+  ): Promise<{ instances: InstanceResponseDto[]; total: number }> {
     const [rows, total] = await this.instances.listForClient(clientId, limit, offset);
     return { instances: rows.map(toInstanceResponse), total };
   }
@@ -150,7 +187,12 @@ export class InstancesService {
   async listForOperator(clientId: number | undefined, limit: number, offset: number) {
     const [rows, total] = await this.instances.listAllForOperator(clientId, limit, offset);
     return {
-      instances: rows.map((row) => ({ ...toInstanceResponse(row), client_id: row.client.id, client_name: row.client.name, drift: row.driftNote })),
+      instances: rows.map((row) => ({
+        ...toInstanceResponse(row),
+        client_id: row.client.id,
+        client_name: row.client.name,
+        drift: row.driftNote,
+      })),
       total,
     };
   }
@@ -170,7 +212,8 @@ export class InstancesService {
   private async removeInstance(clientId: number, instance: Instance, actor: Actor): Promise<void> {
     // From here on the instance's events are absorbed: the upstream posts its delete trail (and whatever it was still
     // retrying) around its answer and after it (contract §11, §12), and none of that is news to the tenant.
-    if (!(await this.instances.markDeletingForClient(clientId, instance.id, new Date()))) throw instanceNotFound(instance.name);
+    if (!(await this.instances.markDeletingForClient(clientId, instance.id, new Date())))
+      throw instanceNotFound(instance.name);
     try {
       // Upstream delete logs out first when the instance is connected (contract §2.1).
       await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
@@ -182,7 +225,14 @@ export class InstancesService {
     }
     await this.instances.softDeleteForClient(clientId, instance.id, new Date());
     await this.attempts.end(instance.id);
-    await this.audit.record({ ...actor, clientId, action: 'instance.deleted', targetType: 'instance', targetId: instance.id, details: { name: instance.name } });
+    await this.audit.record({
+      ...actor,
+      clientId,
+      action: 'instance.deleted',
+      targetType: 'instance',
+      targetId: instance.id,
+      details: { name: instance.name },
+    });
     for (const hook of this.deletedHooks) await hook(instance);
   }
 
@@ -204,7 +254,12 @@ export class InstancesService {
     return this.findForOperator(id).then((instance) => this.issueKey(instance, graceSeconds, actor));
   }
 
-  rotateWebhookSecret(auth: ClientAuth, idOrName: string, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
+  rotateWebhookSecret(
+    auth: ClientAuth,
+    idOrName: string,
+    graceSeconds: number,
+    actor: Actor,
+  ): Promise<RotatedWebhookSecretDto> {
     return this.find(auth, idOrName).then((instance) => this.issueWebhookSecret(instance, graceSeconds, actor));
   }
 
@@ -217,24 +272,57 @@ export class InstancesService {
     const now = new Date();
     const expiresAt = graceEnd(now, graceSeconds);
     const key = issueInstanceKey();
-    if (!(await this.instances.rotateKeyForClient(instance.clientId, instance.id, key, now, expiresAt))) throw instanceNotFound(instance.name);
-    await this.recordRotation(instance, actor, 'instance.key_rotated', { key_prefix: key.prefix, grace_seconds: graceSeconds });
-    return { instance_id: instance.id, api_key: key.plaintext, previous_key_expires_at: (expiresAt ?? now).toISOString() };
+    if (!(await this.instances.rotateKeyForClient(instance.clientId, instance.id, key, now, expiresAt)))
+      throw instanceNotFound(instance.name);
+    await this.recordRotation(instance, actor, 'instance.key_rotated', {
+      key_prefix: key.prefix,
+      grace_seconds: graceSeconds,
+    });
+    return {
+      instance_id: instance.id,
+      api_key: key.plaintext,
+      previous_key_expires_at: (expiresAt ?? now).toISOString(),
+    };
   }
 
   /** A new signing secret; deliveries carry a second signature with the old one for the grace period. */
-  private async issueWebhookSecret(instance: Instance, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
+  private async issueWebhookSecret(
+    instance: Instance,
+    graceSeconds: number,
+    actor: Actor,
+  ): Promise<RotatedWebhookSecretDto> {
     const now = new Date();
     const expiresAt = graceEnd(now, graceSeconds);
     const secret = newWebhookSecret();
-    const stored = await this.instances.rotateWebhookSecretForClient(instance.clientId, instance.id, encryptSecret(secret, this.config.encryptionKey), expiresAt);
+    const stored = await this.instances.rotateWebhookSecretForClient(
+      instance.clientId,
+      instance.id,
+      encryptSecret(secret, this.config.encryptionKey),
+      expiresAt,
+    );
     if (!stored) throw instanceNotFound(instance.name);
     await this.recordRotation(instance, actor, 'instance.webhook_secret_rotated', { grace_seconds: graceSeconds });
-    return { instance_id: instance.id, webhook_secret: secret, previous_secret_expires_at: (expiresAt ?? now).toISOString() };
+    return {
+      instance_id: instance.id,
+      webhook_secret: secret,
+      previous_secret_expires_at: (expiresAt ?? now).toISOString(),
+    };
   }
 
-  private recordRotation(instance: Instance, actor: Actor, action: string, details: Record<string, unknown>): Promise<void> {
-    return this.audit.record({ ...actor, clientId: instance.clientId, action, targetType: 'instance', targetId: instance.id, details: { name: instance.name, ...details } });
+  private recordRotation(
+    instance: Instance,
+    actor: Actor,
+    action: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record({
+      ...actor,
+      clientId: instance.clientId,
+      action,
+      targetType: 'instance',
+      targetId: instance.id,
+      details: { name: instance.name, ...details },
+    });
   }
 
   /**
@@ -331,7 +419,11 @@ export class InstancesService {
     return this.instances.deletedIdsByNameForSystem(name, DELETED_TOKENS_CHECKED);
   }
 
-  setWebhook(clientId: number, instanceId: string, data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>): Promise<void> {
+  setWebhook(
+    clientId: number,
+    instanceId: string,
+    data: Pick<Instance, 'webhookUrl' | 'webhookEvents' | 'webhookEnabled'>,
+  ): Promise<void> {
     return this.instances.setWebhookForClient(clientId, instanceId, data);
   }
 
@@ -352,7 +444,10 @@ export class InstancesService {
       await this.evolution.deleteInstance(name, GLOBAL_AUTH);
     } catch (err) {
       if (err instanceof EvolutionError && err.kind === 'instance_not_found') return;
-      this.logger.warn({ instanceName: name, err: err instanceof Error ? err.message : String(err) }, 'Could not delete a half-made upstream instance');
+      this.logger.warn(
+        { instanceName: name, err: err instanceof Error ? err.message : String(err) },
+        'Could not delete a half-made upstream instance',
+      );
     }
   }
 
@@ -379,7 +474,13 @@ export class InstancesService {
     await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus);
   }
 
-  private async reserve(clientId: number, dto: CreateSubInstanceDto, integration: string, token: string, webhookSecret: string): Promise<Instance> {
+  private async reserve(
+    clientId: number,
+    dto: CreateSubInstanceDto,
+    integration: string,
+    token: string,
+    webhookSecret: string,
+  ): Promise<Instance> {
     // Routes accept an instance's id or its name in one place, so a name may not look like an id.
     if (UUID.test(dto.instanceName)) throw new ValidationError('instanceName: must not have the form of a UUID');
     assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
@@ -401,7 +502,10 @@ export class InstancesService {
     if (result === 'client-gone') throw new NotFoundError('The client no longer exists', 'CLIENT_NOT_FOUND');
     if (result === 'limit-reached') {
       const max = await this.instances.maxInstancesOfClient(clientId);
-      throw new ConflictError(`Instance limit reached: this client may own at most ${max} instances`, 'INSTANCE_LIMIT_REACHED');
+      throw new ConflictError(
+        `Instance limit reached: this client may own at most ${max} instances`,
+        'INSTANCE_LIMIT_REACHED',
+      );
     }
     return result;
   }
@@ -424,7 +528,14 @@ function hasQr(qr: QrCode): boolean {
 type QrFields = { [K in keyof QrCode]?: QrCode[K] | null };
 
 function qrAnswer(instance: string, state: string, qr: QrFields): QrCodeResponseDto {
-  return { instance, state, base64: qr.base64 ?? null, code: qr.code ?? null, pairingCode: qr.pairingCode ?? null, count: qr.count ?? 0 };
+  return {
+    instance,
+    state,
+    base64: qr.base64 ?? null,
+    code: qr.code ?? null,
+    pairingCode: qr.pairingCode ?? null,
+    count: qr.count ?? 0,
+  };
 }
 
 /** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */

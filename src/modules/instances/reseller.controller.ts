@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentClient, ResellerJwtOnly } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
@@ -32,7 +40,10 @@ export class ResellerController {
 
   @Get()
   @ApiOperation({ summary: 'List the client’s sub-instances with their stored status' })
-  list(@CurrentClient() auth: ClientAuth, @Query() query: InstanceListQueryDto): Promise<{ instances: InstanceResponseDto[]; total: number }> {
+  list(
+    @CurrentClient() auth: ClientAuth,
+    @Query() query: InstanceListQueryDto,
+  ): Promise<{ instances: InstanceResponseDto[]; total: number }> {
     return this.instances.list(auth.clientId, query.limit, query.offset);
   }
 
@@ -40,7 +51,10 @@ export class ResellerController {
   @ApiOperation({ summary: 'Sub-instance details and live connection state; :id is the instance_id or the name' })
   @ApiOkResponse({ type: InstanceResponseDto })
   @ApiNotFoundResponse()
-  get(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string): Promise<InstanceResponseDto & { state: string }> {
+  get(
+    @CurrentClient() auth: ClientAuth,
+    @Param('id', instanceId) id: string,
+  ): Promise<InstanceResponseDto & { state: string }> {
     return this.instances.get(auth, id);
   }
 
@@ -58,19 +72,34 @@ export class ResellerController {
   @ApiOperation({ summary: 'Issue a new instance API key; grace_seconds keeps the old one valid that long' })
   @ApiOkResponse({ type: RotatedInstanceKeyDto })
   @ApiNotFoundResponse()
-  rotateKey(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedInstanceKeyDto> {
-    return this.instances.rotateKey(auth, id, dto.grace_seconds ?? 0, { actorType: 'client', actorId: String(auth.clientId) });
+  rotateKey(
+    @CurrentClient() auth: ClientAuth,
+    @Param('id', instanceId) id: string,
+    @Body() dto: RotateKeyDto,
+  ): Promise<RotatedInstanceKeyDto> {
+    return this.instances.rotateKey(auth, id, dto.grace_seconds ?? 0, {
+      actorType: 'client',
+      actorId: String(auth.clientId),
+    });
   }
 
   @Post(':id/rotate-webhook-secret')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Issue a new webhook signing secret',
-    description: 'For grace_seconds, every delivery carries two signatures (new and previous secret), so receivers can switch without a gap.',
+    description:
+      'For grace_seconds, every delivery carries two signatures (new and previous secret), so receivers can switch without a gap.',
   })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
   @ApiNotFoundResponse()
-  rotateWebhookSecret(@CurrentClient() auth: ClientAuth, @Param('id', instanceId) id: string, @Body() dto: RotateKeyDto): Promise<RotatedWebhookSecretDto> {
-    return this.instances.rotateWebhookSecret(auth, id, dto.grace_seconds ?? 0, { actorType: 'client', actorId: String(auth.clientId) });
+  rotateWebhookSecret(
+    @CurrentClient() auth: ClientAuth,
+    @Param('id', instanceId) id: string,
+    @Body() dto: RotateKeyDto,
+  ): Promise<RotatedWebhookSecretDto> {
+    return this.instances.rotateWebhookSecret(auth, id, dto.grace_seconds ?? 0, {
+      actorType: 'client',
+      actorId: String(auth.clientId),
+    });
   }
 }

@@ -41,7 +41,11 @@ export class DailyCapService {
   /** Gives a unit back when the message never reached WhatsApp. */
   async giveBack(instanceId: string, now = new Date()): Promise<void> {
     const key = this.key(instanceId, now);
-    await this.redis.client.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`, 1, key);
+    await this.redis.client.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`,
+      1,
+      key,
+    );
   }
 
   private key(instanceId: string, now: Date): string {

@@ -60,7 +60,11 @@ const BAILEYS = 'WHATSAPP-BAILEYS';
  */
 export function pacingFor(limits: PacingSettings & { pacingOverride: boolean }, integration: string): PacingSettings {
   const floor = integration === BAILEYS && !limits.pacingOverride ? BAILEYS_MIN_INTERVAL_MS : 0;
-  return { sendIntervalMs: Math.max(floor, limits.sendIntervalMs), jitterMinMs: limits.jitterMinMs, jitterMaxMs: limits.jitterMaxMs };
+  return {
+    sendIntervalMs: Math.max(floor, limits.sendIntervalMs),
+    jitterMinMs: limits.jitterMinMs,
+    jitterMaxMs: limits.jitterMaxMs,
+  };
 }
 
 /**
@@ -90,12 +94,28 @@ export class InstancePacerService {
    * the `delayMs` the upstream holds it for. A full cap, or a later slot, is refused with 429 and a Retry-After
    * saying when to come back, and takes nothing.
    */
-  async admit(instanceId: string, settings: PacingSettings, maxWaitMs: number, cap: DailyCapCheck | null, delayMs = 0): Promise<number> {
+  async admit(
+    instanceId: string,
+    settings: PacingSettings,
+    maxWaitMs: number,
+    cap: DailyCapCheck | null,
+    delayMs = 0,
+  ): Promise<number> {
     const paced = settings.sendIntervalMs > 0 || settings.jitterMaxMs > 0;
     const gap = paced ? settings.sendIntervalMs + jitter(settings) + PACING_SAFETY_MS : 0;
     const keys = [cap?.key ?? this.redis.key('cap', 'none'), this.redis.key('pace', instanceId)];
     const run = async (seed: string) =>
-      (await this.redis.client.eval(ADMIT, 2, ...keys, cap?.limit ?? 0, cap?.ttlSeconds ?? 0, seed, gap, maxWaitMs, delayMs)) as [number, number];
+      (await this.redis.client.eval(
+        ADMIT,
+        2,
+        ...keys,
+        cap?.limit ?? 0,
+        cap?.ttlSeconds ?? 0,
+        seed,
+        gap,
+        maxWaitMs,
+        delayMs,
+      )) as [number, number];
     let [slot, wait] = await run(cap ? '' : '-');
     if (slot === -2 && cap) [slot, wait] = await run(String(await cap.loadSentToday()));
     if (slot === -1 && cap) throw cap.reached();
@@ -118,7 +138,13 @@ export class InstancePacerService {
     if (settings.sendIntervalMs <= 0) return;
     const minGap = settings.sendIntervalMs + PACING_SAFETY_MS;
     for (;;) {
-      const wait = (await this.redis.client.eval(DEPART, 1, this.redis.key('pace', instanceId, 'departed'), minGap, delayMs)) as number;
+      const wait = (await this.redis.client.eval(
+        DEPART,
+        1,
+        this.redis.key('pace', instanceId, 'departed'),
+        minGap,
+        delayMs,
+      )) as number;
       if (wait <= 0) return;
       await sleep(wait);
     }

@@ -18,7 +18,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   /** Upserting the scheduler is idempotent, so every worker replica may do it at boot. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(JobName.PurgeExpired, { every: PURGE_EVERY_MS }, { name: JobName.PurgeExpired, data: {} });
+    await this.queue.upsertJobScheduler(
+      JobName.PurgeExpired,
+      { every: PURGE_EVERY_MS },
+      { name: JobName.PurgeExpired, data: {} },
+    );
   }
 
   async process(job: Job): Promise<unknown> {

@@ -17,7 +17,9 @@ export class MaintenanceRepository {
   }
 
   async deleteSettledDeliveriesBefore(cutoff: Date): Promise<number> {
-    const { count } = await this.prisma.webhookDelivery.deleteMany({ where: { status: { in: ['succeeded', 'dead'] }, createdAt: { lt: cutoff } } });
+    const { count } = await this.prisma.webhookDelivery.deleteMany({
+      where: { status: { in: ['succeeded', 'dead'] }, createdAt: { lt: cutoff } },
+    });
     return count;
   }
 }

@@ -28,7 +28,9 @@ export class MaintenanceService {
    */
   async purgeExpired(now = new Date()): Promise<Purged> {
     const idempotencyKeys = await this.repository.deleteExpiredIdempotencyKeys(now);
-    const upstreamEvents = await this.repository.deleteUpstreamEventsBefore(new Date(now.getTime() - UPSTREAM_EVENT_RETENTION_MS));
+    const upstreamEvents = await this.repository.deleteUpstreamEventsBefore(
+      new Date(now.getTime() - UPSTREAM_EVENT_RETENTION_MS),
+    );
     const payloadCutoff = new Date(now.getTime() - this.config.get('PAYLOAD_RETENTION_DAYS') * DAY_MS);
     const webhookDeliveries = await this.repository.deleteSettledDeliveriesBefore(payloadCutoff);
     this.logger.log({ idempotencyKeys, upstreamEvents, webhookDeliveries }, 'Purged expired rows');

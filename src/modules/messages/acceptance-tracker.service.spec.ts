@@ -5,7 +5,10 @@ describe(AcceptanceTracker.name, () => {
     const tracker = new AcceptanceTracker();
     let store!: () => void;
     const order: string[] = [];
-    const recorded = tracker.track('WA-1', () => new Promise<void>((resolve) => (store = () => (order.push('stored'), resolve()))));
+    const recorded = tracker.track(
+      'WA-1',
+      () => new Promise<void>((resolve) => (store = () => (order.push('stored'), resolve()))),
+    );
     const waiting = tracker.settled('WA-1').then(() => order.push('status applied'));
     await tracker.settled('WA-2').then(() => order.push('other id'));
     store();

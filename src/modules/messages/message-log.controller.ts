@@ -16,7 +16,10 @@ export class MessageLogController {
   ) {}
 
   @Get('messages')
-  @ApiOperation({ summary: 'Message log, newest first', description: 'Filter by instance, status, number, bulk_id, from, to; page with offset or cursor.' })
+  @ApiOperation({
+    summary: 'Message log, newest first',
+    description: 'Filter by instance, status, number, bulk_id, from, to; page with offset or cursor.',
+  })
   list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto) {
     return this.log.list(auth, query);
   }

@@ -26,7 +26,10 @@ export class MessageLogService {
     private readonly send: SendService,
   ) {}
 
-  async list(auth: ClientAuth, q: LogsQueryDto): Promise<{ messages: MessageResponseDto[]; total: number; next_cursor: string | null }> {
+  async list(
+    auth: ClientAuth,
+    q: LogsQueryDto,
+  ): Promise<{ messages: MessageResponseDto[]; total: number; next_cursor: string | null }> {
     const filters: MessageFilters = {
       instanceIds: await this.instanceScope(auth, q.instance),
       status: q.status,
@@ -36,7 +39,8 @@ export class MessageLogService {
       to: q.to === undefined ? undefined : new Date(q.to),
     };
     const beforeId = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    const countersSuffice = filters.number === undefined && filters.bulkId === undefined && !filters.from && !filters.to;
+    const countersSuffice =
+      filters.number === undefined && filters.bulkId === undefined && !filters.from && !filters.to;
     const [rows, total] = await Promise.all([
       this.messages.listForClient(auth.clientId, filters, { limit: q.limit, offset: q.offset, beforeId }),
       countersSuffice

@@ -23,7 +23,10 @@ export function furthest(a: MessageStatus, b: MessageStatus): MessageStatus {
 }
 
 /** The rollup counters a transition adds to: a message counts once as sent, delivered, read or failed. */
-export function rollupIncrements(from: MessageStatus, to: MessageStatus): { sent: number; delivered: number; read: number; failed: number } {
+export function rollupIncrements(
+  from: MessageStatus,
+  to: MessageStatus,
+): { sent: number; delivered: number; read: number; failed: number } {
   const reached = (status: MessageStatus, target: MessageStatus) => status !== 'failed' && RANK[status] >= RANK[target];
   return {
     sent: Number(!reached(from, 'sent') && reached(to, 'sent')),

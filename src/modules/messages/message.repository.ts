@@ -37,7 +37,15 @@ export interface UpstreamStatus {
 export type StatusOutcome = 'applied' | 'ignored' | 'unknown';
 
 function compareKeys(a: UpstreamStatus, b: UpstreamStatus): number {
-  return a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : a.upstreamMessageId < b.upstreamMessageId ? -1 : a.upstreamMessageId > b.upstreamMessageId ? 1 : 0;
+  return a.instanceId < b.instanceId
+    ? -1
+    : a.instanceId > b.instanceId
+      ? 1
+      : a.upstreamMessageId < b.upstreamMessageId
+        ? -1
+        : a.upstreamMessageId > b.upstreamMessageId
+          ? 1
+          : 0;
 }
 
 type Tx = Prisma.TransactionClient;
@@ -86,7 +94,9 @@ export class MessageRepository {
   /** Moves a message forward; a transition the status rules forbid changes nothing and returns null. */
   advanceForClient(clientId: number, id: bigint, to: MessageStatus, error?: string): Promise<Message | null> {
     return this.prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Record<string, unknown>[]>`SELECT * FROM messages WHERE id = ${id} AND client_id = ${clientId} FOR UPDATE`;
+      const [row] = await tx.$queryRaw<
+        Record<string, unknown>[]
+      >`SELECT * FROM messages WHERE id = ${id} AND client_id = ${clientId} FOR UPDATE`;
       return row ? advance(tx, fromRow<Message>(row), to, error) : null;
     });
   }
@@ -111,21 +121,34 @@ export class MessageRepository {
   }
 
   /** The log's pages, newest first: hand-written SQL, as this is the most read endpoint after sends. */
-  async listForClient(clientId: number, filters: MessageFilters, page: { limit: number; offset: number; beforeId?: bigint }): Promise<MessageWithInstance[]> {
+  async listForClient(
+    clientId: number,
+    filters: MessageFilters,
+    page: { limit: number; offset: number; beforeId?: bigint },
+  ): Promise<MessageWithInstance[]> {
     const rows = await this.prisma.$queryRaw<Record<string, unknown>[]>`
       SELECT m.*, i.name AS instance_name FROM messages m JOIN instances i ON i.id = m.instance_id
       WHERE ${whereSql(clientId, filters)} ${page.beforeId !== undefined ? Prisma.sql`AND m.id < ${page.beforeId}` : Prisma.empty}
       ORDER BY m.id DESC LIMIT ${page.limit} OFFSET ${page.beforeId !== undefined ? 0 : page.offset}`;
-    return rows.map(({ instance_name, ...row }) => ({ ...fromRow<Message>(row), instance: { name: instance_name as string } }));
+    return rows.map(({ instance_name, ...row }) => ({
+      ...fromRow<Message>(row),
+      instance: { name: instance_name as string },
+    }));
   }
 
   async countForClient(clientId: number, filters: MessageFilters): Promise<number> {
-    const [row] = await this.prisma.$queryRaw<{ total: bigint }[]>`SELECT count(*) AS total FROM messages m WHERE ${whereSql(clientId, filters)}`;
+    const [row] = await this.prisma.$queryRaw<
+      { total: bigint }[]
+    >`SELECT count(*) AS total FROM messages m WHERE ${whereSql(clientId, filters)}`;
     return Number(row!.total);
   }
 
   /** Total from the status counters, for filters on instance and status only. */
-  async countFromCountersForClient(clientId: number, instanceIds: string[] | undefined, status: MessageStatus | undefined): Promise<number> {
+  async countFromCountersForClient(
+    clientId: number,
+    instanceIds: string[] | undefined,
+    status: MessageStatus | undefined,
+  ): Promise<number> {
     const [row] = await this.prisma.$queryRaw<{ total: bigint | null }[]>`
       SELECT SUM(count) AS total FROM message_counts WHERE client_id = ${clientId}
       ${instanceIds ? Prisma.sql`AND instance_id = ANY(${instanceIds}::uuid[])` : Prisma.empty}
@@ -136,7 +159,10 @@ export class MessageRepository {
   /** Messages attempted today on the instance, to re-seed the daily cap after a Redis loss. */
   async attemptsTodayForClient(clientId: number, instanceId: string, now: Date): Promise<number> {
     const day = new Date(utcDay(now));
-    const result = await this.prisma.usageDaily.aggregate({ where: { clientId, instanceId, day }, _sum: { attempts: true, failed: true } });
+    const result = await this.prisma.usageDaily.aggregate({
+      where: { clientId, instanceId, day },
+      _sum: { attempts: true, failed: true },
+    });
     return (result._sum.attempts ?? 0) - (result._sum.failed ?? 0);
   }
 }
@@ -156,7 +182,13 @@ function whereSql(clientId: number, f: MessageFilters): Prisma.Sql {
 }
 
 /** The column that records when a message reached each status. */
-const STAMP_COLUMNS: Record<MessageStatus, string | null> = { queued: null, sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at' };
+const STAMP_COLUMNS: Record<MessageStatus, string | null> = {
+  queued: null,
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  read: 'read_at',
+  failed: 'failed_at',
+};
 
 async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message | null> {
   if (!canAdvance(message.status, to)) return null;
@@ -182,7 +214,11 @@ async function moveCount(tx: Tx, m: Message, from: MessageStatus | null, to: Mes
     ON CONFLICT (client_id, instance_id, status) DO UPDATE SET count = message_counts.count + 1`;
 }
 
-async function addUsage(tx: Tx, m: Message, add: { attempts: number; sent: number; delivered: number; read: number; failed: number }): Promise<void> {
+async function addUsage(
+  tx: Tx,
+  m: Message,
+  add: { attempts: number; sent: number; delivered: number; read: number; failed: number },
+): Promise<void> {
   if (Object.values(add).every((n) => n === 0)) return;
   await tx.$executeRaw`INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
     VALUES (${m.clientId}, ${m.instanceId}::uuid, ${utcDay(m.createdAt)}::date, ${m.messageType}, ${add.attempts}, ${add.sent}, ${add.delivered}, ${add.read}, ${add.failed})

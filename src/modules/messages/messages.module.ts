@@ -9,7 +9,15 @@ import { StatusBatcherService } from './status-batcher.service';
 
 @Global()
 @Module({
-  providers: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsRepository, StatsService],
+  providers: [
+    MessageRepository,
+    AcceptanceTracker,
+    SendService,
+    StatusBatcherService,
+    MessageLogService,
+    StatsRepository,
+    StatsService,
+  ],
   exports: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsService],
 })
 export class MessagesModule {}

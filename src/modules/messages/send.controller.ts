@@ -21,7 +21,8 @@ import { SendService } from './send.service';
 const idempotencyHeader = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
-  description: 'Repeat a request safely: the same key and body within 24 hours returns the first answer without sending again',
+  description:
+    'Repeat a request safely: the same key and body within 24 hours returns the first answer without sending again',
 });
 
 @ApiTags('Messages')
@@ -30,7 +31,9 @@ const idempotencyHeader = ApiHeader({
 @ApiBadRequestResponse({ description: 'Invalid field, invalid number, or number not on WhatsApp' })
 @ApiNotFoundResponse({ description: 'Unknown instance' })
 @ApiConflictResponse({ description: 'Instance not connected, or the Idempotency-Key is still being processed' })
-@ApiTooManyRequestsResponse({ description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After' })
+@ApiTooManyRequestsResponse({
+  description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After',
+})
 @ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different body' })
 @Controller('api/v1/whatsapp')
 export class SendController {
@@ -38,7 +41,10 @@ export class SendController {
 
   @Post('send')
   @idempotencyHeader
-  @ApiOperation({ summary: 'Send a text message', description: 'Paced per instance (anti-ban); answers with the logged message.' })
+  @ApiOperation({
+    summary: 'Send a text message',
+    description: 'Paced per instance (anti-ban); answers with the logged message.',
+  })
   @ApiCreatedResponse({ type: MessageResponseDto })
   send(@CurrentClient() auth: ClientAuth, @Body() dto: SendTextDto): Promise<MessageResponseDto> {
     return this.sender.sendText(auth, dto);
@@ -49,7 +55,8 @@ export class SendController {
   @ApiOperation({ summary: 'Send an image, video, document or audio file' })
   @ApiCreatedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({
-    description: 'Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format)',
+    description:
+      'Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format)',
   })
   @ApiPayloadTooLargeResponse({ description: 'media is larger than MAX_MEDIA_BYTES' })
   sendMedia(@CurrentClient() auth: ClientAuth, @Body() dto: SendMediaDto): Promise<MessageResponseDto> {

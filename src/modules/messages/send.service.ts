@@ -104,7 +104,9 @@ export class SendService {
     // An interrupted attempt took its unit of the cap when it was logged and never gave it back.
     const cap =
       d.interruptedMessageId === undefined
-        ? this.caps.check(instance.id, d.limits.dailyCap, () => this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()))
+        ? this.caps.check(instance.id, d.limits.dailyCap, () =>
+            this.messages.attemptsTodayForClient(instance.clientId, instance.id, new Date()),
+          )
         : null;
     const pacing = pacingFor(d.limits, instance.integration);
     const delay = d.upstreamDelayMs ?? 0;
@@ -122,7 +124,11 @@ export class SendService {
       const accepted = await this.acceptances.track(answer.key.id, () =>
         storeDespiteOutage(
           () => this.messages.markAcceptedForClient(instance.clientId, messageId, answer.key.id),
-          () => this.logger.warn({ messageId: messageId.toString() }, 'Database unreachable: holding a sent message’s WhatsApp id until it is back'),
+          () =>
+            this.logger.warn(
+              { messageId: messageId.toString() },
+              'Database unreachable: holding a sent message’s WhatsApp id until it is back',
+            ),
         ),
       );
       return toMessageResponse(accepted, instance.name);

@@ -28,7 +28,9 @@ export class StatsService {
       this.usage.dailyForClient(auth.clientId, since, auth.instanceId),
     ]);
     // Every one of the 30 days is listed, zeros included, so charts need no gap filling.
-    const days = Array.from({ length: 30 }, (_, i) => new Date(since.getTime() + i * DAY_MS).toISOString().slice(0, 10));
+    const days = Array.from({ length: 30 }, (_, i) =>
+      new Date(since.getTime() + i * DAY_MS).toISOString().slice(0, 10),
+    );
     return {
       messages_today: daily.get(days[29]!) ?? 0,
       total_sent: totals.sent,

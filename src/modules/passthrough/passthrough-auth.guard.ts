@@ -9,7 +9,14 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse, ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiSecurity,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
 import { AuthService } from '@/modules/auth/auth.service';
@@ -72,7 +79,9 @@ export const PassthroughController = (path: string) =>
     ApiUnauthorizedResponse({ description: 'No apikey header' }),
     ApiForbiddenResponse({ description: 'Unknown, revoked or deactivated API key' }),
     ApiNotFoundResponse({ description: 'The instance does not exist, or is not the caller’s' }),
-    ApiTooManyRequestsResponse({ description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After' }),
+    ApiTooManyRequestsResponse({
+      description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After',
+    }),
   );
 
 /** The `:instanceName` path parameter, checked before any lookup (a malformed name is a 400). */

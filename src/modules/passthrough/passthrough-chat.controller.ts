@@ -15,49 +15,79 @@ export class PassthroughChatController {
   @Post('whatsappNumbers/:instanceName')
   @ApiOperation({ summary: 'Check which numbers are on WhatsApp' })
   @ApiBody(legacyBody({ numbers: ['254712345678', '254700112233'] }))
-  whatsappNumbers(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  whatsappNumbers(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.forward(c, name, FORWARDED.whatsappNumbers, body);
   }
 
   @Post('findMessages/:instanceName')
   @ApiOperation({ summary: 'Fetch chat history' })
   @ApiBody(legacyBody({ where: { key: { remoteJid: jid } }, limit: 50 }))
-  findMessages(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  findMessages(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.forward(c, name, FORWARDED.findMessages, body);
   }
 
   @Post('markMessageAsRead/:instanceName')
   @ApiOperation({ summary: 'Mark messages as read' })
   @ApiBody(legacyBody({ readMessages: [{ remoteJid: jid, fromMe: false, id: 'MESSAGE_ID' }] }))
-  markMessageAsRead(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  markMessageAsRead(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.forward(c, name, FORWARDED.markMessageAsRead, body);
   }
 
   @Get('fetchProfilePictureUrl/:instanceName')
   @ApiOperation({ summary: 'Profile picture URL of a number (GET as in the reference; POST upstream)' })
   @ApiQuery({ name: 'number', required: true, example: '254712345678' })
-  fetchProfilePictureUrlGet(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Query('number') number: unknown): Promise<UpstreamAnswer> {
+  fetchProfilePictureUrlGet(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Query('number') number: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.fetchProfilePictureUrl(c, name, number);
   }
 
   @Post('fetchProfilePictureUrl/:instanceName')
   @ApiOperation({ summary: 'Profile picture URL of a number (the upstream’s method)' })
   @ApiBody(legacyBody({ number: '254712345678' }))
-  fetchProfilePictureUrlPost(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  fetchProfilePictureUrlPost(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.fetchProfilePictureUrl(c, name, isRecord(body) ? body.number : undefined);
   }
 
   @Delete('deleteMessage/:instanceName')
   @ApiOperation({ summary: 'Delete a message for everyone (the reference’s route; deleteMessageForEveryone upstream)' })
   @ApiBody(legacyBody({ remoteJid: jid, messageId: 'BAE5F2A1B2C3D4E5', fromMe: true, onlyMe: false }))
-  deleteMessage(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  deleteMessage(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.deleteMessage(c, name, body);
   }
 
   @Delete('deleteMessageForEveryone/:instanceName')
-  @ApiOperation({ summary: 'Delete a message for everyone (the upstream’s route and body: {id, remoteJid, fromMe, participant?})' })
+  @ApiOperation({
+    summary: 'Delete a message for everyone (the upstream’s route and body: {id, remoteJid, fromMe, participant?})',
+  })
   @ApiBody(legacyBody({ id: 'BAE5F2A1B2C3D4E5', remoteJid: jid, fromMe: true }))
-  deleteMessageForEveryone(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  deleteMessageForEveryone(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.deleteMessage(c, name, body);
   }
 }

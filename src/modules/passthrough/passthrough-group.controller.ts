@@ -16,7 +16,13 @@ export class PassthroughGroupController {
 
   @Post('create/:instanceName')
   @ApiOperation({ summary: 'Create a group' })
-  @ApiBody(legacyBody({ subject: 'Team Updates', description: 'Company-wide announcements', participants: ['254712345678', '254700112233'] }))
+  @ApiBody(
+    legacyBody({
+      subject: 'Team Updates',
+      description: 'Company-wide announcements',
+      participants: ['254712345678', '254700112233'],
+    }),
+  )
   create(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
     return this.passthrough.forward(c, name, FORWARDED.createGroup, body);
   }
@@ -24,7 +30,11 @@ export class PassthroughGroupController {
   @Get('fetchAllGroups/:instanceName')
   @ApiOperation({ summary: 'List all groups' })
   @ApiQuery({ name: 'getParticipants', required: true, enum: ['true', 'false'] })
-  fetchAllGroups(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Query() query: QueryParams): Promise<UpstreamAnswer> {
+  fetchAllGroups(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Query() query: QueryParams,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.forward(c, name, FORWARDED.fetchAllGroups, undefined, query);
   }
 

@@ -37,7 +37,11 @@ export class PassthroughInstanceController {
   @Get('connect/:instanceName')
   @ApiOperation({ summary: 'QR code to (re)connect; the state when already open' })
   @ApiQuery({ name: 'number', required: false, description: 'Phone number for a pairing code' })
-  connect(@Caller() caller: PassthroughCaller, @InstanceName() name: string, @Query() query: QueryParams): Promise<UpstreamAnswer> {
+  connect(
+    @Caller() caller: PassthroughCaller,
+    @InstanceName() name: string,
+    @Query() query: QueryParams,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.forward(caller, name, FORWARDED.connect, undefined, query);
   }
 
@@ -72,7 +76,9 @@ export class PassthroughInstanceController {
   }
 
   @Delete('delete/:instanceName')
-  @ApiOperation({ summary: 'Delete the instance upstream and in the gateway; its message logs stay, its keys stop working' })
+  @ApiOperation({
+    summary: 'Delete the instance upstream and in the gateway; its message logs stay, its keys stop working',
+  })
   remove(@Caller() caller: PassthroughCaller, @InstanceName() name: string): Promise<UpstreamAnswer> {
     return this.passthrough.remove(caller, name);
   }

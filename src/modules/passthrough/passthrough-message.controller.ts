@@ -9,72 +9,146 @@ const to = '254712345678';
 
 /** Every send is logged (source `passthrough`), paced, capped and counted like a v1 send. */
 @PassthroughController('message')
-@ApiCreatedResponse({ description: 'The upstream’s send answer (`key.id` is the WhatsApp message id); the X-Message-Log-Id header names the log row' })
+@ApiCreatedResponse({
+  description:
+    'The upstream’s send answer (`key.id` is the WhatsApp message id); the X-Message-Log-Id header names the log row',
+})
 export class PassthroughMessageController {
   constructor(private readonly passthrough: PassthroughService) {}
 
   @Post('sendText/:instanceName')
   @ApiOperation({ summary: 'Send a text message' })
   @ApiBody(legacyBody({ number: to, text: 'Hello from NextMavens API!', delay: 1200 }))
-  sendText(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  sendText(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendText', body);
   }
 
   @Post('sendMedia/:instanceName')
   @ApiOperation({ summary: 'Send an image, video, document or audio file' })
-  @ApiBody(legacyBody({ number: to, mediatype: 'image', media: 'https://example.com/photo.jpg', caption: 'Check this out!', delay: 2000 }))
-  sendMedia(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  @ApiBody(
+    legacyBody({
+      number: to,
+      mediatype: 'image',
+      media: 'https://example.com/photo.jpg',
+      caption: 'Check this out!',
+      delay: 2000,
+    }),
+  )
+  sendMedia(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendMedia', body);
   }
 
   @Post('sendWhatsAppAudio/:instanceName')
   @ApiOperation({ summary: 'Send a voice note (earpiece bubble)' })
   @ApiBody(legacyBody({ number: to, audio: 'https://example.com/note.mp3', encoding: true }))
-  sendWhatsAppAudio(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  sendWhatsAppAudio(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendWhatsAppAudio', body);
   }
 
   @Post('sendLocation/:instanceName')
   @ApiOperation({ summary: 'Send a location pin' })
-  @ApiBody(legacyBody({ number: to, name: 'Nairobi CBD', address: 'Kenyatta Avenue, Nairobi, Kenya', latitude: -1.2921, longitude: 36.8219 }))
-  sendLocation(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  @ApiBody(
+    legacyBody({
+      number: to,
+      name: 'Nairobi CBD',
+      address: 'Kenyatta Avenue, Nairobi, Kenya',
+      latitude: -1.2921,
+      longitude: 36.8219,
+    }),
+  )
+  sendLocation(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendLocation', body);
   }
 
   @Post('sendContact/:instanceName')
   @ApiOperation({ summary: 'Send a contact card' })
-  @ApiBody(legacyBody({ number: to, contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }] }))
-  sendContact(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  @ApiBody(
+    legacyBody({
+      number: to,
+      contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }],
+    }),
+  )
+  sendContact(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendContact', body);
   }
 
   @Post('sendSticker/:instanceName')
   @ApiOperation({ summary: 'Send a sticker' })
   @ApiBody(legacyBody({ number: to, sticker: 'https://example.com/sticker.png' }))
-  sendSticker(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  sendSticker(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendSticker', body);
   }
 
   @Post('sendPoll/:instanceName')
   @ApiOperation({ summary: 'Send a poll' })
-  @ApiBody(legacyBody({ number: to, name: 'Preferred contact method?', selectableCount: 1, values: ['Email', 'Phone Call', 'WhatsApp'] }))
-  sendPoll(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  @ApiBody(
+    legacyBody({
+      number: to,
+      name: 'Preferred contact method?',
+      selectableCount: 1,
+      values: ['Email', 'Phone Call', 'WhatsApp'],
+    }),
+  )
+  sendPoll(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendPoll', body);
   }
 
   @Post('sendButtons/:instanceName')
   @ApiOperation({ summary: 'Send reply, URL or call buttons' })
   @ApiBody(
-    legacyBody({ number: to, title: 'Choose an option', description: 'Please select below:', buttons: [{ type: 'reply', displayText: 'Yes', id: 'btn_yes' }] }),
+    legacyBody({
+      number: to,
+      title: 'Choose an option',
+      description: 'Please select below:',
+      buttons: [{ type: 'reply', displayText: 'Yes', id: 'btn_yes' }],
+    }),
   )
-  sendButtons(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  sendButtons(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendButtons', body);
   }
 
   @Post('sendReaction/:instanceName')
   @ApiOperation({ summary: 'Add or remove (empty reaction) an emoji reaction' })
-  @ApiBody(legacyBody({ key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' }))
-  sendReaction(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  @ApiBody(
+    legacyBody({ key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' }),
+  )
+  sendReaction(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: unknown,
+  ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendReaction', body);
   }
 }

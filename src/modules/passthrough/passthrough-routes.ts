@@ -15,7 +15,12 @@ export interface ForwardedRoute {
   extraTimeoutMs?: number;
 }
 
-function route(method: UpstreamMethod, path: string, operation: string, extra: Partial<ForwardedRoute> = {}): ForwardedRoute {
+function route(
+  method: UpstreamMethod,
+  path: string,
+  operation: string,
+  extra: Partial<ForwardedRoute> = {},
+): ForwardedRoute {
   return { method, route: path, operation, ...extra };
 }
 
@@ -67,10 +72,12 @@ export function sendTarget(action: SendAction, body: Record<string, unknown>): s
   if (action === 'sendReaction') {
     const key = body.key;
     const jid = isRecord(key) ? key.remoteJid : undefined;
-    if (typeof jid !== 'string' || jid.trim() === '') throw new ValidationError('key.remoteJid: is required (the chat of the message to react to)');
+    if (typeof jid !== 'string' || jid.trim() === '')
+      throw new ValidationError('key.remoteJid: is required (the chat of the message to react to)');
     return jid;
   }
   const number = body.number;
-  if (typeof number !== 'string' || number.trim() === '') throw new ValidationError('number: is required: digits with the country code, or a group JID');
+  if (typeof number !== 'string' || number.trim() === '')
+    throw new ValidationError('number: is required: digits with the country code, or a group JID');
   return number;
 }

@@ -11,7 +11,10 @@ export class PassthroughWebhookController {
   constructor(private readonly passthrough: PassthroughService) {}
 
   @Post('set/:instanceName')
-  @ApiOperation({ summary: 'Set where this instance’s events are delivered (signed by the gateway with the instance’s webhook_secret)' })
+  @ApiOperation({
+    summary:
+      'Set where this instance’s events are delivered (signed by the gateway with the instance’s webhook_secret)',
+  })
   @ApiBody({ type: LegacySetWebhookBody })
   @ApiCreatedResponse({ description: 'The webhook row, in the upstream’s shape' })
   set(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {

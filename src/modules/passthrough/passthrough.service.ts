@@ -6,13 +6,23 @@ import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth, RawUpstreamResponse } from '@/integrations/evolution/evolution.client';
-import { embeddedError, FailureContext, mapUpstreamResponse, upstreamText } from '@/integrations/evolution/evolution.error-mapper';
+import {
+  embeddedError,
+  FailureContext,
+  mapUpstreamResponse,
+  upstreamText,
+} from '@/integrations/evolution/evolution.error-mapper';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { FetchedInstance, QrCode, SendResponse } from '@/integrations/evolution/evolution.types';
 import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE, InstanceResponseDto,INTEGRATIONS } from '@/modules/instances/dto/instance.dto';
+import {
+  INSTANCE_NAME,
+  INSTANCE_NAME_RULE,
+  InstanceResponseDto,
+  INTEGRATIONS,
+} from '@/modules/instances/dto/instance.dto';
 import { Actor, instanceNotFound, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
@@ -22,11 +32,37 @@ import { cleanUpstreamBody, isRecord, pickQuery, UpstreamAnswer } from './upstre
 
 /** `EventController.events` of the upstream (contract §2.5): the names a webhook/set body may list. */
 const UPSTREAM_EVENTS = [
-  'APPLICATION_STARTUP', 'QRCODE_UPDATED', 'MESSAGES_SET', 'MESSAGES_UPSERT', 'MESSAGES_EDITED', 'MESSAGES_UPDATE',
-  'MESSAGES_DELETE', 'SEND_MESSAGE', 'SEND_MESSAGE_UPDATE', 'CONTACTS_SET', 'CONTACTS_UPSERT', 'CONTACTS_UPDATE',
-  'PRESENCE_UPDATE', 'CHATS_SET', 'CHATS_UPSERT', 'CHATS_UPDATE', 'CHATS_DELETE', 'GROUPS_UPSERT', 'GROUP_UPDATE',
-  'GROUP_PARTICIPANTS_UPDATE', 'CONNECTION_UPDATE', 'LABELS_EDIT', 'LABELS_ASSOCIATION', 'CALL', 'TYPEBOT_START',
-  'TYPEBOT_CHANGE_STATUS', 'REMOVE_INSTANCE', 'LOGOUT_INSTANCE', 'INSTANCE_CREATE', 'INSTANCE_DELETE', 'STATUS_INSTANCE',
+  'APPLICATION_STARTUP',
+  'QRCODE_UPDATED',
+  'MESSAGES_SET',
+  'MESSAGES_UPSERT',
+  'MESSAGES_EDITED',
+  'MESSAGES_UPDATE',
+  'MESSAGES_DELETE',
+  'SEND_MESSAGE',
+  'SEND_MESSAGE_UPDATE',
+  'CONTACTS_SET',
+  'CONTACTS_UPSERT',
+  'CONTACTS_UPDATE',
+  'PRESENCE_UPDATE',
+  'CHATS_SET',
+  'CHATS_UPSERT',
+  'CHATS_UPDATE',
+  'CHATS_DELETE',
+  'GROUPS_UPSERT',
+  'GROUP_UPDATE',
+  'GROUP_PARTICIPANTS_UPDATE',
+  'CONNECTION_UPDATE',
+  'LABELS_EDIT',
+  'LABELS_ASSOCIATION',
+  'CALL',
+  'TYPEBOT_START',
+  'TYPEBOT_CHANGE_STATUS',
+  'REMOVE_INSTANCE',
+  'LOGOUT_INSTANCE',
+  'INSTANCE_CREATE',
+  'INSTANCE_DELETE',
+  'STATUS_INSTANCE',
 ];
 
 /** The instance settings of create and settings/set (contract §2.1, §2.5), with the upstream's defaults. */
@@ -63,7 +99,11 @@ class UpstreamRefusal extends Error {
 }
 
 /** The body field that carries each media send's file (a URL, base64, or a multipart upload upstream). */
-const MEDIA_FIELDS: Partial<Record<SendAction, string>> = { sendMedia: 'media', sendWhatsAppAudio: 'audio', sendSticker: 'sticker' };
+const MEDIA_FIELDS: Partial<Record<SendAction, string>> = {
+  sendMedia: 'media',
+  sendWhatsAppAudio: 'audio',
+  sendSticker: 'sticker',
+};
 
 /**
  * The reference's legacy Evolution API routes, per tenant. Every route resolves the named instance against the
@@ -108,7 +148,9 @@ export class PassthroughService {
     const name = created.instance_name;
 
     const webhook = input.webhook ? await this.webhooks.set(auth, name, input.webhook) : undefined;
-    const settings = input.settings ? await this.applySettings(created.instance_id, name, input.settings) : { ...DEFAULT_SETTINGS };
+    const settings = input.settings
+      ? await this.applySettings(created.instance_id, name, input.settings)
+      : { ...DEFAULT_SETTINGS };
     return {
       status: 201,
       body: {
@@ -149,7 +191,10 @@ export class PassthroughService {
     if ((byName || byId) && rows.length === 0) throw instanceNotFound(byName ?? byId ?? '');
 
     const live = await this.liveRows(rows.map((r) => r.instance_name));
-    return { status: 200, body: rows.map((row) => legacyRow(row, live.get(row.instance_name), caller.kind === 'master')) };
+    return {
+      status: 200,
+      body: rows.map((row) => legacyRow(row, live.get(row.instance_name), caller.kind === 'master')),
+    };
   }
 
   /** Deletes upstream and in the gateway (soft delete: logs stay, the instance's keys stop working). */
@@ -161,7 +206,13 @@ export class PassthroughService {
 
   // ---- routes forwarded as they are ----
 
-  async forward(caller: PassthroughCaller, name: string, route: ForwardedRoute, body?: unknown, query?: Record<string, unknown>): Promise<UpstreamAnswer> {
+  async forward(
+    caller: PassthroughCaller,
+    name: string,
+    route: ForwardedRoute,
+    body?: unknown,
+    query?: Record<string, unknown>,
+  ): Promise<UpstreamAnswer> {
     const { instance } = await this.resolve(caller, name);
     return this.call(instance, route, body, pickQuery(query, route.query));
   }
@@ -170,11 +221,18 @@ export class PassthroughService {
   async deleteMessage(caller: PassthroughCaller, name: string, raw: unknown): Promise<UpstreamAnswer> {
     const body = requireObject(raw);
     if (body.onlyMe === true) {
-      throw new ValidationError('onlyMe: deleting a message only for yourself is not supported; omit onlyMe or set it to false to delete for everyone');
+      throw new ValidationError(
+        'onlyMe: deleting a message only for yourself is not supported; omit onlyMe or set it to false to delete for everyone',
+      );
     }
     const id = body.messageId ?? body.id;
     if (typeof id !== 'string' || id === '') throw new ValidationError('messageId: is required');
-    const forwarded = { id, remoteJid: body.remoteJid, fromMe: body.fromMe, ...(body.participant !== undefined ? { participant: body.participant } : {}) };
+    const forwarded = {
+      id,
+      remoteJid: body.remoteJid,
+      fromMe: body.fromMe,
+      ...(body.participant !== undefined ? { participant: body.participant } : {}),
+    };
     const { instance } = await this.resolve(caller, name);
     return this.call(instance, FORWARDED.deleteMessageForEveryone, forwarded);
   }
@@ -229,7 +287,10 @@ export class PassthroughService {
           return res.body as SendResponse;
         },
       });
-      return { ...(await this.cleaned(instance, answer ?? { status: 201, body: {} }, context)), headers: { 'X-Message-Log-Id': logged.id } };
+      return {
+        ...(await this.cleaned(instance, answer ?? { status: 201, body: {} }, context)),
+        headers: { 'X-Message-Log-Id': logged.id },
+      };
     } catch (err) {
       // A failed send is in the log too: its answer names the row, whatever the failure.
       const logHeader: Record<string, string> = logId === undefined ? {} : { 'X-Message-Log-Id': logId.toString() };
@@ -251,7 +312,10 @@ export class PassthroughService {
     const value = field ? body[field] : undefined;
     if (!field || typeof value !== 'string' || !/^https?:\/\//i.test(value.trim())) return body;
     const fetched = await this.mediaFetcher.fetch(field, value.trim());
-    const named = action === 'sendMedia' ? { mimetype: body.mimetype ?? fetched.mimetype, fileName: body.fileName ?? fetched.fileName } : {};
+    const named =
+      action === 'sendMedia'
+        ? { mimetype: body.mimetype ?? fetched.mimetype, fileName: body.fileName ?? fetched.fileName }
+        : {};
     return { ...body, [field]: fetched.base64, ...named };
   }
 
@@ -260,7 +324,8 @@ export class PassthroughService {
   /** Stores the tenant's webhook; the upstream's own webhook stays pointed at the gateway. Answers the upstream's row shape. */
   async setWebhook(caller: PassthroughCaller, name: string, raw: unknown): Promise<UpstreamAnswer> {
     const body = requireObject(raw);
-    if (!isRecord(body.webhook)) throw new ValidationError('webhook: is required: wrap the settings in a "webhook" object');
+    if (!isRecord(body.webhook))
+      throw new ValidationError('webhook: is required: wrap the settings in a "webhook" object');
     const input = readWebhook(body.webhook, 'webhook');
     const { auth } = await this.resolve(caller, name);
     await this.webhooks.set(auth, name, input);
@@ -281,7 +346,8 @@ export class PassthroughService {
    * upstream call.
    */
   private async resolve(caller: PassthroughCaller, name: string): Promise<{ auth: ClientAuth; instance: Instance }> {
-    if (caller.kind === 'tenant') return { auth: caller.auth, instance: await this.instances.resolve(caller.auth, name) };
+    if (caller.kind === 'tenant')
+      return { auth: caller.auth, instance: await this.instances.resolve(caller.auth, name) };
     const instance = await this.instances.findLiveByNameForSystem(name);
     if (!instance) throw instanceNotFound(name);
     return { auth: await this.auth.actAsClient(instance.clientId), instance };
@@ -292,22 +358,37 @@ export class PassthroughService {
     if (caller.kind === 'master') {
       const id = body.client_id;
       if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_INT_ID) {
-        throw new ValidationError('client_id: the master key must name the client that will own the instance (a positive integer)');
+        throw new ValidationError(
+          'client_id: the master key must name the client that will own the instance (a positive integer)',
+        );
       }
       return this.auth.actAsClient(id);
     }
     if (caller.auth.instanceId) {
-      throw new ForbiddenError('An instance key works on its own instance only; create instances with the client API key', 'CLIENT_KEY_REQUIRED');
+      throw new ForbiddenError(
+        'An instance key works on its own instance only; create instances with the client API key',
+        'CLIENT_KEY_REQUIRED',
+      );
     }
-    if (body.client_id !== undefined) throw new ValidationError('client_id: only the master key may name a client; a client key creates for its own client');
+    if (body.client_id !== undefined)
+      throw new ValidationError(
+        'client_id: only the master key may name a client; a client key creates for its own client',
+      );
     return caller.auth;
   }
 
   private actor(caller: PassthroughCaller, auth: ClientAuth): Actor {
-    return caller.kind === 'master' ? { actorType: 'system', actorId: 'master-key' } : { actorType: 'client', actorId: String(auth.clientId) };
+    return caller.kind === 'master'
+      ? { actorType: 'system', actorId: 'master-key' }
+      : { actorType: 'client', actorId: String(auth.clientId) };
   }
 
-  private async call(instance: Instance, route: ForwardedRoute, body?: unknown, query?: Record<string, string>): Promise<UpstreamAnswer> {
+  private async call(
+    instance: Instance,
+    route: ForwardedRoute,
+    body?: unknown,
+    query?: Record<string, string>,
+  ): Promise<UpstreamAnswer> {
     const context = { operation: route.operation, instanceName: instance.name };
     const res = await this.evolution.forward({
       method: route.method,
@@ -330,12 +411,20 @@ export class PassthroughService {
    * (connect/restart, contract §2.1) becomes the error it is. Other statuses pass through with their bodies. `headers`
    * go on the error answers too.
    */
-  private async relay(instance: Instance, res: RawUpstreamResponse, context: FailureContext, headers: Record<string, string> = {}): Promise<UpstreamAnswer> {
+  private async relay(
+    instance: Instance,
+    res: RawUpstreamResponse,
+    context: FailureContext,
+    headers: Record<string, string> = {},
+  ): Promise<UpstreamAnswer> {
     if (res.status === 401 || res.status === 403 || res.status >= 500) {
       const mapped = mapUpstreamResponse(res.status, res.body, context);
       // A 5xx that is the caller's fault (a file the upstream cannot read) is answered as such, not logged as a failure.
       if (res.status >= 500 && mapped.status >= 500) {
-        this.logger.warn({ instanceName: instance.name, status: res.status, upstream: upstreamText(res.body) }, `The upstream failed to ${context.operation}`);
+        this.logger.warn(
+          { instanceName: instance.name, status: res.status, upstream: upstreamText(res.body) },
+          `The upstream failed to ${context.operation}`,
+        );
       }
       Object.assign(mapped.headers, headers);
       throw mapped;
@@ -345,13 +434,20 @@ export class PassthroughService {
     return this.cleaned(instance, res, context);
   }
 
-  private async cleaned(instance: Instance, res: RawUpstreamResponse, context: FailureContext): Promise<UpstreamAnswer> {
+  private async cleaned(
+    instance: Instance,
+    res: RawUpstreamResponse,
+    context: FailureContext,
+  ): Promise<UpstreamAnswer> {
     // Read after the call: an auto-heal during it may have stored a new token.
     const secrets = [this.config.get('EVOLUTION_API_KEY'), await this.tokens.current(instance.id)];
     const explanation =
       `The WhatsApp server gave no reason why it could not ${context.operation} for "${instance.name}"; check that the instance ` +
       `is connected (GET /instance/connectionState/${instance.name}) and that the numbers, groups and message ids in the request exist`;
-    return { status: res.status, body: cleanUpstreamBody(res.body, secrets, res.status >= 400 ? explanation : undefined) };
+    return {
+      status: res.status,
+      body: cleanUpstreamBody(res.body, secrets, res.status >= 400 ? explanation : undefined),
+    };
   }
 
   /** Settings given on create reach the upstream's settings/set; a failure there does not undo the create. */
@@ -360,11 +456,21 @@ export class PassthroughService {
     try {
       const { method, route } = FORWARDED.setSettings;
       const context = { operation: 'save the settings', instanceName: name };
-      const res = await this.evolution.forward({ method, route, instanceName: name, auth: instanceAuth(instanceId), body: merged, context });
+      const res = await this.evolution.forward({
+        method,
+        route,
+        instanceName: name,
+        auth: instanceAuth(instanceId),
+        body: merged,
+        context,
+      });
       if (res.status >= 200 && res.status < 300) return merged;
       this.logger.warn({ instanceName: name, status: res.status }, 'The upstream refused the settings given on create');
     } catch (err) {
-      this.logger.warn({ instanceName: name, err: err instanceof Error ? err.message : String(err) }, 'Could not apply the settings given on create');
+      this.logger.warn(
+        { instanceName: name, err: err instanceof Error ? err.message : String(err) },
+        'Could not apply the settings given on create',
+      );
     }
     return { ...DEFAULT_SETTINGS };
   }
@@ -380,7 +486,10 @@ export class PassthroughService {
       const wanted = new Set(names);
       return new Map(rows.filter((r) => wanted.has(r.name)).map((r) => [r.name, r]));
     } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Listing instances without live upstream fields');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'Listing instances without live upstream fields',
+      );
       return new Map();
     }
   }
@@ -419,7 +528,12 @@ function sendRefusal(res: RawUpstreamResponse, context: FailureContext): Evoluti
   if (embedded) return embedded;
   const key = isRecord(res.body) ? res.body.key : undefined;
   if (!isRecord(key) || typeof key.id !== 'string') {
-    return new EvolutionError('upstream_error', `The WhatsApp server answered the send on "${context.instanceName}" without a message id`, res.status, true);
+    return new EvolutionError(
+      'upstream_error',
+      `The WhatsApp server answered the send on "${context.instanceName}" without a message id`,
+      res.status,
+      true,
+    );
   }
   return undefined;
 }
@@ -468,7 +582,8 @@ function readCreate(body: Record<string, unknown>): CreateInput {
   for (const key of SETTING_KEYS) {
     const value = body[key];
     if (value === undefined) continue;
-    if (typeof value !== typeof DEFAULT_SETTINGS[key]) problems.push(`${key}: must be a ${typeof DEFAULT_SETTINGS[key]}`);
+    if (typeof value !== typeof DEFAULT_SETTINGS[key])
+      problems.push(`${key}: must be a ${typeof DEFAULT_SETTINGS[key]}`);
     else (settings as Record<string, unknown>)[key] = value;
   }
   if (problems.length > 0) throw new ValidationError(problems.join('; '));
@@ -489,18 +604,32 @@ function readCreate(body: Record<string, unknown>): CreateInput {
 function readWebhook(webhook: Record<string, unknown>, path: string): WebhookInput {
   const problems: string[] = [];
   const { url, events, enabled } = webhook;
-  if (typeof url !== 'string' || url.length > 2000 || !isURL(url, { protocols: ['http', 'https'], require_protocol: true, require_tld: false })) {
+  if (
+    typeof url !== 'string' ||
+    url.length > 2000 ||
+    !isURL(url, { protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  ) {
     problems.push(`${path}.url: must be an http(s) URL`);
   }
   if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`${path}.enabled: must be a boolean`);
-  if (events !== undefined && !(Array.isArray(events) && events.length <= 50 && events.every((e) => UPSTREAM_EVENTS.includes(e as string)))) {
-    problems.push(`${path}.events: must be a list of event names such as MESSAGES_UPSERT (${UPSTREAM_EVENTS.length} known)`);
+  if (
+    events !== undefined &&
+    !(Array.isArray(events) && events.length <= 50 && events.every((e) => UPSTREAM_EVENTS.includes(e as string)))
+  ) {
+    problems.push(
+      `${path}.events: must be a list of event names such as MESSAGES_UPSERT (${UPSTREAM_EVENTS.length} known)`,
+    );
   }
   for (const flag of ['byEvents', 'base64'] as const) {
-    if (webhook[flag] !== undefined && typeof webhook[flag] !== 'boolean') problems.push(`${path}.${flag}: must be a boolean`);
+    if (webhook[flag] !== undefined && typeof webhook[flag] !== 'boolean')
+      problems.push(`${path}.${flag}: must be a boolean`);
   }
   if (problems.length > 0) throw new ValidationError(problems.join('; '));
-  return { url: url as string, events: (events as string[] | undefined) ?? [], enabled: (enabled as boolean | undefined) ?? true };
+  return {
+    url: url as string,
+    events: (events as string[] | undefined) ?? [],
+    enabled: (enabled as boolean | undefined) ?? true,
+  };
 }
 
 type ListedRow = InstanceResponseDto & { client_id?: number; client_name?: string };
@@ -508,12 +637,15 @@ type ListedRow = InstanceResponseDto & { client_id?: number; client_name?: strin
 /** The upstream's fetchInstances row (contract §2.1), whitelisted: the upstream's token and ids never get in. */
 function legacyRow(row: ListedRow, live: FetchedInstance | undefined, withClient: boolean): Record<string, unknown> {
   const stored = isRecord(live?.Setting) ? live.Setting : undefined;
-  const setting = stored ? Object.fromEntries(SETTING_KEYS.filter((k) => k in stored).map((k) => [k, stored[k]])) : null;
+  const setting = stored
+    ? Object.fromEntries(SETTING_KEYS.filter((k) => k in stored).map((k) => [k, stored[k]]))
+    : null;
   const count = isRecord(live?._count) ? live._count : null;
   return {
     id: row.instance_id,
     name: row.instance_name,
-    connectionStatus: live?.connectionStatus ?? (row.status === 'pending' || row.status === 'refused' ? 'close' : row.status),
+    connectionStatus:
+      live?.connectionStatus ?? (row.status === 'pending' || row.status === 'refused' ? 'close' : row.status),
     ownerJid: live?.ownerJid ?? row.owner_jid,
     profileName: live?.profileName ?? null,
     profilePicUrl: live?.profilePicUrl ?? null,

@@ -44,7 +44,10 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * Only the listed query parameters reach the upstream: its `dataValidate` merges the query into the instance DTO
  * (contract §0), so a tenant's `?instanceName=` or `?instanceId=` must never pass.
  */
-export function pickQuery(query: Record<string, unknown> | undefined, allowed: readonly string[] = []): Record<string, string> | undefined {
+export function pickQuery(
+  query: Record<string, unknown> | undefined,
+  allowed: readonly string[] = [],
+): Record<string, string> | undefined {
   if (!query || allowed.length === 0) return undefined;
   const picked = Object.fromEntries(
     allowed.flatMap((name) => {

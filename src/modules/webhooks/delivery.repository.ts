@@ -17,7 +17,10 @@ export interface DeliveryFilters {
   before?: Date;
 }
 
-type SigningSecrets = Pick<Instance, 'name' | 'webhookSecretEncrypted' | 'webhookSecretPreviousEncrypted' | 'webhookSecretPreviousExpiresAt'>;
+type SigningSecrets = Pick<
+  Instance,
+  'name' | 'webhookSecretEncrypted' | 'webhookSecretPreviousEncrypted' | 'webhookSecretPreviousExpiresAt'
+>;
 
 export type DeliveryWithInstance = WebhookDelivery & { instance: SigningSecrets };
 
@@ -32,7 +35,12 @@ export class DeliveryRepository {
    * Records an upstream event once: with a de-duplication key, a repeat returns 'duplicate' and stores nothing;
    * otherwise the delivery (when the tenant has a target) is stored in the same transaction as the key.
    */
-  async recordEventForSystem(instanceId: string, dedupeKey: string | null, event: string, delivery: NewDelivery | null): Promise<'duplicate' | WebhookDelivery | null> {
+  async recordEventForSystem(
+    instanceId: string,
+    dedupeKey: string | null,
+    event: string,
+    delivery: NewDelivery | null,
+  ): Promise<'duplicate' | WebhookDelivery | null> {
     const firstSeen = async (db: Tx) =>
       (await db.$executeRaw`
         INSERT INTO upstream_events (instance_id, dedupe_key, event) VALUES (${instanceId}::uuid, ${dedupeKey}, ${event})
@@ -41,20 +49,25 @@ export class DeliveryRepository {
     // Most events need one write, or none: a transaction only when both the key and the delivery are written.
     if (!dedupeKey) return delivery ? create(this.prisma, delivery) : null;
     if (!delivery) return (await firstSeen(this.prisma)) ? null : 'duplicate';
-    return this.prisma.$transaction(async (tx) => ((await firstSeen(tx)) ? create(tx, delivery) : ('duplicate' as const)));
+    return this.prisma.$transaction(async (tx) =>
+      (await firstSeen(tx)) ? create(tx, delivery) : ('duplicate' as const),
+    );
   }
 
   findForClient(clientId: number, id: string): Promise<DeliveryWithInstance | null> {
-    return this.prisma.webhookDelivery
-      .findFirst({ where: { clientId, id } })
-      .then(async (d) => {
-        if (!d) return null;
-        const instance = await this.prisma.instance.findFirst({
-          where: { clientId, id: d.instanceId },
-          select: { name: true, webhookSecretEncrypted: true, webhookSecretPreviousEncrypted: true, webhookSecretPreviousExpiresAt: true },
-        });
-        return instance ? { ...d, instance } : null;
+    return this.prisma.webhookDelivery.findFirst({ where: { clientId, id } }).then(async (d) => {
+      if (!d) return null;
+      const instance = await this.prisma.instance.findFirst({
+        where: { clientId, id: d.instanceId },
+        select: {
+          name: true,
+          webhookSecretEncrypted: true,
+          webhookSecretPreviousEncrypted: true,
+          webhookSecretPreviousExpiresAt: true,
+        },
       });
+      return instance ? { ...d, instance } : null;
+    });
   }
 
   listForClient(clientId: number, f: DeliveryFilters, limit: number): Promise<WebhookDelivery[]> {
@@ -104,7 +117,13 @@ export class DeliveryRepository {
     });
   }
 
-  async recordFailureForClient(clientId: number, id: string, statusCode: number | null, error: string, nextAttemptAt: Date | null): Promise<void> {
+  async recordFailureForClient(
+    clientId: number,
+    id: string,
+    statusCode: number | null,
+    error: string,
+    nextAttemptAt: Date | null,
+  ): Promise<void> {
     await this.prisma.webhookDelivery.updateMany({
       where: { clientId, id },
       data: {
@@ -122,9 +141,17 @@ export class DeliveryRepository {
    * Puts deliveries back in line for a fresh round of attempts, due at `dueAt`. A delivery whose attempt is running
    * keeps its lease, so the new round never runs beside that attempt (whose outcome is recorded as usual).
    */
-  async resetForClient(clientId: number, where: Prisma.WebhookDeliveryWhereInput, dueAt: Date): Promise<{ id: string }[]> {
+  async resetForClient(
+    clientId: number,
+    where: Prisma.WebhookDeliveryWhereInput,
+    dueAt: Date,
+  ): Promise<{ id: string }[]> {
     return this.prisma.$transaction(async (tx) => {
-      const rows = await tx.webhookDelivery.findMany({ where: { ...where, clientId }, select: { id: true }, take: 10000 });
+      const rows = await tx.webhookDelivery.findMany({
+        where: { ...where, clientId },
+        select: { id: true },
+        take: 10000,
+      });
       await tx.webhookDelivery.updateMany({
         where: { clientId, id: { in: rows.map((r) => r.id) } },
         data: { status: 'pending', attempts: 0, nextAttemptAt: dueAt, lastError: null },

@@ -16,7 +16,11 @@ describe(webhookHeaders.name, () => {
     const previous = 'whsec_c2Vjb25kLXNlY3JldC1rZXktYnl0ZXM=';
     const now = new Date(1614265330 * 1000);
     const headers = webhookHeaders([current, previous], 'msg_1', '{}', now);
-    expect(headers['webhook-signature']).toBe(`${signWebhook(current, 'msg_1', 1614265330, '{}')} ${signWebhook(previous, 'msg_1', 1614265330, '{}')}`);
-    expect(webhookHeaders([current], 'msg_1', '{}', now)['webhook-signature']).toBe(signWebhook(current, 'msg_1', 1614265330, '{}'));
+    expect(headers['webhook-signature']).toBe(
+      `${signWebhook(current, 'msg_1', 1614265330, '{}')} ${signWebhook(previous, 'msg_1', 1614265330, '{}')}`,
+    );
+    expect(webhookHeaders([current], 'msg_1', '{}', now)['webhook-signature']).toBe(
+      signWebhook(current, 'msg_1', 1614265330, '{}'),
+    );
   });
 });

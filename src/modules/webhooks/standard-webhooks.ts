@@ -14,7 +14,12 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
  * The headers of one delivery. Each secret adds a signature to `webhook-signature` (space-separated, as the
  * specification allows): during a rotation's grace period both the new and the previous secret verify.
  */
-export function webhookHeaders(secrets: readonly string[], id: string, body: string, now = new Date()): Record<string, string> {
+export function webhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  body: string,
+  now = new Date(),
+): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
     'content-type': 'application/json',

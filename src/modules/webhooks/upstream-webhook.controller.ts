@@ -11,7 +11,11 @@ export class UpstreamWebhookController {
 
   @Post(':instanceName')
   @HttpCode(200)
-  receive(@Param('instanceName') name: string, @Headers(UPSTREAM_WEBHOOK_TOKEN_HEADER) token: string | undefined, @Body() body: object) {
+  receive(
+    @Param('instanceName') name: string,
+    @Headers(UPSTREAM_WEBHOOK_TOKEN_HEADER) token: string | undefined,
+    @Body() body: object,
+  ) {
     return this.receiver.receive(name, token, body ?? {});
   }
 

@@ -38,7 +38,8 @@ function eventName(body: UpstreamEnvelope, suffix?: string): string {
 
 /** What makes an event a repeat: the message id (and status) where there is one (contract §4.1: no event id). */
 export function dedupeKey(event: string, data: Data): string | null {
-  if (event === 'messages.update' && typeof data.keyId === 'string') return `${event}:${data.keyId}:${String(data.status)}`;
+  if (event === 'messages.update' && typeof data.keyId === 'string')
+    return `${event}:${data.keyId}:${String(data.status)}`;
   const key = asRecord(data.key);
   if (typeof key.id === 'string') return `${event}:${key.id}`;
   if (event === 'messages.delete' && typeof data.id === 'string') return `${event}:${data.id}`;
@@ -64,7 +65,12 @@ export class UpstreamWebhookService {
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
-  async receive(instanceName: string, token: string | undefined, body: UpstreamEnvelope, suffix?: string): Promise<{ received: true }> {
+  async receive(
+    instanceName: string,
+    token: string | undefined,
+    body: UpstreamEnvelope,
+    suffix?: string,
+  ): Promise<{ received: true }> {
     const instance = await this.instances.findLiveByNameWithClientUrlForSystem(instanceName);
     // An unknown name and a wrong token get the same answer (after the same work), so the receiver does not tell
     // anyone which instance names exist.
@@ -81,12 +87,22 @@ export class UpstreamWebhookService {
     if (event === 'messages.update') await this.applyStatus(instance, data);
     if (event === 'connection.update' && typeof data.state === 'string') {
       // The upstream repeats "connecting" every few seconds while it retries: only changes go to the tenant.
-      forward = await this.instances.recordUpstreamState(instance, data.state, typeof data.wuid === 'string' ? data.wuid : undefined);
+      forward = await this.instances.recordUpstreamState(
+        instance,
+        data.state,
+        typeof data.wuid === 'string' ? data.wuid : undefined,
+      );
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
     if (event === 'qrcode.updated') await this.instances.recordQrCode(instance, data);
     if (forward) {
-      await this.deliveries.record(instance, instance.clientWebhookUrl, event, this.tenantPayload(instance, event, body, data), dedupeKey(event, data));
+      await this.deliveries.record(
+        instance,
+        instance.clientWebhookUrl,
+        event,
+        this.tenantPayload(instance, event, body, data),
+        dedupeKey(event, data),
+      );
     }
     return { received: true };
   }
@@ -134,8 +150,17 @@ export class UpstreamWebhookService {
       // The webhook can beat the send's own bookkeeping; try again shortly instead of losing the status.
       await this.queue.add(
         JobName.ApplyStatus,
-        { clientId: instance.clientId, instanceId: instance.id, upstreamMessageId, status: status as ApplyStatusPayload['status'] },
-        { jobId: `apply-${instance.id}-${upstreamMessageId}-${String(data.status)}`, attempts: 6, backoff: { type: 'exponential', delay: 500 } },
+        {
+          clientId: instance.clientId,
+          instanceId: instance.id,
+          upstreamMessageId,
+          status: status as ApplyStatusPayload['status'],
+        },
+        {
+          jobId: `apply-${instance.id}-${upstreamMessageId}-${String(data.status)}`,
+          attempts: 6,
+          backoff: { type: 'exponential', delay: 500 },
+        },
       );
     }
   }

@@ -22,7 +22,9 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     const sweep = () =>
       void this.deliveries
         .sweepDue()
-        .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Delivery sweep failed'));
+        .catch((err: unknown) =>
+          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Delivery sweep failed'),
+        );
     sweep();
     this.sweepTimer = setInterval(sweep, SWEEP_EVERY_MS);
     this.sweepTimer.unref();
@@ -40,6 +42,9 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   @OnWorkerEvent('failed')
   onFailed(job: Job<DeliverPayload> | undefined, err: Error): void {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    this.logger.warn({ jobId: job.id, clientId: job.data.clientId, deliveryId: job.data.deliveryId, err: err.message }, 'Delivery job failed its tries; the sweeper queues it again');
+    this.logger.warn(
+      { jobId: job.id, clientId: job.data.clientId, deliveryId: job.data.deliveryId, err: err.message },
+      'Delivery job failed its tries; the sweeper queues it again',
+    );
   }
 }

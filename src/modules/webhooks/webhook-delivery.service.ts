@@ -82,7 +82,13 @@ export class WebhookDeliveryService implements OnModuleDestroy {
    * Stores an upstream event for the instance's tenant (once, when `dedupeKey` is given) and queues its delivery.
    * Nothing is stored for a tenant without a target or not subscribed to the event: there is nothing to repeat.
    */
-  async record(instance: Instance, clientWebhookUrl: string | null, event: string, payload: object, dedupeKey: string | null): Promise<void> {
+  async record(
+    instance: Instance,
+    clientWebhookUrl: string | null,
+    event: string,
+    payload: object,
+    dedupeKey: string | null,
+  ): Promise<void> {
     const url = instance.webhookEnabled ? (instance.webhookUrl ?? clientWebhookUrl) : null;
     const subscribed = instance.webhookEvents.length === 0 || instance.webhookEvents.includes(subscriptionName(event));
     if (!url || !subscribed) return;
@@ -100,11 +106,24 @@ export class WebhookDeliveryService implements OnModuleDestroy {
   async attempt(clientId: number, deliveryId: string): Promise<void> {
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + this.postBudgetMs + LEASE_MARGIN_MS);
-    if (!(await this.deliveries.claimForClient(clientId, deliveryId, now, new Date(now.getTime() + CLOCK_SKEW_MS), leaseUntil))) return;
+    if (
+      !(await this.deliveries.claimForClient(
+        clientId,
+        deliveryId,
+        now,
+        new Date(now.getTime() + CLOCK_SKEW_MS),
+        leaseUntil,
+      ))
+    )
+      return;
     const delivery = await this.deliveries.findForClient(clientId, deliveryId);
     if (!delivery) return;
     const body = JSON.stringify(delivery.payload);
-    const result = await this.post(delivery.url, body, webhookHeaders(this.signingSecrets(delivery.instance), delivery.id, body));
+    const result = await this.post(
+      delivery.url,
+      body,
+      webhookHeaders(this.signingSecrets(delivery.instance), delivery.id, body),
+    );
     if (result.ok) {
       await this.deliveries.recordSuccessForClient(clientId, deliveryId, result.statusCode!);
       return;
@@ -120,7 +139,8 @@ export class WebhookDeliveryService implements OnModuleDestroy {
   private signingSecrets(instance: DeliveryWithInstance['instance']): string[] {
     const key = this.config.encryptionKey;
     const previous = instance.webhookSecretPreviousEncrypted;
-    const graceRuns = previous && instance.webhookSecretPreviousExpiresAt && instance.webhookSecretPreviousExpiresAt > new Date();
+    const graceRuns =
+      previous && instance.webhookSecretPreviousExpiresAt && instance.webhookSecretPreviousExpiresAt > new Date();
     return [decryptSecret(instance.webhookSecretEncrypted, key), ...(graceRuns ? [decryptSecret(previous, key)] : [])];
   }
 
@@ -193,8 +213,13 @@ export class WebhookDeliveryService implements OnModuleDestroy {
         }
         return { ok: false, statusCode: res.status, error: `endpoint answered ${res.status}` };
       } catch (err) {
-        const blocked = err instanceof OutboundBlockedError || (err as { cause?: unknown }).cause instanceof OutboundBlockedError;
-        const message = deadline.aborted ? `no answer within ${this.postBudgetMs} ms` : err instanceof Error ? err.message : String(err);
+        const blocked =
+          err instanceof OutboundBlockedError || (err as { cause?: unknown }).cause instanceof OutboundBlockedError;
+        const message = deadline.aborted
+          ? `no answer within ${this.postBudgetMs} ms`
+          : err instanceof Error
+            ? err.message
+            : String(err);
         return { ok: false, statusCode: null, error: blocked ? `refused: ${message}` : message };
       }
     }

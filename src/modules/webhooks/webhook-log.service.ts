@@ -17,7 +17,11 @@ export class WebhookLogService {
 
   async list(auth: ClientAuth, q: DeliveriesQueryDto) {
     const instanceIds = await this.scope(auth, q.instance);
-    const rows = await this.deliveries.listForClient(auth.clientId, { status: q.status, event: q.event, instanceIds, before: q.before ? new Date(q.before) : undefined }, q.limit);
+    const rows = await this.deliveries.listForClient(
+      auth.clientId,
+      { status: q.status, event: q.event, instanceIds, before: q.before ? new Date(q.before) : undefined },
+      q.limit,
+    );
     const names = await this.instances.namesByIdForClient(auth.clientId, [...new Set(rows.map((r) => r.instanceId))]);
     const last = rows.at(-1);
     return {
@@ -36,7 +40,11 @@ export class WebhookLogService {
   }
 
   async redeliverDead(auth: ClientAuth, since: string, instance?: string) {
-    const count = await this.delivery.redeliverDeadSince(auth.clientId, new Date(since), await this.scope(auth, instance));
+    const count = await this.delivery.redeliverDeadSince(
+      auth.clientId,
+      new Date(since),
+      await this.scope(auth, instance),
+    );
     return { redelivered: count };
   }
 

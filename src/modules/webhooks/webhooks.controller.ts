@@ -22,9 +22,17 @@ export class WebhooksController {
   ) {}
 
   @Put('webhook/:instanceName')
-  @ApiOperation({ summary: 'Set where this instance’s events go', description: 'Deliveries are signed (Standard Webhooks) with the instance’s webhook_secret and retried for about a day.' })
+  @ApiOperation({
+    summary: 'Set where this instance’s events go',
+    description:
+      'Deliveries are signed (Standard Webhooks) with the instance’s webhook_secret and retried for about a day.',
+  })
   @ApiOkResponse({ type: WebhookConfigDto })
-  set(@CurrentClient() auth: ClientAuth, @Param('instanceName', instanceName) name: string, @Body() dto: SetWebhookDto): Promise<WebhookConfigDto> {
+  set(
+    @CurrentClient() auth: ClientAuth,
+    @Param('instanceName', instanceName) name: string,
+    @Body() dto: SetWebhookDto,
+  ): Promise<WebhookConfigDto> {
     return this.configs.set(auth, name, dto);
   }
 

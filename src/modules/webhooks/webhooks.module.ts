@@ -7,7 +7,13 @@ import { WebhookLogService } from './webhook-log.service';
 
 @Global()
 @Module({
-  providers: [UpstreamWebhookService, WebhookConfigService, DeliveryRepository, WebhookDeliveryService, WebhookLogService],
+  providers: [
+    UpstreamWebhookService,
+    WebhookConfigService,
+    DeliveryRepository,
+    WebhookDeliveryService,
+    WebhookLogService,
+  ],
   exports: [UpstreamWebhookService, WebhookConfigService, WebhookDeliveryService, WebhookLogService],
 })
 export class WebhooksModule {}

@@ -33,7 +33,11 @@ export class CreateClientDto {
   @IsInt()
   max_instances?: number;
 
-  @ApiPropertyOptional({ description: 'Minimum gap between two sends of one instance, in ms', default: 1000, minimum: 0 })
+  @ApiPropertyOptional({
+    description: 'Minimum gap between two sends of one instance, in ms',
+    default: 1000,
+    minimum: 0,
+  })
   @IsOptional()
   @Min(0)
   @Max(600000)
@@ -63,7 +67,10 @@ export class CreateClientDto {
   @IsInt()
   jitter_max_ms?: number;
 
-  @ApiPropertyOptional({ description: 'Default webhook URL for instances without their own', example: 'https://example.com/wa' })
+  @ApiPropertyOptional({
+    description: 'Default webhook URL for instances without their own',
+    example: 'https://example.com/wa',
+  })
   @IsOptional()
   @MaxLength(2000)
   @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
@@ -93,7 +100,8 @@ export class ClientResponseDto {
   @ApiProperty({ example: 250 }) daily_cap!: number;
   @ApiProperty({ example: 10 }) max_instances!: number;
   @ApiProperty({ example: 1000 }) send_interval_ms!: number;
-  @ApiProperty({ description: 'Whether send_interval_ms may go below 1000 on WhatsApp Web instances' }) pacing_override!: boolean;
+  @ApiProperty({ description: 'Whether send_interval_ms may go below 1000 on WhatsApp Web instances' })
+  pacing_override!: boolean;
   @ApiProperty({ example: 1000 }) jitter_min_ms!: number;
   @ApiProperty({ example: 5000 }) jitter_max_ms!: number;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;

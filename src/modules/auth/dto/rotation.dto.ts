@@ -6,7 +6,10 @@ export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
 /** The body of every rotation route: client keys, instance keys, webhook secrets. */
 export class RotateKeyDto {
-  @ApiPropertyOptional({ description: 'Keep the old credential valid this long (0 to 7 days); default 0 ends it at once', default: 0 })
+  @ApiPropertyOptional({
+    description: 'Keep the old credential valid this long (0 to 7 days); default 0 ends it at once',
+    default: 0,
+  })
   @IsOptional()
   @Min(0)
   @Max(MAX_GRACE_SECONDS)

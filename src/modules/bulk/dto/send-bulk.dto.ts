@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
 
@@ -27,7 +38,10 @@ export class SendBulkDto {
   @IsString()
   message!: string;
 
-  @ApiPropertyOptional({ description: 'Gap between two sends in ms; never less than the client’s pacing interval', example: 2000 })
+  @ApiPropertyOptional({
+    description: 'Gap between two sends in ms; never less than the client’s pacing interval',
+    example: 2000,
+  })
   @IsOptional()
   @Min(0)
   @Max(600000)
@@ -48,6 +62,10 @@ export class BulkQueryDto {
   @OptionalInt({ min: 1, max: 1000, default: 100, description: 'Recipients per page' })
   limit: number = 100;
 
-  @OptionalInt({ min: 0, default: 0, description: 'Show recipients after this position (next_after of the previous page)' })
+  @OptionalInt({
+    min: 0,
+    default: 0,
+    description: 'Show recipients after this position (next_after of the previous page)',
+  })
   after?: number;
 }

@@ -23,7 +23,10 @@ export class CreateSubInstanceDto {
   @ApiPropertyOptional({ description: 'Where this instance’s events are delivered, signed with webhook_secret' })
   @IsOptional()
   @MaxLength(2000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'must be an http(s) URL' },
+  )
   webhook_url?: string;
 
   @ApiPropertyOptional({
@@ -64,8 +67,10 @@ export class InstanceListQueryDto {
 export class CreatedSubInstanceDto {
   @ApiProperty() instance_id!: string;
   @ApiProperty({ example: 'shop-branch-kilimani' }) instance_name!: string;
-  @ApiProperty({ description: 'Instance API key (64 hex characters): works for this instance only. Shown once.' }) api_key!: string;
-  @ApiProperty({ description: 'Secret that signs this instance’s webhooks (Standard Webhooks). Shown once.' }) webhook_secret!: string;
+  @ApiProperty({ description: 'Instance API key (64 hex characters): works for this instance only. Shown once.' })
+  api_key!: string;
+  @ApiProperty({ description: 'Secret that signs this instance’s webhooks (Standard Webhooks). Shown once.' })
+  webhook_secret!: string;
   @ApiProperty({ example: 'WHATSAPP-BAILEYS' }) integration!: string;
   @ApiProperty({ example: 'pending' }) status!: string;
 }
@@ -73,12 +78,14 @@ export class CreatedSubInstanceDto {
 export class RotatedInstanceKeyDto {
   @ApiProperty() instance_id!: string;
   @ApiProperty({ description: 'The new instance API key. Shown once.' }) api_key!: string;
-  @ApiProperty({ description: 'When the previous key stops working (now without a grace period)' }) previous_key_expires_at!: string;
+  @ApiProperty({ description: 'When the previous key stops working (now without a grace period)' })
+  previous_key_expires_at!: string;
 }
 
 export class RotatedWebhookSecretDto {
   @ApiProperty() instance_id!: string;
-  @ApiProperty({ description: 'The new secret that signs this instance’s webhooks. Shown once.' }) webhook_secret!: string;
+  @ApiProperty({ description: 'The new secret that signs this instance’s webhooks. Shown once.' })
+  webhook_secret!: string;
   @ApiProperty({ description: 'Until then every delivery also carries a signature made with the previous secret' })
   previous_secret_expires_at!: string;
 }
@@ -88,7 +95,8 @@ export class InstanceResponseDto {
   @ApiProperty() instance_name!: string;
   @ApiProperty() integration!: string;
   @ApiProperty({ enum: ['pending', 'connecting', 'open', 'close', 'refused'] }) status!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'The connected WhatsApp account' }) owner_jid!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The connected WhatsApp account' }) owner_jid!:
+    string | null;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
   @ApiProperty() created_at!: string;
   @ApiProperty() updated_at!: string;

@@ -7,7 +7,8 @@ export class MessageResponseDto {
   @ApiProperty({ description: 'Normalised recipient', example: '254712345678' }) number!: string;
   @ApiProperty({ example: 'text' }) message_type!: string;
   @ApiProperty({ enum: ['queued', 'sent', 'delivered', 'read', 'failed'] }) status!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'WhatsApp message id (data.key.id in webhooks)' }) message_id!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'WhatsApp message id (data.key.id in webhooks)' })
+  message_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) bulk_id!: string | null;
   @ApiProperty({ enum: ['api', 'bulk', 'passthrough'] }) source!: string;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;

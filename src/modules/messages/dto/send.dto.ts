@@ -10,7 +10,10 @@ export class SendTextDto {
   @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
   instanceName!: string;
 
-  @ApiProperty({ example: '254712345678', description: '0712345678, +254712345678, 254712345678, or a group JID (…@g.us)' })
+  @ApiProperty({
+    example: '254712345678',
+    description: '0712345678, +254712345678, 254712345678, or a group JID (…@g.us)',
+  })
   @MaxLength(64)
   @IsString()
   number!: string;
@@ -36,7 +39,10 @@ export class SendMediaDto {
   @IsIn(MEDIA_TYPES, { message: `must be one of ${MEDIA_TYPES.join(', ')}` })
   mediaType!: MediaType;
 
-  @ApiProperty({ description: 'A public http(s) URL, base64 data, or a base64 data URI', example: 'https://example.com/photo.jpg' })
+  @ApiProperty({
+    description: 'A public http(s) URL, base64 data, or a base64 data URI',
+    example: 'https://example.com/photo.jpg',
+  })
   @MinLength(1)
   @IsString()
   media!: string;

@@ -5,13 +5,22 @@ import { UPSTREAM_WEBHOOK_EVENTS } from '@/integrations/evolution/upstream-webho
 export class SetWebhookDto {
   @ApiProperty({ example: 'https://yourapp.com/webhook/whatsapp' })
   @MaxLength(2000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'must be an http(s) URL' },
+  )
   url!: string;
 
-  @ApiPropertyOptional({ description: 'Events to receive (the reference’s names); empty or absent means all', example: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE'] })
+  @ApiPropertyOptional({
+    description: 'Events to receive (the reference’s names); empty or absent means all',
+    example: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE'],
+  })
   @IsOptional()
   @ArrayMaxSize(50)
-  @IsIn(UPSTREAM_WEBHOOK_EVENTS, { each: true, message: `each value must be one of ${UPSTREAM_WEBHOOK_EVENTS.join(', ')}` })
+  @IsIn(UPSTREAM_WEBHOOK_EVENTS, {
+    each: true,
+    message: `each value must be one of ${UPSTREAM_WEBHOOK_EVENTS.join(', ')}`,
+  })
   @IsArray()
   events?: string[];
 
@@ -26,6 +35,10 @@ export class WebhookConfigDto {
   @ApiProperty({ nullable: true, type: String, description: 'This instance’s own URL' }) url!: string | null;
   @ApiProperty({ type: [String], description: 'Subscribed events; empty means all' }) events!: string[];
   @ApiProperty() enabled!: boolean;
-  @ApiProperty({ nullable: true, type: String, description: 'Where events go: the instance’s URL, else the client’s default' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Where events go: the instance’s URL, else the client’s default',
+  })
   effective_url!: string | null;
 }

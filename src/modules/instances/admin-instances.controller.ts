@@ -10,6 +10,7 @@ import {
   RotatedInstanceKeyDto,
   RotatedWebhookSecretDto,
 } from './dto/instance.dto';
+import { InstanceCredentialsService } from './instance-credentials.service';
 import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
 
@@ -19,7 +20,10 @@ const instanceId = new InstanceNamePipe('id');
 @AdminAuthenticated()
 @Controller('api/admin/instances')
 export class AdminInstancesController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly credentials: InstanceCredentialsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every instance with its client and stored status' })
@@ -44,7 +48,7 @@ export class AdminInstancesController {
     @Param('id', instanceId) id: string,
     @Body() dto: RotateKeyDto,
   ): Promise<RotatedInstanceKeyDto> {
-    return this.instances.rotateKeyForOperator(id, dto.grace_seconds ?? 0, {
+    return this.credentials.rotateKeyForOperator(id, dto.grace_seconds ?? 0, {
       actorType: 'admin',
       actorId: String(admin.adminId),
     });
@@ -60,7 +64,7 @@ export class AdminInstancesController {
     @Param('id', instanceId) id: string,
     @Body() dto: RotateKeyDto,
   ): Promise<RotatedWebhookSecretDto> {
-    return this.instances.rotateWebhookSecretForOperator(id, dto.grace_seconds ?? 0, {
+    return this.credentials.rotateWebhookSecretForOperator(id, dto.grace_seconds ?? 0, {
       actorType: 'admin',
       actorId: String(admin.adminId),
     });

@@ -3,8 +3,8 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
+import { InstanceConnectionService } from './instance-connection.service';
 import { InstanceNamePipe } from './instance-name.pipe';
-import { InstancesService } from './instances.service';
 
 const instanceName = new InstanceNamePipe();
 
@@ -12,7 +12,7 @@ const instanceName = new InstanceNamePipe();
 @ClientAuthenticated()
 @Controller('api/v1/whatsapp')
 export class ConnectionController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(private readonly connection: InstanceConnectionService) {}
 
   @Get('qrcode/:instanceName')
   @ApiOperation({ summary: 'QR code to link the WhatsApp account, or the state when already connected' })
@@ -22,7 +22,7 @@ export class ConnectionController {
     @CurrentClient() auth: ClientAuth,
     @Param('instanceName', instanceName) name: string,
   ): Promise<QrCodeResponseDto> {
-    return this.instances.qrCode(auth, name);
+    return this.connection.qrCode(auth, name);
   }
 
   @Get('status/:instanceName')
@@ -33,6 +33,6 @@ export class ConnectionController {
     @CurrentClient() auth: ClientAuth,
     @Param('instanceName', instanceName) name: string,
   ): Promise<StateResponseDto> {
-    return this.instances.status(auth, name);
+    return this.connection.status(auth, name);
   }
 }

@@ -3,5 +3,7 @@ import { AdminInstancesController } from './admin-instances.controller';
 import { ConnectionController } from './connection.controller';
 import { ResellerController } from './reseller.controller';
 
-@Module({ controllers: [ResellerController, ConnectionController, AdminInstancesController] })
+@Module({
+  controllers: [ResellerController, ConnectionController, AdminInstancesController],
+})
 export class InstancesApiModule {}

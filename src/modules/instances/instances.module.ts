@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { INSTANCE_TOKEN_STORE } from '@/integrations/evolution/instance-token.store';
 import { ConnectionAttempts } from './connection-attempts.service';
 import { InstanceRepository } from './instance.repository';
+import { InstanceConnectionService } from './instance-connection.service';
+import { InstanceCredentialsService } from './instance-credentials.service';
 import { InstanceTokenService } from './instance-token.service';
 import { InstanceUpkeepService } from './instance-upkeep.service';
 import { InstancesService } from './instances.service';
@@ -11,12 +13,20 @@ import { InstancesService } from './instances.service';
 @Module({
   providers: [
     ConnectionAttempts,
+    InstanceConnectionService,
+    InstanceCredentialsService,
     InstanceRepository,
     InstanceTokenService,
     InstancesService,
     InstanceUpkeepService,
     { provide: INSTANCE_TOKEN_STORE, useExisting: InstanceTokenService },
   ],
-  exports: [InstancesService, InstanceUpkeepService, INSTANCE_TOKEN_STORE],
+  exports: [
+    InstancesService,
+    InstanceConnectionService,
+    InstanceCredentialsService,
+    InstanceUpkeepService,
+    INSTANCE_TOKEN_STORE,
+  ],
 })
 export class InstancesModule {}

@@ -7,36 +7,25 @@ import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/a
 import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AppConfig } from '@/config/app-config';
 import { fromPrismaError } from '@/database/prisma-error';
-import { Instance, InstanceStatus } from '@/generated/prisma/client';
-import { EvolutionClient, GLOBAL_AUTH, instanceAuth } from '@/integrations/evolution/evolution.client';
+import { Instance } from '@/generated/prisma/client';
+import { EvolutionClient, GLOBAL_AUTH } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
-import {
-  ConnectionStateResponse,
-  CreateInstanceRequest,
-  CreateInstanceResponse,
-  QrCode,
-  UpstreamState,
-} from '@/integrations/evolution/evolution.types';
+import { CreateInstanceRequest, CreateInstanceResponse, QrCode } from '@/integrations/evolution/evolution.types';
 import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
-import { graceEnd } from '@/modules/auth/dto/rotation.dto';
+import { newWebhookSecret } from '@/modules/webhooks/standard-webhooks';
 import { ConnectionAttempts } from './connection-attempts.service';
 import {
   CreatedSubInstanceDto,
   CreateSubInstanceDto,
   InstanceResponseDto,
-  QrCodeResponseDto,
-  RotatedInstanceKeyDto,
-  RotatedWebhookSecretDto,
-  StateResponseDto,
   toInstanceResponse,
 } from './dto/instance.dto';
 import { InstanceRepository } from './instance.repository';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
+import { instanceNotFound, UUID, visibleTo } from './instance-access';
+import { hasQr, InstanceConnectionService } from './instance-connection.service';
 
 /**
  * Waits between the attempts of a create whose name the upstream still holds after the gateway deleted it (contract
@@ -72,6 +61,7 @@ export class InstancesService {
     private readonly audit: AuditService,
     private readonly guard: OutboundGuard,
     private readonly attempts: ConnectionAttempts,
+    private readonly connection: InstanceConnectionService,
   ) {}
 
   async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
@@ -200,7 +190,7 @@ export class InstancesService {
   /** Details with the live state, which also refreshes the stored status. */
   async get(auth: ClientAuth, idOrName: string): Promise<InstanceResponseDto & { state: string }> {
     const instance = await this.find(auth, idOrName);
-    const { state } = await this.liveState(instance);
+    const { state } = await this.connection.liveState(instance);
     const refreshed = (await this.instances.findByIdForClient(auth.clientId, instance.id)) ?? instance;
     return { ...toInstanceResponse(refreshed), state };
   }
@@ -246,138 +236,6 @@ export class InstancesService {
     for (const instance of rows) await this.removeInstance(clientId, instance, actor);
   }
 
-  rotateKey(auth: ClientAuth, idOrName: string, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
-    return this.find(auth, idOrName).then((instance) => this.issueKey(instance, graceSeconds, actor));
-  }
-
-  rotateKeyForOperator(id: string, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
-    return this.findForOperator(id).then((instance) => this.issueKey(instance, graceSeconds, actor));
-  }
-
-  rotateWebhookSecret(
-    auth: ClientAuth,
-    idOrName: string,
-    graceSeconds: number,
-    actor: Actor,
-  ): Promise<RotatedWebhookSecretDto> {
-    return this.find(auth, idOrName).then((instance) => this.issueWebhookSecret(instance, graceSeconds, actor));
-  }
-
-  rotateWebhookSecretForOperator(id: string, graceSeconds: number, actor: Actor): Promise<RotatedWebhookSecretDto> {
-    return this.findForOperator(id).then((instance) => this.issueWebhookSecret(instance, graceSeconds, actor));
-  }
-
-  /** A new instance key; the instance's old keys keep working for the grace period (every process sees it in 1 s). */
-  private async issueKey(instance: Instance, graceSeconds: number, actor: Actor): Promise<RotatedInstanceKeyDto> {
-    const now = new Date();
-    const expiresAt = graceEnd(now, graceSeconds);
-    const key = issueInstanceKey();
-    if (!(await this.instances.rotateKeyForClient(instance.clientId, instance.id, key, now, expiresAt)))
-      throw instanceNotFound(instance.name);
-    await this.recordRotation(instance, actor, 'instance.key_rotated', {
-      key_prefix: key.prefix,
-      grace_seconds: graceSeconds,
-    });
-    return {
-      instance_id: instance.id,
-      api_key: key.plaintext,
-      previous_key_expires_at: (expiresAt ?? now).toISOString(),
-    };
-  }
-
-  /** A new signing secret; deliveries carry a second signature with the old one for the grace period. */
-  private async issueWebhookSecret(
-    instance: Instance,
-    graceSeconds: number,
-    actor: Actor,
-  ): Promise<RotatedWebhookSecretDto> {
-    const now = new Date();
-    const expiresAt = graceEnd(now, graceSeconds);
-    const secret = newWebhookSecret();
-    const stored = await this.instances.rotateWebhookSecretForClient(
-      instance.clientId,
-      instance.id,
-      encryptSecret(secret, this.config.encryptionKey),
-      expiresAt,
-    );
-    if (!stored) throw instanceNotFound(instance.name);
-    await this.recordRotation(instance, actor, 'instance.webhook_secret_rotated', { grace_seconds: graceSeconds });
-    return {
-      instance_id: instance.id,
-      webhook_secret: secret,
-      previous_secret_expires_at: (expiresAt ?? now).toISOString(),
-    };
-  }
-
-  private recordRotation(
-    instance: Instance,
-    actor: Actor,
-    action: string,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    return this.audit.record({
-      ...actor,
-      clientId: instance.clientId,
-      action,
-      targetType: 'instance',
-      targetId: instance.id,
-      details: { name: instance.name, ...details },
-    });
-  }
-
-  /**
-   * The QR to scan, or the state when there is none to scan. Only the first request connects: every connect on an
-   * upstream that is retrying starts one more reconnect loop that never ends (contract §12), so while a connection
-   * runs the answer is the latest QR the gateway has (from that connect, a create with `qrcode`, or a
-   * `qrcode.updated` event; none while the upstream cannot reach WhatsApp).
-   */
-  async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
-    const instance = await this.resolve(auth, name);
-    if (!(await this.attempts.begin(instance.id))) return this.runningConnection(instance);
-    let answer: QrCode | ConnectionStateResponse;
-    try {
-      answer = await this.evolution.connect(instance.name, instanceAuth(instance.id));
-    } catch (err) {
-      await this.attempts.end(instance.id);
-      throw err;
-    }
-    if (isStateAnswer(answer)) {
-      await this.attempts.end(instance.id);
-      await this.storeState(instance, answer.instance.state);
-      return qrAnswer(instance.name, answer.instance.state, {});
-    }
-    // A refused instance falls through the upstream's connect to `{instance: {status}, qrcode}` (contract §2.1).
-    const fallThrough = answer as { instance?: { status?: string }; qrcode?: QrCode };
-    if (typeof fallThrough.instance?.status === 'string') {
-      await this.attempts.end(instance.id);
-      await this.storeState(instance, fallThrough.instance.status);
-      return qrAnswer(instance.name, fallThrough.instance.status, fallThrough.qrcode ?? {});
-    }
-    // Asking for a QR starts a connection upstream: the instance is connecting until the QR is scanned.
-    if (hasQr(answer)) await this.attempts.storeQr(instance.id, answer);
-    await this.storeState(instance, 'connecting');
-    return qrAnswer(instance.name, 'connecting', answer);
-  }
-
-  /**
-   * A QR request while a connection runs. connectionState is read only, which never starts a connection: open and
-   * refused end the attempt; close and connecting are what a retrying upstream alternates between (contract §12).
-   */
-  private async runningConnection(instance: Instance): Promise<QrCodeResponseDto> {
-    const { state } = (await this.evolution.connectionState(instance.name, instanceAuth(instance.id))).instance;
-    if (state === 'open' || state === 'refused') {
-      await this.attempts.end(instance.id);
-      await this.storeState(instance, state);
-      return qrAnswer(instance.name, state, {});
-    }
-    return qrAnswer(instance.name, 'connecting', (await this.attempts.latestQr(instance.id)) ?? {});
-  }
-
-  async status(auth: ClientAuth, name: string): Promise<StateResponseDto> {
-    const instance = await this.resolve(auth, name);
-    return this.liveState(instance);
-  }
-
   /**
    * The caller's live instance by name, or 404 before any upstream call. An instance key reaches its own instance
    * only; for every other name it answers as if the instance did not exist.
@@ -393,25 +251,6 @@ export class InstancesService {
 
   findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
     return this.instances.findLiveByNameWithClientUrlForSystem(name);
-  }
-
-  /**
-   * Records a state the upstream's events reported (connection.update); true when it is a change, not a repeat. A
-   * change is judged against the events' last state, not the stored status, which status polls also write.
-   */
-  async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
-    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;
-    if (state === 'connecting') await this.attempts.stillRunning(instance.id);
-    else await this.attempts.end(instance.id);
-    return this.instances.recordEventStateForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
-  }
-
-  /** Keeps the QR of a `qrcode.updated` event (contract §4.4) for the QR requests that come while it is valid. */
-  async recordQrCode(instance: Instance, data: Record<string, unknown>): Promise<void> {
-    const qr = data.qrcode;
-    if (typeof qr !== 'object' || qr === null || !hasQr(qr)) return;
-    await this.attempts.storeQr(instance.id, qr);
-    await this.attempts.stillRunning(instance.id);
   }
 
   /** Ids of the latest deleted instances of this name, whose events the webhook receiver absorbs. */
@@ -451,27 +290,17 @@ export class InstancesService {
     }
   }
 
-  private async find(auth: ClientAuth, idOrName: string): Promise<Instance> {
+  /** The caller's live instance by id or name (the routes take either), or 404. */
+  async find(auth: ClientAuth, idOrName: string): Promise<Instance> {
     if (!UUID.test(idOrName)) return this.resolve(auth, idOrName);
     return visibleTo(auth, await this.instances.findByIdForClient(auth.clientId, idOrName), idOrName);
   }
 
-  private async findForOperator(id: string): Promise<Instance> {
+  /** Any live instance by id, for the operator's routes, or 404. */
+  async findForOperator(id: string): Promise<Instance> {
     const instance = UUID.test(id) ? await this.instances.findLiveByIdForOperator(id) : null;
     if (!instance) throw instanceNotFound(id);
     return instance;
-  }
-
-  private async liveState(instance: Instance): Promise<StateResponseDto> {
-    const answer = await this.evolution.connectionState(instance.name, instanceAuth(instance.id));
-    const state = answer.instance.state;
-    await this.storeState(instance, state);
-    return { instance: instance.name, state };
-  }
-
-  private async storeState(instance: Instance, state: string): Promise<void> {
-    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return;
-    await this.instances.updateStatusForClient(instance.clientId, instance.id, state as InstanceStatus);
   }
 
   private async reserve(
@@ -511,42 +340,6 @@ export class InstancesService {
   }
 }
 
-/** An instance key reaches its own instance only; for every other one it answers as if it did not exist. */
-function visibleTo(auth: ClientAuth, instance: Instance | null, ref: string): Instance {
-  if (!instance || (auth.instanceId && auth.instanceId !== instance.id)) throw instanceNotFound(ref);
-  return instance;
-}
-
-function isStateAnswer(answer: QrCode | ConnectionStateResponse): answer is ConnectionStateResponse {
-  return typeof (answer as ConnectionStateResponse).instance?.state === 'string';
-}
-
-function hasQr(qr: QrCode): boolean {
-  return typeof qr.code === 'string' || typeof qr.base64 === 'string';
-}
-
-type QrFields = { [K in keyof QrCode]?: QrCode[K] | null };
-
-function qrAnswer(instance: string, state: string, qr: QrFields): QrCodeResponseDto {
-  return {
-    instance,
-    state,
-    base64: qr.base64 ?? null,
-    code: qr.code ?? null,
-    pairingCode: qr.pairingCode ?? null,
-    count: qr.count ?? 0,
-  };
-}
-
-/** A Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
-function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
 function nameTaken(name: string): ConflictError {
   return new ConflictError(`Instance name "${name}" is already in use`, 'INSTANCE_NAME_TAKEN');
-}
-
-export function instanceNotFound(name: string): NotFoundError {
-  return new NotFoundError(`Instance "${name}" does not exist`, 'INSTANCE_NOT_FOUND');
 }

@@ -19,6 +19,7 @@ import {
   RotatedInstanceKeyDto,
   RotatedWebhookSecretDto,
 } from './dto/instance.dto';
+import { InstanceCredentialsService } from './instance-credentials.service';
 import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
 
@@ -28,7 +29,10 @@ const instanceId = new InstanceNamePipe('id');
 @ResellerJwtOnly()
 @Controller('api/v1/whatsapp/reseller/sub-instances')
 export class ResellerController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly credentials: InstanceCredentialsService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a sub-instance (one WhatsApp number for a shop or branch)' })
@@ -77,7 +81,7 @@ export class ResellerController {
     @Param('id', instanceId) id: string,
     @Body() dto: RotateKeyDto,
   ): Promise<RotatedInstanceKeyDto> {
-    return this.instances.rotateKey(auth, id, dto.grace_seconds ?? 0, {
+    return this.credentials.rotateKey(auth, id, dto.grace_seconds ?? 0, {
       actorType: 'client',
       actorId: String(auth.clientId),
     });
@@ -97,7 +101,7 @@ export class ResellerController {
     @Param('id', instanceId) id: string,
     @Body() dto: RotateKeyDto,
   ): Promise<RotatedWebhookSecretDto> {
-    return this.instances.rotateWebhookSecret(auth, id, dto.grace_seconds ?? 0, {
+    return this.credentials.rotateWebhookSecret(auth, id, dto.grace_seconds ?? 0, {
       actorType: 'client',
       actorId: String(auth.clientId),
     });

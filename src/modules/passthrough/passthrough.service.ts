@@ -23,7 +23,8 @@ import {
   InstanceResponseDto,
   INTEGRATIONS,
 } from '@/modules/instances/dto/instance.dto';
-import { Actor, instanceNotFound, InstancesService } from '@/modules/instances/instances.service';
+import { instanceNotFound } from '@/modules/instances/instance-access';
+import { Actor, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
 import { PassthroughCaller } from './passthrough-auth.guard';

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com): the secret is `whsec_` + base64 key bytes; the
@@ -28,4 +28,9 @@ export function webhookHeaders(
     'webhook-timestamp': String(timestamp),
     'webhook-signature': secrets.map((secret) => signWebhook(secret, id, timestamp, body)).join(' '),
   };
+}
+
+/** A new signing secret in the Standard Webhooks form: `whsec_` and 24 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
 }

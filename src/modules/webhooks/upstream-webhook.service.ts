@@ -6,6 +6,7 @@ import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
+import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
@@ -58,6 +59,7 @@ export class UpstreamWebhookService {
   constructor(
     private readonly config: AppConfig,
     private readonly instances: InstancesService,
+    private readonly connection: InstanceConnectionService,
     private readonly statuses: StatusBatcherService,
     private readonly acceptances: AcceptanceTracker,
     private readonly bulks: BulkService,
@@ -87,14 +89,14 @@ export class UpstreamWebhookService {
     if (event === 'messages.update') await this.applyStatus(instance, data);
     if (event === 'connection.update' && typeof data.state === 'string') {
       // The upstream repeats "connecting" every few seconds while it retries: only changes go to the tenant.
-      forward = await this.instances.recordUpstreamState(
+      forward = await this.connection.recordUpstreamState(
         instance,
         data.state,
         typeof data.wuid === 'string' ? data.wuid : undefined,
       );
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
-    if (event === 'qrcode.updated') await this.instances.recordQrCode(instance, data);
+    if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
     if (forward) {
       await this.deliveries.record(
         instance,

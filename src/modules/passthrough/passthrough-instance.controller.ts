@@ -3,6 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery } fr
 import { LegacyCreateInstanceBody } from './dto/passthrough-docs.dto';
 import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
+import { PassthroughInstancesService } from './passthrough-instances.service';
 import { FORWARDED } from './passthrough-routes';
 import { UpstreamAnswer } from './upstream-answer';
 
@@ -10,7 +11,10 @@ type QueryParams = Record<string, unknown>;
 
 @PassthroughController('instance')
 export class PassthroughInstanceController {
-  constructor(private readonly passthrough: PassthroughService) {}
+  constructor(
+    private readonly passthrough: PassthroughService,
+    private readonly instances: PassthroughInstancesService,
+  ) {}
 
   @Post('create')
   @ApiOperation({
@@ -22,7 +26,7 @@ export class PassthroughInstanceController {
   @ApiBody({ type: LegacyCreateInstanceBody })
   @ApiCreatedResponse({ description: 'The upstream’s create shape; `hash` is `{apikey}`' })
   create(@Caller() caller: PassthroughCaller, @Body() body: unknown): Promise<UpstreamAnswer> {
-    return this.passthrough.create(caller, body);
+    return this.instances.create(caller, body);
   }
 
   @Get('fetchInstances')
@@ -31,7 +35,7 @@ export class PassthroughInstanceController {
   @ApiQuery({ name: 'instanceId', required: false })
   @ApiOkResponse({ description: 'Array of instance rows' })
   fetchInstances(@Caller() caller: PassthroughCaller, @Query() query: QueryParams): Promise<UpstreamAnswer> {
-    return this.passthrough.fetchInstances(caller, query);
+    return this.instances.fetchInstances(caller, query);
   }
 
   @Get('connect/:instanceName')
@@ -80,6 +84,6 @@ export class PassthroughInstanceController {
     summary: 'Delete the instance upstream and in the gateway; its message logs stay, its keys stop working',
   })
   remove(@Caller() caller: PassthroughCaller, @InstanceName() name: string): Promise<UpstreamAnswer> {
-    return this.passthrough.remove(caller, name);
+    return this.instances.remove(caller, name);
   }
 }

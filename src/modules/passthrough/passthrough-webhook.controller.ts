@@ -1,14 +1,14 @@
 import { Body, Get, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { LegacySetWebhookBody } from './dto/passthrough-docs.dto';
-import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
+import { PassthroughWebhookService } from './passthrough-webhook.service';
 import { UpstreamAnswer } from './upstream-answer';
 
 /** The tenant's webhook, kept by the gateway: the upstream's own webhook always points at the gateway's receiver. */
 @PassthroughController('webhook')
 export class PassthroughWebhookController {
-  constructor(private readonly passthrough: PassthroughService) {}
+  constructor(private readonly webhooks: PassthroughWebhookService) {}
 
   @Post('set/:instanceName')
   @ApiOperation({
@@ -18,13 +18,13 @@ export class PassthroughWebhookController {
   @ApiBody({ type: LegacySetWebhookBody })
   @ApiCreatedResponse({ description: 'The webhook row, in the upstream’s shape' })
   set(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
-    return this.passthrough.setWebhook(c, name, body);
+    return this.webhooks.setWebhook(c, name, body);
   }
 
   @Get('find/:instanceName')
   @ApiOperation({ summary: 'The instance’s webhook configuration, or null' })
   @ApiOkResponse({ description: 'The webhook row, in the upstream’s shape, or null' })
   find(@Caller() c: PassthroughCaller, @InstanceName() name: string): Promise<UpstreamAnswer> {
-    return this.passthrough.findWebhook(c, name);
+    return this.webhooks.findWebhook(c, name);
   }
 }

@@ -4,9 +4,11 @@ import { PassthroughAuthGuard } from './passthrough-auth.guard';
 import { PassthroughChatController } from './passthrough-chat.controller';
 import { PassthroughGroupController } from './passthrough-group.controller';
 import { PassthroughInstanceController } from './passthrough-instance.controller';
+import { PassthroughInstancesService } from './passthrough-instances.service';
 import { PassthroughMessageController } from './passthrough-message.controller';
 import { PassthroughSettingsController } from './passthrough-settings.controller';
 import { PassthroughWebhookController } from './passthrough-webhook.controller';
+import { PassthroughWebhookService } from './passthrough-webhook.service';
 
 /** The reference's legacy Evolution API routes (`/instance/*`, `/message/*`, `/chat/*`, `/group/*`, `/webhook/*`, `/settings/*`). */
 @Module({
@@ -18,6 +20,6 @@ import { PassthroughWebhookController } from './passthrough-webhook.controller';
     PassthroughWebhookController,
     PassthroughSettingsController,
   ],
-  providers: [PassthroughService, PassthroughAuthGuard],
+  providers: [PassthroughService, PassthroughInstancesService, PassthroughWebhookService, PassthroughAuthGuard],
 })
 export class PassthroughModule {}

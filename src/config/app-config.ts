@@ -57,12 +57,4 @@ export class AppConfig {
   get queueConnection(): { url: string; maxRetriesPerRequest: null } {
     return { url: this.env.REDIS_URL, maxRetriesPerRequest: null };
   }
-
-  get runsApi(): boolean {
-    return this.env.APP_ROLE !== 'worker';
-  }
-
-  get runsWorker(): boolean {
-    return this.env.APP_ROLE !== 'api';
-  }
 }

@@ -1,12 +1,9 @@
+import { isRecord } from '@/common/validation/is-record';
 import { EvolutionError } from './evolution.errors';
 import { UpstreamErrorEnvelope } from './evolution.types';
 
 /** The upstream's catch blocks stringify exception objects into this (contract §0). */
-const OBJECT_OBJECT = '[object Object]';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export const OBJECT_OBJECT = '[object Object]';
 
 /** The upstream nests messages in arrays of arrays and sometimes objects; flatten to the useful strings and objects. */
 function flattenMessages(value: unknown): unknown[] {

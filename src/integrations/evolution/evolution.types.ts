@@ -72,9 +72,3 @@ export interface SendResponse {
   messageTimestamp?: number;
   [key: string]: unknown;
 }
-
-export interface NotOnWhatsAppEntry {
-  jid?: string;
-  exists: false;
-  number?: string;
-}

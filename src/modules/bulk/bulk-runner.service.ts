@@ -173,7 +173,7 @@ export class BulkRunnerService {
     if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
       // Recipients past the cap wait for the next day, shown as such.
       const frees = nextUtcMidnight(new Date());
-      await this.bulks.releaseRecipientForClient(clientId, id, frees);
+      await this.bulks.releaseRecipientForClient(clientId, id);
       await this.bulks.transitionForClient(
         clientId,
         bulk.id,
@@ -188,7 +188,7 @@ export class BulkRunnerService {
       // The instance's next slot is further out than one slot wait (a long `delay`, or other bulks on the instance):
       // nothing was sent, so the claim does not count as an attempt; wait for the slot to come nearer, then claim
       // again (which also re-checks the bulk's status and renews the lease).
-      await this.bulks.releaseRecipientForClient(clientId, id, null, null, { uncountAttempt: true });
+      await this.bulks.releaseRecipientForClient(clientId, id, null, { uncountAttempt: true });
       await sleep(Math.min(Math.max(err.retryAfterSeconds * 1000 - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
       return 'next';
     }
@@ -205,13 +205,13 @@ export class BulkRunnerService {
     }
     const reason = err instanceof Error ? err.message : String(err);
     if (err instanceof EvolutionError && err.retryable && attempts < MAX_ATTEMPTS) {
-      await this.bulks.releaseRecipientForClient(clientId, id, null, reason);
+      await this.bulks.releaseRecipientForClient(clientId, id, reason);
       await sleep(1000 * 2 ** (attempts - 1));
       return 'next';
     }
     if (!(err instanceof EvolutionError) && !(err instanceof Error && 'status' in err)) {
       // Not an answer about this recipient (database or Redis trouble): let the job fail and BullMQ retry it.
-      await this.bulks.releaseRecipientForClient(clientId, id, null, reason).catch(() => undefined);
+      await this.bulks.releaseRecipientForClient(clientId, id, reason).catch(() => undefined);
       this.logger.warn(
         { bulkId: bulk.id, clientId, err: reason },
         'Bulk driver stopped by an internal error; it will be retried',

@@ -232,7 +232,6 @@ export class BulkRepository {
   async releaseRecipientForClient(
     clientId: number,
     id: bigint,
-    scheduledAt: Date | null = null,
     error: string | null = null,
     options: { uncountAttempt?: boolean } = {},
   ): Promise<void> {
@@ -241,7 +240,6 @@ export class BulkRepository {
       UPDATE bulk_recipients r SET
         status = CASE WHEN b.status = 'cancelled' THEN 'cancelled'::"RecipientStatus" ELSE 'pending'::"RecipientStatus" END,
         error = CASE WHEN b.status = 'cancelled' THEN COALESCE(b.pause_reason, ${error}) ELSE ${error} END,
-        scheduled_at = ${scheduledAt?.toISOString() ?? null}::timestamp,
         attempts = r.attempts - ${options.uncountAttempt ? 1 : 0},
         updated_at = now()
       FROM bulk_jobs b

@@ -1,10 +1,11 @@
 import { Body, Delete, Get, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { isRecord } from '@/common/validation/is-record';
 import { legacyBody } from './dto/passthrough-docs.dto';
 import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
-import { isRecord, UpstreamAnswer } from './upstream-answer';
+import { UpstreamAnswer } from './upstream-answer';
 
 const jid = '254712345678@s.whatsapp.net';
 

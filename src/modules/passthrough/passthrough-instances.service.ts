@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ValidationError } from '@/common/errors/app-error';
+import { isRecord } from '@/common/validation/is-record';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { FetchedInstance, QrCode } from '@/integrations/evolution/evolution.types';
 import {
@@ -15,7 +16,7 @@ import { PassthroughService } from './passthrough.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
 import { readWebhook, WebhookInput } from './passthrough-webhook.service';
-import { isRecord, requireObject, UpstreamAnswer } from './upstream-answer';
+import { requireObject, UpstreamAnswer } from './upstream-answer';
 
 /** The instance settings of create and settings/set (contract §2.1, §2.5), with the upstream's defaults. */
 const DEFAULT_SETTINGS = {

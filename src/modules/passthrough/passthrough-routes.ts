@@ -1,6 +1,7 @@
 import { ValidationError } from '@/common/errors/app-error';
+import { isRecord } from '@/common/validation/is-record';
 import { UpstreamMethod } from '@/integrations/evolution/evolution.client';
-import { isRecord } from './upstream-answer';
+import { MEDIA_TYPES } from '@/modules/messages/dto/send.dto';
 
 /** A legacy route the gateway forwards as it is, once the caller may touch the instance. */
 export interface ForwardedRoute {
@@ -41,8 +42,6 @@ export const FORWARDED = {
   setSettings: route('POST', 'settings/set', 'save the settings'),
   findSettings: route('GET', 'settings/find', 'read the settings'),
 } satisfies Record<string, ForwardedRoute>;
-
-export const MEDIA_TYPES = ['image', 'video', 'document', 'audio'] as const;
 
 /** The send routes of the reference (§2), with the message type each one is logged and counted as. */
 export const SEND_ROUTES = {

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { isURL } from 'class-validator';
 import { ValidationError } from '@/common/errors/app-error';
+import { isRecord } from '@/common/validation/is-record';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
 import { PassthroughService } from './passthrough.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
-import { isRecord, requireObject, UpstreamAnswer } from './upstream-answer';
+import { requireObject, UpstreamAnswer } from './upstream-answer';
 
 /** `EventController.events` of the upstream (contract §2.5): the names a webhook/set body may list. */
 const UPSTREAM_EVENTS = [

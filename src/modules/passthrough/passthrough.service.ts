@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, ForbiddenError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
+import { isRecord } from '@/common/validation/is-record';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
@@ -21,7 +22,7 @@ import { Actor, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
 import { FORWARDED, ForwardedRoute, SEND_ROUTES, SendAction, sendTarget } from './passthrough-routes';
-import { cleanUpstreamBody, isRecord, pickQuery, requireObject, UpstreamAnswer } from './upstream-answer';
+import { cleanUpstreamBody, pickQuery, requireObject, UpstreamAnswer } from './upstream-answer';
 
 /** A send the upstream refused: logged as failed with the mapped message, answered with the upstream's own body. */
 class UpstreamRefusal extends Error {

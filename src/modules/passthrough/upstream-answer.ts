@@ -3,6 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { Observable } from 'rxjs';
 import { map } from 'rxjs/operators';
 import { ValidationError } from '@/common/errors/app-error';
+import { isRecord } from '@/common/validation/is-record';
+import { OBJECT_OBJECT } from '@/integrations/evolution/evolution.error-mapper';
 
 /** What a pass-through route answers: the upstream's status and body, cleaned. */
 export interface UpstreamAnswer {
@@ -11,8 +13,6 @@ export interface UpstreamAnswer {
   headers?: Record<string, string>;
 }
 
-/** The upstream's catch blocks stringify exception objects into this (contract §0). */
-const OBJECT_OBJECT = '[object Object]';
 export const REDACTED = '[redacted]';
 
 /**
@@ -35,10 +35,6 @@ export function cleanUpstreamBody(body: unknown, secrets: readonly string[], exp
     return value;
   };
   return walk(body);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { isRecord } from '@/common/validation/is-record';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
@@ -28,7 +29,7 @@ type Data = Record<string, unknown>;
 const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
 
 function asRecord(value: unknown): Data {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : {};
+  return isRecord(value) ? value : {};
 }
 
 /** The suffix form `/messages-update` (contract §4.2) names the same event as `messages.update`. */

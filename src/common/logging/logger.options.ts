@@ -3,6 +3,7 @@ import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LogLevel } from '@/config/env.schema';
+import { requestLogContext } from './request-log-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -66,7 +67,7 @@ export function loggerParams(level: LogLevel, pretty: boolean): Params {
     pinoHttp: {
       level,
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
-      customProps: () => ({}),
+      customProps: (req) => ({ ...requestLogContext(req) }),
       quietReqLogger: true,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({

@@ -11,6 +11,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { tagRequestLog } from '@/common/logging/request-log-context';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { AuthService } from './auth.service';
 import { AdminAuth, ClientAuth } from './auth-context';
@@ -47,6 +48,7 @@ export class ClientAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const auth = await this.authenticate(context, request);
     request.clientAuth = auth;
+    tagRequestLog(request, auth.clientId);
     const state = await this.rateLimit.consume(auth.clientId, auth.limits.rateLimit);
     void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(state));
     return true;

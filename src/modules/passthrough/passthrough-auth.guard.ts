@@ -19,6 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { tagRequestLog } from '@/common/logging/request-log-context';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstanceNamePipe } from '@/modules/instances/instance-name.pipe';
@@ -59,6 +60,7 @@ export class PassthroughAuthGuard implements CanActivate {
     const auth = await this.auth.authenticateApiKey(key);
     request.passthroughCaller = { kind: 'tenant', auth };
     request.clientAuth = auth;
+    tagRequestLog(request, auth.clientId);
     const state = await this.rateLimit.consume(auth.clientId, auth.limits.rateLimit);
     void context.switchToHttp().getResponse<FastifyReply>().headers(rateLimitHeaders(state));
     return true;

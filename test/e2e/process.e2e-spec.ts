@@ -217,7 +217,9 @@ describe('the gateway process', () => {
       expect(lines.every((l) => l.startsWith('{'))).toBe(true);
       expect(lines.some((l) => JSON.parse(l).reqId === 'trace-me-123')).toBe(true);
       // A tenant's requests name the tenant and the instance they act on.
-      const sent = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed');
+      const sent = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'request completed');
       expect(sent).toContainEqual(expect.objectContaining({ clientId: client.id, instanceName: instance.name }));
       // The upstream's webhooks (a scan and two sends' worth) are routine traffic: no request line of their own.
       expect(sent.filter((l) => JSON.stringify(l.req).includes('/webhooks/evolution/'))).toEqual([]);

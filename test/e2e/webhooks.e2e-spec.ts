@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createApp } from '@/app/create-app';
+import { closeGracefully } from '@/app/graceful-shutdown';
 import { AppConfig } from '@/config/app-config';
 import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
@@ -417,7 +418,8 @@ describe('tenant webhooks', () => {
     receiver.respondWith(500);
     t.sim.receiveMessage(instance.name, { from: '254712345678', text: 'survive a restart' });
     await waitFor(() => receiver.received.some((h) => h.path === '/restart'), 5000, 'the first attempt');
-    await worker!.close();
+    // A restart as the process makes one on SIGTERM: the attempt in hand is finished and recorded before it stops.
+    await closeGracefully(worker!);
     worker = undefined;
     receiver.respondWith(200);
     worker = await startWorker();

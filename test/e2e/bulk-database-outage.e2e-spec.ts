@@ -1,9 +1,9 @@
 import { AxiosInstance } from 'axios';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken } from '../factories/instance.factory';
-import { startTcpProxy, TcpProxy } from '../setup/tcp-proxy';
+import { RelayedDatabase, relayedDatabase } from '../setup/database-relay';
+import { TcpProxy } from '../setup/tcp-proxy';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
-import { createTestDatabase } from '../setup/test-database';
 import { waitFor } from '../setup/wait-for';
 
 const BULK = '/api/v1/whatsapp/send-bulk';
@@ -15,26 +15,21 @@ const BULK = '/api/v1/whatsapp/send-bulk';
  */
 describe('a database outage mid-bulk', () => {
   let proxy: TcpProxy;
-  let db: { url: string; drop: () => Promise<void> };
+  let db: RelayedDatabase;
   let t: TestApp;
   let http: AxiosInstance;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const direct = new URL(db.url);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
-    const relayed = new URL(db.url);
-    relayed.hostname = '127.0.0.1';
-    relayed.port = String(proxy.port);
+    db = await relayedDatabase();
+    proxy = db.proxy;
     // The upstream posts a failed webhook again 300 ms later, then 600 ms, … (the real server starts at 5 s).
-    t = await startTestApp({ DATABASE_URL: relayed.toString() }, { webhookRetryDelayMs: 300 });
+    t = await startTestApp({ DATABASE_URL: db.relayedUrl }, { webhookRetryDelayMs: 300 });
     http = httpClient(t.url);
   });
   afterAll(async () => {
     proxy?.resume();
     await t?.close();
-    await proxy?.close();
-    await db?.drop();
+    await db?.close();
   });
 
   /** Read past the relay, so the test sees the rows while the app cannot. */

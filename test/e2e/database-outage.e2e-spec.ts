@@ -1,28 +1,24 @@
 import { AxiosInstance } from 'axios';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { startTcpProxy, TcpProxy } from '../setup/tcp-proxy';
+import { RelayedDatabase, relayedDatabase } from '../setup/database-relay';
+import { TcpProxy } from '../setup/tcp-proxy';
 import { startTestApp, TestApp } from '../setup/test-app';
-import { createTestDatabase } from '../setup/test-database';
 import { waitFor } from '../setup/wait-for';
 
 /** Postgres going away under a running gateway: a relay between this app and Postgres is cut, then restored. */
 describe('while the database is down', () => {
   let proxy: TcpProxy;
-  let db: { url: string; drop: () => Promise<void> };
+  let db: RelayedDatabase;
   let t: TestApp;
   let http: AxiosInstance;
   let instance: TestInstance;
   let key: { headers: { apikey: string } };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const direct = new URL(db.url);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
-    const relayed = new URL(db.url);
-    relayed.hostname = '127.0.0.1';
-    relayed.port = String(proxy.port);
-    t = await startTestApp({ DATABASE_URL: relayed.toString() });
+    db = await relayedDatabase();
+    proxy = db.proxy;
+    t = await startTestApp({ DATABASE_URL: db.relayedUrl });
     http = httpClient(t.url);
     const client = await createClient(http, await adminToken(http), {
       send_interval_ms: 0,
@@ -35,8 +31,7 @@ describe('while the database is down', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await proxy?.close();
-    await db?.drop();
+    await db?.close();
   });
 
   const send = () =>

@@ -5,9 +5,9 @@ import { WebhookDeliveryService } from '@/modules/webhooks/webhook-delivery.serv
 import { DeliverPayload } from '@/queue/job-payloads';
 import { adminToken, createClient, httpClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { startTcpProxy, TcpProxy } from '../setup/tcp-proxy';
+import { RelayedDatabase, relayedDatabase } from '../setup/database-relay';
+import { TcpProxy } from '../setup/tcp-proxy';
 import { queryDb, startTestApp, TestApp } from '../setup/test-app';
-import { createTestDatabase } from '../setup/test-database';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -18,7 +18,7 @@ import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-recei
  */
 describe('webhook deliveries across a database outage', () => {
   let proxy: TcpProxy;
-  let db: { url: string; drop: () => Promise<void> };
+  let db: RelayedDatabase;
   let t: TestApp;
   let http: AxiosInstance;
   let receiver: WebhookReceiver;
@@ -27,14 +27,10 @@ describe('webhook deliveries across a database outage', () => {
   const exhausted = new Set<string>();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const direct = new URL(db.url);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
-    const relayed = new URL(db.url);
-    relayed.hostname = '127.0.0.1';
-    relayed.port = String(proxy.port);
+    db = await relayedDatabase();
+    proxy = db.proxy;
     t = await startTestApp({
-      DATABASE_URL: relayed.toString(),
+      DATABASE_URL: db.relayedUrl,
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s',
       WEBHOOK_TIMEOUT_MS: '1500',
@@ -50,8 +46,7 @@ describe('webhook deliveries across a database outage', () => {
     proxy?.resume();
     await receiver?.close();
     await t?.close();
-    await proxy?.close();
-    await db?.drop();
+    await db?.close();
   });
 
   /** A tenant with a connected instance whose inbound messages go to the test receiver. */

@@ -5,6 +5,41 @@ import { UpstreamWebhookConfig } from './evolution.types';
 /** The header carrying the gateway's proof that a webhook came from the upstream it configured. */
 export const UPSTREAM_WEBHOOK_TOKEN_HEADER = 'x-nextmavens-upstream-token';
 
+/** `EventController.events` of the upstream (contract §2.5): the names a webhook/set body may list. */
+export const UPSTREAM_EVENT_NAMES: readonly string[] = [
+  'APPLICATION_STARTUP',
+  'QRCODE_UPDATED',
+  'MESSAGES_SET',
+  'MESSAGES_UPSERT',
+  'MESSAGES_EDITED',
+  'MESSAGES_UPDATE',
+  'MESSAGES_DELETE',
+  'SEND_MESSAGE',
+  'SEND_MESSAGE_UPDATE',
+  'CONTACTS_SET',
+  'CONTACTS_UPSERT',
+  'CONTACTS_UPDATE',
+  'PRESENCE_UPDATE',
+  'CHATS_SET',
+  'CHATS_UPSERT',
+  'CHATS_UPDATE',
+  'CHATS_DELETE',
+  'GROUPS_UPSERT',
+  'GROUP_UPDATE',
+  'GROUP_PARTICIPANTS_UPDATE',
+  'CONNECTION_UPDATE',
+  'LABELS_EDIT',
+  'LABELS_ASSOCIATION',
+  'CALL',
+  'TYPEBOT_START',
+  'TYPEBOT_CHANGE_STATUS',
+  'REMOVE_INSTANCE',
+  'LOGOUT_INSTANCE',
+  'INSTANCE_CREATE',
+  'INSTANCE_DELETE',
+  'STATUS_INSTANCE',
+];
+
 /** Upstream events the gateway consumes and forwards (the reference's event list, contract §4.1 names). */
 export const UPSTREAM_WEBHOOK_EVENTS = [
   'APPLICATION_STARTUP',

@@ -173,14 +173,7 @@ export class BulkRunnerService {
     if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
       // Recipients past the cap wait for the next day, shown as such.
       const frees = nextUtcMidnight(new Date());
-      await this.bulks.releaseRecipientForClient(clientId, id);
-      await this.bulks.transitionForClient(
-        clientId,
-        bulk.id,
-        ['running'],
-        'paused',
-        `${DAILY_CAP_REASON}; resumes at ${frees.toISOString()}`,
-      );
+      await this.pause(bulk, id, `${DAILY_CAP_REASON}; resumes at ${frees.toISOString()}`);
       await this.queue.resumeAt(clientId, bulk.id, frees);
       return 'stop';
     }
@@ -193,14 +186,7 @@ export class BulkRunnerService {
       return 'next';
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {
-      await this.bulks.releaseRecipientForClient(clientId, id);
-      await this.bulks.transitionForClient(
-        clientId,
-        bulk.id,
-        ['running'],
-        'paused',
-        `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`,
-      );
+      await this.pause(bulk, id, `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`);
       return 'stop';
     }
     const reason = err instanceof Error ? err.message : String(err);
@@ -220,5 +206,11 @@ export class BulkRunnerService {
     }
     await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);
     return 'next';
+  }
+
+  /** Gives the recipient in hand back and pauses the running bulk, saying why. */
+  private async pause(bulk: BulkForRun, recipientId: bigint, reason: string): Promise<void> {
+    await this.bulks.releaseRecipientForClient(bulk.clientId, recipientId);
+    await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['running'], 'paused', reason);
   }
 }

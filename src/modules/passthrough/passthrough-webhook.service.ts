@@ -2,47 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { isURL } from 'class-validator';
 import { ValidationError } from '@/common/errors/app-error';
 import { isRecord } from '@/common/validation/is-record';
+import { UPSTREAM_EVENT_NAMES } from '@/integrations/evolution/upstream-webhook';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
 import { PassthroughService } from './passthrough.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
 import { requireObject, UpstreamAnswer } from './upstream-answer';
-
-/** `EventController.events` of the upstream (contract §2.5): the names a webhook/set body may list. */
-const UPSTREAM_EVENTS = [
-  'APPLICATION_STARTUP',
-  'QRCODE_UPDATED',
-  'MESSAGES_SET',
-  'MESSAGES_UPSERT',
-  'MESSAGES_EDITED',
-  'MESSAGES_UPDATE',
-  'MESSAGES_DELETE',
-  'SEND_MESSAGE',
-  'SEND_MESSAGE_UPDATE',
-  'CONTACTS_SET',
-  'CONTACTS_UPSERT',
-  'CONTACTS_UPDATE',
-  'PRESENCE_UPDATE',
-  'CHATS_SET',
-  'CHATS_UPSERT',
-  'CHATS_UPDATE',
-  'CHATS_DELETE',
-  'GROUPS_UPSERT',
-  'GROUP_UPDATE',
-  'GROUP_PARTICIPANTS_UPDATE',
-  'CONNECTION_UPDATE',
-  'LABELS_EDIT',
-  'LABELS_ASSOCIATION',
-  'CALL',
-  'TYPEBOT_START',
-  'TYPEBOT_CHANGE_STATUS',
-  'REMOVE_INSTANCE',
-  'LOGOUT_INSTANCE',
-  'INSTANCE_CREATE',
-  'INSTANCE_DELETE',
-  'STATUS_INSTANCE',
-];
 
 export interface WebhookInput {
   url: string;
@@ -113,10 +79,10 @@ export function readWebhook(webhook: Record<string, unknown>, path: string): Web
   if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`${path}.enabled: must be a boolean`);
   if (
     events !== undefined &&
-    !(Array.isArray(events) && events.length <= 50 && events.every((e) => UPSTREAM_EVENTS.includes(e as string)))
+    !(Array.isArray(events) && events.length <= 50 && events.every((e) => UPSTREAM_EVENT_NAMES.includes(e as string)))
   ) {
     problems.push(
-      `${path}.events: must be a list of event names such as MESSAGES_UPSERT (${UPSTREAM_EVENTS.length} known)`,
+      `${path}.events: must be a list of event names such as MESSAGES_UPSERT (${UPSTREAM_EVENT_NAMES.length} known)`,
     );
   }
   for (const flag of ['byEvents', 'base64'] as const) {

@@ -4,7 +4,7 @@
  * (the slowest /health answer while the request runs, probed every 20 ms), and the gateway's peak RSS (VmHWM).
  * Each bulk is cancelled as soon as it is accepted.
  *
- * Run: npm run build && TS_NODE_SWC=true npx ts-node -r tsconfig-paths/register bench/bulk-accept.ts
+ * Run: npm run build && npx ts-node -r tsconfig-paths/register bench/bulk-accept.ts
  */
 import axios from 'axios';
 import { readFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
  *     how late each send arrived against the slot the pacer scheduled (read from the pacer's Redis key).
  *  3. Pacing off: sends per second across 200 instances, one bulk each, over a bounded window, with the CPU split.
  *
- * Run: TS_NODE_SWC=true npx ts-node -r tsconfig-paths/register bench/bulk.ts
+ * Run: npx ts-node -r tsconfig-paths/register bench/bulk.ts
  * Prints the figures and saves them as JSON (path printed at the end). Every process, database and Redis key it
  * creates is removed at the end, on failure and on Ctrl-C.
  */

@@ -14,7 +14,7 @@ async function firstStart(env: Record<string, string>): Promise<string> {
     ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/first-start.ts'],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env },
+      env: { PATH: process.env.PATH, ...env },
       timeout: 60_000,
     },
   );

@@ -15,7 +15,7 @@ export interface Spawned {
 export function spawnGateway(env: Record<string, string | undefined>): Spawned {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, TS_NODE_SWC: 'true', ...env },
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

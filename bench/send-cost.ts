@@ -12,11 +12,12 @@
  *   5. the largest RSS of the gateway process seen during all of it.
  *
  * Usage: npm run bench:send [-- --rate 30 --seconds 20 --connections 32 --load-seconds 10 --json out.json --profile]
- * `--profile` runs the gateway under `--cpu-prof` and prints where its CPU went during the first steady run.
+ * `--profile` runs the gateway under `--cpu-prof` and prints where its CPU went during the steady runs;
+ * `--keep-profile <file>` also keeps the `.cpuprofile` (for Chrome DevTools or speedscope).
  */
 import axios from 'axios';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -264,6 +265,8 @@ async function main(): Promise<void> {
         profileDir,
         readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!,
       );
+      const keepIndex = process.argv.indexOf('--keep-profile');
+      if (keepIndex > 0) copyFileSync(file, process.argv[keepIndex + 1]!);
       const windows = [
         { label: 'with status webhooks', from: steadyStart, to: steadyEnd },
         { label: 'without status webhooks', from: noAcksStart, to: noAcksEnd },

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { UpstreamWebhookController } from './upstream-webhook.controller';
+import { UpstreamWebhookRoute } from './upstream-webhook.route';
 import { WebhooksController } from './webhooks.controller';
 
-@Module({ controllers: [UpstreamWebhookController, WebhooksController] })
+@Module({ controllers: [WebhooksController], providers: [UpstreamWebhookRoute] })
 export class WebhooksApiModule {}

@@ -1,3 +1,4 @@
+import { MessageStatus } from '@/generated/prisma/client';
 import { canAdvance, furthest, rollupIncrements } from './message-status';
 
 describe('message status', () => {
@@ -28,5 +29,96 @@ describe('message status', () => {
     expect(furthest('read', 'failed')).toBe('read');
     expect(furthest('sent', 'failed')).toBe('failed');
     expect(furthest('queued', 'sent')).toBe('sent');
+  });
+});
+
+const STATUSES: MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
+
+describe('message status, every pair', () => {
+  /** The allowed moves, written out: forward along queued → sent → delivered → read, or to failed before delivery. */
+  const ALLOWED: Record<MessageStatus, MessageStatus[]> = {
+    queued: ['sent', 'delivered', 'read', 'failed'],
+    sent: ['delivered', 'read', 'failed'],
+    delivered: ['read'],
+    read: [],
+    failed: [],
+  };
+
+  it.each(STATUSES.flatMap((from) => STATUSES.map((to) => [from, to] as const)))(
+    'canAdvance(%s, %s) follows the table',
+    (from, to) => {
+      expect(canAdvance(from, to)).toBe(ALLOWED[from].includes(to));
+    },
+  );
+
+  /** furthest of each unordered pair. */
+  const MERGED: [MessageStatus, MessageStatus, MessageStatus][] = [
+    ['queued', 'queued', 'queued'],
+    ['queued', 'sent', 'sent'],
+    ['queued', 'delivered', 'delivered'],
+    ['queued', 'read', 'read'],
+    ['queued', 'failed', 'failed'],
+    ['sent', 'sent', 'sent'],
+    ['sent', 'delivered', 'delivered'],
+    ['sent', 'read', 'read'],
+    ['sent', 'failed', 'failed'],
+    ['delivered', 'delivered', 'delivered'],
+    ['delivered', 'read', 'read'],
+    ['delivered', 'failed', 'delivered'],
+    ['read', 'read', 'read'],
+    ['read', 'failed', 'read'],
+    ['failed', 'failed', 'failed'],
+  ];
+
+  it.each(MERGED)('furthest(%s, %s) is %s, in either order', (a, b, merged) => {
+    expect(furthest(a, b)).toBe(merged);
+    expect(furthest(b, a)).toBe(merged);
+  });
+
+  it('covers every unordered pair in the merge table', () => {
+    const covered = new Set(MERGED.map(([a, b]) => [a, b].sort().join('+')));
+    const all = new Set(STATUSES.flatMap((a) => STATUSES.map((b) => [a, b].sort().join('+'))));
+    expect(covered).toEqual(all);
+  });
+
+  const none = { sent: 0, delivered: 0, read: 0, failed: 0 };
+  /** What each allowed move (and the create's queued → status) adds to the rollups. */
+  const INCREMENTS: [MessageStatus, MessageStatus, typeof none][] = [
+    ['queued', 'queued', none],
+    ['queued', 'sent', { ...none, sent: 1 }],
+    ['queued', 'delivered', { ...none, sent: 1, delivered: 1 }],
+    ['queued', 'read', { ...none, sent: 1, delivered: 1, read: 1 }],
+    ['queued', 'failed', { ...none, failed: 1 }],
+    ['sent', 'delivered', { ...none, delivered: 1 }],
+    ['sent', 'read', { ...none, delivered: 1, read: 1 }],
+    ['sent', 'failed', { ...none, failed: 1 }],
+    ['delivered', 'read', { ...none, read: 1 }],
+  ];
+
+  it.each(INCREMENTS)('rollupIncrements(%s, %s) adds each passed milestone once', (from, to, add) => {
+    expect(rollupIncrements(from, to)).toEqual(add);
+  });
+
+  it('lists every allowed move in the increments table', () => {
+    const listed = INCREMENTS.filter(([from, to]) => from !== to).map(([from, to]) => `${from}>${to}`);
+    const allowed = STATUSES.flatMap((from) =>
+      STATUSES.filter((to) => canAdvance(from, to)).map((to) => `${from}>${to}`),
+    );
+    expect(listed.sort()).toEqual(allowed.sort());
+  });
+
+  it('counts a message the same whether it moved in steps or in one jump', () => {
+    const add = (a: typeof none, b: typeof none) => ({
+      sent: a.sent + b.sent,
+      delivered: a.delivered + b.delivered,
+      read: a.read + b.read,
+      failed: a.failed + b.failed,
+    });
+    const steps = (path: MessageStatus[]) =>
+      path.slice(1).reduce((sum, to, i) => add(sum, rollupIncrements(path[i]!, to)), none);
+    expect(steps(['queued', 'sent', 'delivered', 'read'])).toEqual(rollupIncrements('queued', 'read'));
+    expect(steps(['queued', 'sent', 'read'])).toEqual(rollupIncrements('queued', 'read'));
+    expect(steps(['queued', 'delivered', 'read'])).toEqual(rollupIncrements('queued', 'read'));
+    expect(steps(['queued', 'sent', 'failed'])).toEqual({ ...none, sent: 1, failed: 1 });
   });
 });

@@ -95,6 +95,22 @@ describe('bulk content guard', () => {
     expect(template.render({ a: 'abcd' })).toEqual(template.check({ a: 'abcd' }));
   });
 
+  it('fills a placeholder only from the recipient’s own variables, never from Object.prototype', () => {
+    const template = new BulkTemplate('Hi {{constructor}} {{toString}}');
+    expect(template.check({ name: 'Amina' })).toEqual({
+      ok: false,
+      reason: 'variables.constructor: is missing for this recipient',
+    });
+    expect(template.render({ constructor: 'Amina', toString: 'x' })).toEqual({ ok: true, text: 'Hi Amina x' });
+  });
+
+  it('counts a number and the same digits as a string as one text, as the recipients see them', () => {
+    const template = new BulkTemplate('Code {{c}}');
+    expect(template.textKey({ c: 1 })).toBe(template.textKey({ c: '1' }));
+    const mixed = Array.from({ length: 12 }, (_, i) => ({ c: i % 2 === 0 ? 1 : '1' }));
+    expect(warnings('Code {{c}}', mixed)[0]).toMatch(/^The same text goes to 12 recipients/);
+  });
+
   it('keys a text by the values of the placeholders it uses, in first-use order, and lists those values', () => {
     const template = new BulkTemplate('{{b}} {{a}} {{b}}');
     expect(template.textKey({ a: 'x', b: 'y', z: 'ignored' })).toBe(template.textKey({ b: 'y', a: 'x' }));

@@ -34,6 +34,14 @@ const SHORTENER_LINK = new RegExp(
 export const IDENTICAL_TEXT_LIMIT = 10;
 
 export type Variables = Record<string, string | number>;
+
+/**
+ * A recipient's value for a placeholder, as the text shows it; undefined when the recipient has none. Only the
+ * object's own keys count: `{{constructor}}` must not be filled from Object.prototype.
+ */
+function valueOf(variables: Variables | undefined, name: string): string | undefined {
+  return variables && Object.hasOwn(variables, name) ? String(variables[name]) : undefined;
+}
 export type Rendered = { ok: true; text: string } | { ok: false; reason: string };
 
 /**
@@ -56,9 +64,9 @@ export class BulkTemplate {
 
   /** Whether the recipient's variables fill every placeholder and the filled text stays within WhatsApp's limit. */
   check(variables: Variables | undefined): { ok: true } | { ok: false; reason: string } {
-    const missing = this.names.find((name) => variables?.[name] === undefined);
+    const missing = this.names.find((name) => valueOf(variables, name) === undefined);
     if (missing) return { ok: false, reason: `variables.${missing}: is missing for this recipient` };
-    const length = this.occurrences.reduce((sum, name) => sum + String(variables![name]).length, this.fixedLength);
+    const length = this.occurrences.reduce((sum, name) => sum + valueOf(variables, name)!.length, this.fixedLength);
     if (length > MAX_TEXT_LENGTH)
       return {
         ok: false,
@@ -70,17 +78,17 @@ export class BulkTemplate {
   render(variables: Variables | undefined): Rendered {
     const checked = this.check(variables);
     if (!checked.ok) return checked;
-    return { ok: true, text: this.text.replace(PLACEHOLDER, (_, name: string) => String(variables![name])) };
+    return { ok: true, text: this.text.replace(PLACEHOLDER, (_, name: string) => valueOf(variables, name)!) };
   }
 
-  /** The values this recipient's text depends on: two recipients with the same values get the same text. */
+  /** The values this recipient's text depends on, as the text shows them: the same text gets the same key. */
   textKey(variables: Variables | undefined): string {
-    return JSON.stringify(this.names.map((name) => variables?.[name]));
+    return JSON.stringify(this.names.map((name) => valueOf(variables, name)));
   }
 
   /** The variables the text uses (others never reach WhatsApp). */
   usedValues(variables: Variables | undefined): string[] {
-    return this.names.map((name) => String(variables?.[name] ?? ''));
+    return this.names.map((name) => valueOf(variables, name) ?? '');
   }
 }
 

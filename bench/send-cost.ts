@@ -206,6 +206,8 @@ async function main(): Promise<void> {
       gatewayMsPerS: (idleCpu.gateway ?? 0) * 100,
       postgresMsPerS: (idleCpu.postgres ?? 0) * 100,
       redisMsPerS: (idleCpu.redis ?? 0) * 100,
+      // After a warm-up: the process's own size, before the runs' load grows its heaps.
+      gatewayRssMb: rssMb(gateway.child.pid),
     };
     log(`idle: ${JSON.stringify(idle)}`);
 

@@ -72,9 +72,25 @@ export function upstreamWebhookToken(config: AppConfig, instanceId: string): str
   return createHmac('sha256', config.encryptionKey).update(`upstream-webhook:${instanceId}`).digest('hex');
 }
 
+/** Instances whose expected token is kept, per configuration: a status webhook checks one per request. */
+const EXPECTED_TOKENS_KEPT = 10_000;
+const expectedTokens = new WeakMap<AppConfig, Map<string, Buffer>>();
+
+function expectedToken(config: AppConfig, instanceId: string): Buffer {
+  let tokens = expectedTokens.get(config);
+  if (!tokens) expectedTokens.set(config, (tokens = new Map<string, Buffer>()));
+  let token = tokens.get(instanceId);
+  if (!token) {
+    if (tokens.size >= EXPECTED_TOKENS_KEPT) tokens.clear();
+    token = Buffer.from(upstreamWebhookToken(config, instanceId));
+    tokens.set(instanceId, token);
+  }
+  return token;
+}
+
 export function isUpstreamWebhookToken(config: AppConfig, instanceId: string, given: string | undefined): boolean {
   if (!given) return false;
-  const expected = Buffer.from(upstreamWebhookToken(config, instanceId));
+  const expected = expectedToken(config, instanceId);
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

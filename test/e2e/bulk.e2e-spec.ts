@@ -390,7 +390,17 @@ describe('bulk sends', () => {
       { instanceName: name, recipients: ['254712380001', '254712380002'], message: 'x' },
       key,
     );
-    await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
+    // The first send is out and WhatsApp's status for it recorded: statuses of a deleted instance are dropped.
+    await waitFor(
+      async () =>
+        (
+          await queryDb(t, "SELECT 1 FROM messages WHERE bulk_id = $1 AND status IN ('sent', 'delivered', 'read')", [
+            data.bulk_id,
+          ])
+        ).length === 1,
+      5000,
+      'the first send, sent',
+    );
     // What a process stopped between the delete and its cancel leaves behind.
     await queryDb(t, 'UPDATE instances SET deleted_at = now() WHERE id = $1', [id]);
     await t.app.get(BulkRunnerService).run(client.id, data.bulk_id);

@@ -3,7 +3,6 @@ import { ConfigModule } from '@/config/config.module';
 import { EnvSchema } from '@/config/env.schema';
 import { ApiModule } from './api.module';
 import { CoreModule } from './core.module';
-import { DomainModule } from './domain.module';
 import { WorkerModule } from './worker.module';
 
 @Module({})
@@ -16,7 +15,6 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         CoreModule,
-        DomainModule,
         ...(role === 'worker' ? [] : [ApiModule]),
         ...(role === 'api' ? [] : [WorkerModule]),
       ],

@@ -3,14 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { GlobalExceptionFilter } from '@/common/errors/global-exception.filter';
 import { loggerParams, wantsPrettyLogs } from '@/common/logging/logger.options';
-import { OutboundModule } from '@/common/net/outbound.module';
 import { RedisModule } from '@/common/redis/redis.module';
 import { AppConfig } from '@/config/app-config';
 import { PrismaModule } from '@/database/prisma.module';
-import { EvolutionModule } from '@/integrations/evolution/evolution.module';
-import { AuditModule } from '@/modules/audit/audit.module';
 import { HealthModule } from '@/modules/health/health.module';
-import { LimitsModule } from '@/modules/limits/limits.module';
 import { MetricsModule } from '@/modules/metrics/metrics.module';
 import { QueueModule } from '@/queue/queue.module';
 
@@ -25,12 +21,8 @@ import { QueueModule } from '@/queue/queue.module';
     PrismaModule,
     RedisModule,
     MetricsModule,
-    EvolutionModule,
     QueueModule,
     HealthModule,
-    AuditModule,
-    LimitsModule,
-    OutboundModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: GlobalExceptionFilter }],
 })

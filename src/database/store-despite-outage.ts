@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromDatabaseOutage } from './prisma-error';
+import { fromDatabaseOutage } from '@/common/errors/database-errors';
 
 /** The longest a process keeps an outcome in memory waiting for Postgres to come back. */
 const KEEP_TRYING_MS = 10 * 60_000;

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { fromDatabaseOutage, fromPrismaError } from '@/database/prisma-error';
+import { fromDatabaseOutage, fromPrismaError } from '@/common/errors/database-errors';
 import { AppError } from './app-error';
 import { ErrorBody, errorBody } from './http-status';
 

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AppConfig } from '@/config/app-config';
 import { MediaFetcher } from './media-fetcher';
 import { OutboundGuard } from './outbound-guard';
 
-@Global()
 @Module({
   providers: [
     {

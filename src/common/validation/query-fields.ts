@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/instance-name';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE } from './instance-name';
 
 /**
  * Largest offset or position a query may name: a Postgres `integer`, which also bounds every offset this API can

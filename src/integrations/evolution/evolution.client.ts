@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Agent, Dispatcher, request } from 'undici';
 import { MetricsService } from '@/common/metrics/metrics.service';
 import { AppConfig } from '@/config/app-config';
@@ -18,7 +18,7 @@ import {
   SendResponse,
   UpstreamWebhookConfig,
 } from './evolution.types';
-import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from './instance-token.store';
+import { InstanceTokenStore } from './instance-token.store';
 
 export type UpstreamMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -57,12 +57,18 @@ export class EvolutionClient implements OnModuleDestroy {
   private readonly dispatcher: Dispatcher = new Agent({ connections: 128, keepAliveTimeout: 4000 });
   private readonly baseUrl: string;
 
+  /** Where instance calls get their tokens: handed over by the instances feature when it starts (InstancesModule). */
+  private tokens?: InstanceTokenStore;
+
   constructor(
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-    @Optional() @Inject(INSTANCE_TOKEN_STORE) private readonly tokens?: InstanceTokenStore,
   ) {
     this.baseUrl = config.evolutionUrl.replace(/\/+$/, '');
+  }
+
+  useTokenStore(store: InstanceTokenStore): void {
+    this.tokens = store;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -255,7 +261,7 @@ export class EvolutionClient implements OnModuleDestroy {
   }
 
   private tokenStore(): InstanceTokenStore {
-    if (!this.tokens) throw new Error('Instance calls need an InstanceTokenStore provider');
+    if (!this.tokens) throw new Error('Instance calls need the instances feature (InstancesModule) for their tokens');
     return this.tokens;
   }
 

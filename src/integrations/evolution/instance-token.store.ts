@@ -8,5 +8,3 @@ export interface InstanceTokenStore {
   /** A token other than `rejected`: the stored one if another call already refreshed it, otherwise a fetched one. */
   refreshAfterRejection(instanceId: string, rejected: string): Promise<string>;
 }
-
-export const INSTANCE_TOKEN_STORE = Symbol('INSTANCE_TOKEN_STORE');

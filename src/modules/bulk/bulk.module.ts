@@ -1,11 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { InstancesModule } from '@/modules/instances/instances.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
 import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRunnerService } from './bulk-runner.service';
 
-@Global()
 @Module({
+  imports: [EvolutionModule, InstancesModule, MessagesModule],
   providers: [BulkRepository, BulkQueueService, BulkService, BulkRunnerService],
   exports: [BulkService, BulkRunnerService],
 })

@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency.repository';
 
-@Global()
 @Module({
   providers: [IdempotencyRepository, IdempotencyInterceptor],
   exports: [IdempotencyInterceptor, IdempotencyRepository],

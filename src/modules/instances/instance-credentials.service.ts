@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
+import { newWebhookSecret } from '@/common/crypto/standard-webhooks';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { graceEnd } from '@/modules/auth/dto/rotation.dto';
-import { newWebhookSecret } from '@/modules/webhooks/standard-webhooks';
 import { RotatedInstanceKeyDto, RotatedWebhookSecretDto } from './dto/instance.dto';
 import { InstanceRepository } from './instance.repository';
 import { instanceNotFound } from './instance-access';

@@ -1,5 +1,8 @@
-import { Global, Module } from '@nestjs/common';
-import { INSTANCE_TOKEN_STORE } from '@/integrations/evolution/instance-token.store';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { OutboundModule } from '@/common/net/outbound.module';
+import { EvolutionClient } from '@/integrations/evolution/evolution.client';
+import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { AuditModule } from '@/modules/audit/audit.module';
 import { ConnectionAttempts } from './connection-attempts.service';
 import { InstanceRepository } from './instance.repository';
 import { InstanceConnectionService } from './instance-connection.service';
@@ -9,8 +12,8 @@ import { InstanceUpkeepService } from './instance-upkeep.service';
 import { InstancesService } from './instances.service';
 
 /** Instance services for every role; controllers live in InstancesApiModule, the processor in WorkerModule. */
-@Global()
 @Module({
+  imports: [AuditModule, EvolutionModule, OutboundModule],
   providers: [
     ConnectionAttempts,
     InstanceConnectionService,
@@ -19,14 +22,27 @@ import { InstancesService } from './instances.service';
     InstanceTokenService,
     InstancesService,
     InstanceUpkeepService,
-    { provide: INSTANCE_TOKEN_STORE, useExisting: InstanceTokenService },
   ],
   exports: [
     InstancesService,
     InstanceConnectionService,
     InstanceCredentialsService,
+    InstanceTokenService,
     InstanceUpkeepService,
-    INSTANCE_TOKEN_STORE,
   ],
 })
-export class InstancesModule {}
+export class InstancesModule implements OnModuleInit {
+  constructor(
+    private readonly evolution: EvolutionClient,
+    private readonly tokens: InstanceTokenService,
+  ) {}
+
+  /**
+   * The Evolution client asks this feature for instance tokens (they live encrypted in its table). The store is handed
+   * to the client here rather than injected into it, so the client's module does not depend on this one, which
+   * depends on the client.
+   */
+  onModuleInit(): void {
+    this.evolution.useTokenStore(this.tokens);
+  }
+}

@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
+import { newWebhookSecret } from '@/common/crypto/standard-webhooks';
 import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
+import { fromPrismaError } from '@/common/errors/database-errors';
 import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AppConfig } from '@/config/app-config';
-import { fromPrismaError } from '@/database/prisma-error';
 import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, GLOBAL_AUTH } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
@@ -15,7 +16,6 @@ import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
-import { newWebhookSecret } from '@/modules/webhooks/standard-webhooks';
 import { ConnectionAttempts } from './connection-attempts.service';
 import {
   CreatedSubInstanceDto,

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DailyCapService } from './daily-cap.service';
 import { InstancePacerService } from './instance-pacer.service';
 import { RequestRateLimitService } from './request-rate-limit.service';
 
-@Global()
 @Module({
   providers: [RequestRateLimitService, InstancePacerService, DailyCapService],
   exports: [RequestRateLimitService, InstancePacerService, DailyCapService],

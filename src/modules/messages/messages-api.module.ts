@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@/modules/auth/auth.module';
+import { IdempotencyModule } from '@/modules/idempotency/idempotency.module';
 import { MessageLogController } from './message-log.controller';
+import { MessagesModule } from './messages.module';
 import { SendController } from './send.controller';
 
-@Module({ controllers: [SendController, MessageLogController] })
+@Module({
+  imports: [AuthModule, IdempotencyModule, MessagesModule],
+  controllers: [SendController, MessageLogController],
+})
 export class MessagesApiModule {}

@@ -1,4 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { OutboundModule } from '@/common/net/outbound.module';
+import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { InstancesModule } from '@/modules/instances/instances.module';
+import { LimitsModule } from '@/modules/limits/limits.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
 import { MessageLogService } from './message-log.service';
@@ -7,8 +11,8 @@ import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 import { StatusBatcherService } from './status-batcher.service';
 
-@Global()
 @Module({
+  imports: [EvolutionModule, InstancesModule, LimitsModule, OutboundModule],
   providers: [
     MessageRepository,
     AcceptanceTracker,

@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import { OutboundModule } from '@/common/net/outbound.module';
+import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { AuthModule } from '@/modules/auth/auth.module';
+import { InstancesModule } from '@/modules/instances/instances.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
+import { WebhooksModule } from '@/modules/webhooks/webhooks.module';
 import { PassthroughService } from './passthrough.service';
 import { PassthroughAuthGuard } from './passthrough-auth.guard';
 import { PassthroughChatController } from './passthrough-chat.controller';
@@ -12,6 +18,7 @@ import { PassthroughWebhookService } from './passthrough-webhook.service';
 
 /** The reference's legacy Evolution API routes (`/instance/*`, `/message/*`, `/chat/*`, `/group/*`, `/webhook/*`, `/settings/*`). */
 @Module({
+  imports: [AuthModule, EvolutionModule, InstancesModule, MessagesModule, OutboundModule, WebhooksModule],
   controllers: [
     PassthroughInstanceController,
     PassthroughMessageController,

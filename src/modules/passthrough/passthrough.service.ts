@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ForbiddenError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { isRecord } from '@/common/validation/is-record';
@@ -14,10 +14,10 @@ import {
 } from '@/integrations/evolution/evolution.error-mapper';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { SendResponse } from '@/integrations/evolution/evolution.types';
-import { INSTANCE_TOKEN_STORE, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { instanceNotFound } from '@/modules/instances/instance-access';
+import { InstanceTokenService } from '@/modules/instances/instance-token.service';
 import { Actor, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
@@ -59,7 +59,7 @@ export class PassthroughService {
     private readonly auth: AuthService,
     private readonly config: AppConfig,
     private readonly mediaFetcher: MediaFetcher,
-    @Inject(INSTANCE_TOKEN_STORE) private readonly tokens: InstanceTokenStore,
+    private readonly tokens: InstanceTokenService,
   ) {}
 
   // ---- routes forwarded as they are ----

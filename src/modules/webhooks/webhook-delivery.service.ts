@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import http from 'node:http';
 import https from 'node:https';
 import { decryptSecret } from '@/common/crypto/secret-box';
+import { webhookHeaders } from '@/common/crypto/standard-webhooks';
 import { NotFoundError } from '@/common/errors/app-error';
 import { OutboundBlockedError, OutboundGuard } from '@/common/net/outbound-guard';
 import { AppConfig } from '@/config/app-config';
@@ -12,7 +13,6 @@ import { Instance } from '@/generated/prisma/client';
 import { DeliverPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { DeliveryRepository, DeliveryWithInstance } from './delivery.repository';
-import { webhookHeaders } from './standard-webhooks';
 
 const MAX_REDIRECTS = 3;
 /** Room beyond the longest possible POST for reading the delivery and recording the outcome. */

@@ -1,12 +1,16 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { OutboundModule } from '@/common/net/outbound.module';
+import { BulkModule } from '@/modules/bulk/bulk.module';
+import { InstancesModule } from '@/modules/instances/instances.module';
+import { MessagesModule } from '@/modules/messages/messages.module';
 import { DeliveryRepository } from './delivery.repository';
 import { UpstreamWebhookService } from './upstream-webhook.service';
 import { WebhookConfigService } from './webhook-config.service';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookLogService } from './webhook-log.service';
 
-@Global()
 @Module({
+  imports: [BulkModule, InstancesModule, MessagesModule, OutboundModule],
   providers: [
     UpstreamWebhookService,
     WebhookConfigService,

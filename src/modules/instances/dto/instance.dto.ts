@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/common/validation/instance-name';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { Instance } from '@/generated/prisma/client';
-import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '../instance-name';
 
 export { INSTANCE_NAME, INSTANCE_NAME_RULE };
 

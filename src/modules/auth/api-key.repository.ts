@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
-import { fromRow } from '@/database/raw-row';
+import { rowMapper } from '@/database/row-mapping';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { ApiKey, Client, Prisma } from '@/generated/prisma/client';
 import { ClientLimits } from './auth-context';
@@ -31,6 +31,26 @@ export async function retireLiveKeys(
   if (expireAt) await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { expiresAt: expireAt } });
   else await tx.apiKey.updateMany({ where: { ...scope, ...live }, data: { revokedAt: now } });
 }
+
+/** The key and its client's state and limits, as the authentication query selects them (one flat row). */
+const keyForAuthRow = rowMapper<Omit<KeyForAuth, 'client'> & KeyForAuth['client']>('api_keys', {
+  id: 'number',
+  clientId: 'number',
+  instanceId: 'string?',
+  kind: 'string',
+  keyHash: 'string',
+  expiresAt: 'date?',
+  revokedAt: 'date?',
+  active: 'boolean',
+  deletedAt: 'date?',
+  rateLimit: 'number',
+  dailyCap: 'number',
+  sendIntervalMs: 'number',
+  jitterMinMs: 'number',
+  jitterMaxMs: 'number',
+  strictContentGuard: 'boolean',
+  pacingOverride: 'boolean',
+});
 
 @Injectable()
 export class ApiKeyRepository {
@@ -67,9 +87,7 @@ export class ApiKeyRepository {
       [value],
     );
     if (!row) return null;
-    const { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, ...client } = fromRow<
-      KeyForAuth & KeyForAuth['client']
-    >(row);
+    const { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, ...client } = keyForAuthRow(row);
     return { id, clientId, instanceId, kind, keyHash, expiresAt, revokedAt, client };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
-import { fromRow } from '@/database/raw-row';
+import { rowMapper } from '@/database/row-mapping';
 import {
   BulkJob,
   BulkRecipient,
@@ -29,6 +29,21 @@ export type ClaimedRecipient = BulkRecipient & {
 };
 
 /** Bulks and their recipients, the source of truth of every bulk: Redis only holds the schedule. */
+const recipientRow = rowMapper<BulkRecipient>('bulk_recipients', {
+  id: 'bigint',
+  bulkId: 'string',
+  clientId: 'number',
+  position: 'number',
+  number: 'string',
+  variables: 'json?',
+  status: 'string',
+  messageId: 'bigint?',
+  attempts: 'number',
+  error: 'string?',
+  sentAt: 'date?',
+  updatedAt: 'date',
+});
+
 @Injectable()
 export class BulkRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -206,7 +221,7 @@ export class BulkRepository {
     const logged = logged_status
       ? { status: logged_status as MessageStatus, upstreamMessageId: logged_upstream_id as string | null }
       : null;
-    return { ...fromRow<BulkRecipient>(recipient), logged };
+    return { ...recipientRow(recipient), logged };
   }
 
   /** Settles a recipient; without a message id it keeps the log row it is linked to, if any. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@/common/redis/redis.service';
-import { PrismaService } from '@/database/prisma.service';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
+import { HealthRepository } from './health.repository';
 
 /** Each dependency gets this long; readiness answers within about a second even when one hangs. */
 export const READY_CHECK_TIMEOUT_MS = 800;
@@ -20,14 +20,14 @@ export interface Readiness {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly database: HealthRepository,
     private readonly redis: RedisService,
     private readonly evolution: EvolutionClient,
   ) {}
 
   async readiness(): Promise<Readiness> {
     const [database, redis, upstream] = await Promise.all([
-      check('database', () => this.prisma.rows('SELECT 1')),
+      check('database', () => this.database.ping()),
       check('redis', () => this.redis.ping()),
       this.upstreamCheck(),
     ]);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IssuedKey } from '@/common/crypto/api-keys';
 import { PrismaService } from '@/database/prisma.service';
-import { fromRow } from '@/database/raw-row';
+import { rowMapper, RowShape } from '@/database/row-mapping';
 import { TenantReadCache } from '@/database/tenant-read-cache';
 import { Instance, InstanceStatus, Prisma } from '@/generated/prisma/client';
 import { retireLiveKeys } from '@/modules/auth/api-key.repository';
@@ -21,6 +21,37 @@ const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
 
 /** First key of the two-key advisory lock that serialises one client's instance creates. */
 const INSTANCE_LIMIT_LOCK = 4201;
+
+const INSTANCE_COLUMNS: RowShape<Instance> = {
+  id: 'string',
+  clientId: 'number',
+  name: 'string',
+  upstreamId: 'string?',
+  integration: 'string',
+  tokenEncrypted: 'string',
+  webhookSecretEncrypted: 'string',
+  webhookSecretPreviousEncrypted: 'string?',
+  webhookSecretPreviousExpiresAt: 'date?',
+  webhookUrl: 'string?',
+  webhookEvents: 'strings',
+  webhookEnabled: 'boolean',
+  status: 'string',
+  eventState: 'string?',
+  ownerJid: 'string?',
+  statusChangedAt: 'date?',
+  tokenCheckedAt: 'date?',
+  driftNote: 'string?',
+  driftAt: 'date?',
+  createdAt: 'date',
+  updatedAt: 'date',
+  deletedAt: 'date?',
+  deletingAt: 'date?',
+};
+const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
+const instanceWithClientUrlRow = rowMapper<Instance & { clientWebhookUrl: string | null }>('instances', {
+  ...INSTANCE_COLUMNS,
+  clientWebhookUrl: 'string?',
+});
 
 /**
  * Instances. Tenant-facing methods take `clientId` first and put it in the `where`; the few methods without it
@@ -56,14 +87,14 @@ export class InstanceRepository {
     return client?.maxInstances ?? 0;
   }
 
-  /** Runs on every send: hand-written SQL (see fromRow). */
+  /** Runs on every send: hand-written SQL (see rowMapper). */
   findByNameForClient(clientId: number, name: string): Promise<Instance | null> {
     return this.cache.read(`instance:${clientId}:${name}`, async () => {
       const [row] = await this.prisma.rows<Record<string, unknown>>(
         'SELECT * FROM instances WHERE client_id = $1 AND name = $2 AND deleted_at IS NULL LIMIT 1',
         [clientId, name],
       );
-      return row ? fromRow<Instance>(row) : null;
+      return row ? instanceRow(row) : null;
     });
   }
 
@@ -79,7 +110,7 @@ export class InstanceRepository {
     await this.cache.written(this.prisma.instance.updateMany({ where: { clientId, id, ...LIVE }, data }));
   }
 
-  /** Read for every forwarded upstream event: hand-written SQL (see fromRow). */
+  /** Read for every forwarded upstream event: hand-written SQL (see rowMapper). */
   async clientWebhookUrl(clientId: number): Promise<string | null> {
     const [row] = await this.prisma.$queryRaw<
       { webhook_url: string | null }[]
@@ -249,14 +280,14 @@ export class InstanceRepository {
 
   /**
    * The webhook receiver knows only the instance name in its URL; the header token then proves the sender. Runs for
-   * every upstream event: hand-written SQL (see fromRow).
+   * every upstream event: hand-written SQL (see rowMapper).
    */
   async findLiveByNameForSystem(name: string): Promise<Instance | null> {
     const [row] = await this.prisma.rows<Record<string, unknown>>(
       'SELECT * FROM instances WHERE name = $1 AND deleted_at IS NULL LIMIT 1',
       [name],
     );
-    return row ? fromRow<Instance>(row) : null;
+    return row ? instanceRow(row) : null;
   }
 
   /**
@@ -270,7 +301,7 @@ export class InstanceRepository {
          WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
         [name],
       );
-      return row ? fromRow<Instance & { clientWebhookUrl: string | null }>(row) : null;
+      return row ? instanceWithClientUrlRow(row) : null;
     });
   }
 

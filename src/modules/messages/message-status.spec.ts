@@ -1,5 +1,5 @@
 import { MessageStatus } from '@/generated/prisma/client';
-import { canAdvance, furthest, rollupIncrements } from './message-status';
+import { canAdvance, furthest, rollupIncrements, statusesAdvancingTo } from './message-status';
 
 describe('message status', () => {
   it('moves forward only', () => {
@@ -120,5 +120,13 @@ describe('message status, every pair', () => {
     expect(steps(['queued', 'sent', 'read'])).toEqual(rollupIncrements('queued', 'read'));
     expect(steps(['queued', 'delivered', 'read'])).toEqual(rollupIncrements('queued', 'read'));
     expect(steps(['queued', 'sent', 'failed'])).toEqual({ ...none, sent: 1, failed: 1 });
+  });
+});
+
+describe('statusesAdvancingTo', () => {
+  it('lists the statuses canAdvance lets move to each status', () => {
+    expect(statusesAdvancingTo('failed').sort()).toEqual(['queued', 'sent']);
+    expect(statusesAdvancingTo('read').sort()).toEqual(['delivered', 'queued', 'sent']);
+    expect(statusesAdvancingTo('queued')).toEqual([]);
   });
 });

@@ -10,6 +10,13 @@ export function canAdvance(from: MessageStatus, to: MessageStatus): boolean {
   return RANK[to] > RANK[from];
 }
 
+const STATUSES = Object.keys(RANK) as MessageStatus[];
+
+/** The statuses from which a message may move to `to` (canAdvance, as a set for a conditional update). */
+export function statusesAdvancingTo(to: MessageStatus): MessageStatus[] {
+  return STATUSES.filter((from) => canAdvance(from, to));
+}
+
 /**
  * Two statuses reported for one message, as one: delivered or read wins (the message got there, whatever else was
  * reported), otherwise failed, otherwise the further one.

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '@/common/errors/app-error';
 import { PrismaService } from '@/database/prisma.service';
-import { fromRow } from '@/database/raw-row';
+import { rowMapper } from '@/database/row-mapping';
 import { Message, MessageSource, MessageStatus, Prisma } from '@/generated/prisma/client';
-import { canAdvance, rollupIncrements } from './message-status';
+import { rollupIncrements } from './message-status';
 
 export interface NewMessage {
   instanceId: string;
@@ -50,6 +49,25 @@ function compareKeys(a: UpstreamStatus, b: UpstreamStatus): number {
 
 type Tx = Prisma.TransactionClient;
 
+const messageRow = rowMapper<Message>('messages', {
+  id: 'bigint',
+  clientId: 'number',
+  instanceId: 'string',
+  bulkId: 'string?',
+  source: 'string',
+  number: 'string',
+  messageType: 'string',
+  status: 'string',
+  upstreamMessageId: 'string?',
+  error: 'string?',
+  createdAt: 'date',
+  updatedAt: 'date',
+  sentAt: 'date?',
+  deliveredAt: 'date?',
+  readAt: 'date?',
+  failedAt: 'date?',
+});
+
 /**
  * The message log. Every write also moves the rollups atomically with it: `message_counts` (current status,
  * for the log's totals) and `usage_daily` (milestones per day and type, for stats), so neither read scans the log.
@@ -78,26 +96,33 @@ export class MessageRepository {
       add.failed,
       data.bulkRecipientId ?? null,
     ]);
-    return fromRow<Message>(row!);
+    return messageRow(row!);
   }
 
-  /** The upstream accepted the message (HTTP 201, status PENDING): remember its WhatsApp id. */
-  async markAcceptedForClient(clientId: number, id: bigint, upstreamMessageId: string): Promise<Message> {
+  /** The upstream accepted the message (HTTP 201, status PENDING): remember its WhatsApp id. Null: no such message. */
+  async markAcceptedForClient(clientId: number, id: bigint, upstreamMessageId: string): Promise<Message | null> {
     const [row] = await this.prisma.rows<Record<string, unknown>>(
       'UPDATE messages SET upstream_message_id = $1, updated_at = $2::timestamp WHERE id = $3 AND client_id = $4 RETURNING *',
       [upstreamMessageId, new Date().toISOString(), id, clientId],
     );
-    if (!row) throw new NotFoundError(`Message ${id} does not exist`, 'MESSAGE_NOT_FOUND');
-    return fromRow<Message>(row);
+    return row ? messageRow(row) : null;
   }
 
-  /** Moves a message forward; a transition the status rules forbid changes nothing and returns null. */
-  advanceForClient(clientId: number, id: bigint, to: MessageStatus, error?: string): Promise<Message | null> {
+  /**
+   * Moves a message to `to`, with both rollups, when its status is one of `from` (the status rules decide which, see
+   * statusesAdvancingTo); otherwise changes nothing and returns null, as for a message that does not exist.
+   */
+  advanceForClient(
+    clientId: number,
+    id: bigint,
+    move: { from: MessageStatus[]; to: MessageStatus; error?: string },
+  ): Promise<Message | null> {
     return this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<
         Record<string, unknown>[]
       >`SELECT * FROM messages WHERE id = ${id} AND client_id = ${clientId} FOR UPDATE`;
-      return row ? advance(tx, fromRow<Message>(row), to, error) : null;
+      const message = row ? messageRow(row) : null;
+      return message && move.from.includes(message.status) ? advance(tx, message, move.to, move.error) : null;
     });
   }
 
@@ -131,7 +156,7 @@ export class MessageRepository {
       WHERE ${whereSql(clientId, filters)} ${page.beforeId !== undefined ? Prisma.sql`AND m.id < ${page.beforeId}` : Prisma.empty}
       ORDER BY m.id DESC LIMIT ${page.limit} OFFSET ${page.beforeId !== undefined ? 0 : page.offset}`;
     return rows.map(({ instance_name, ...row }) => ({
-      ...fromRow<Message>(row),
+      ...messageRow(row),
       instance: { name: instance_name as string },
     }));
   }
@@ -190,15 +215,14 @@ const STAMP_COLUMNS: Record<MessageStatus, string | null> = {
   failed: 'failed_at',
 };
 
-async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message | null> {
-  if (!canAdvance(message.status, to)) return null;
+async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message> {
   const now = new Date();
   const stampColumn = STAMP_COLUMNS[to];
   const stamp = stampColumn ? Prisma.sql`, ${Prisma.raw(stampColumn)} = ${now}` : Prisma.empty;
   const setError = error ? Prisma.sql`, error = ${error}` : Prisma.empty;
   const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
     UPDATE messages SET status = ${to}::"MessageStatus", updated_at = ${now}${stamp}${setError} WHERE id = ${message.id} RETURNING *`;
-  const updated = fromRow<Message>(row!);
+  const updated = messageRow(row!);
   await moveCount(tx, message, message.status, to);
   await addUsage(tx, message, { attempts: 0, ...rollupIncrements(message.status, to) });
   return updated;

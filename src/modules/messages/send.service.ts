@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, ValidationError } from '@/common/errors/app-error';
+import { AppError, NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
-import { Instance, MessageSource } from '@/generated/prisma/client';
+import { Instance, Message, MessageSource } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { SendResponse } from '@/integrations/evolution/evolution.types';
@@ -18,6 +18,7 @@ import { MessageResponseDto, toMessageResponse } from './dto/message-response.dt
 import { SendMediaDto, SendTextDto } from './dto/send.dto';
 import { readMedia } from './media';
 import { MessageRepository } from './message.repository';
+import { statusesAdvancingTo } from './message-status';
 
 export interface Delivery {
   instance: Instance;
@@ -131,11 +132,13 @@ export class SendService {
             ),
         ),
       );
+      // The row is gone only if its instance was deleted (cascade) while the send was out.
+      if (!accepted) throw new NotFoundError(`Message ${messageId} does not exist`, 'MESSAGE_NOT_FOUND');
       return toMessageResponse(accepted, instance.name);
     } catch (err) {
       if (!departed && d.bulkRecipientId !== undefined) throw err;
       const reason = err instanceof Error ? err.message : 'the send failed';
-      await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason);
+      await this.markFailed(instance.clientId, messageId, reason);
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
       const unknown = err instanceof EvolutionError && err.outcomeUnknown;
       if (!unknown) await this.caps.giveBack(instance.id);
@@ -163,9 +166,18 @@ export class SendService {
 
   /** Closes the row of an interrupted attempt that will not be sent after all, and frees the cap unit it held. */
   async abandon(instance: Pick<Instance, 'id' | 'clientId'>, messageId: bigint, reason: string): Promise<void> {
-    if (!(await this.messages.advanceForClient(instance.clientId, messageId, 'failed', reason))) return;
+    if (!(await this.markFailed(instance.clientId, messageId, reason))) return;
     // Best effort: without Redis the cap is re-seeded from the rollups, which count this row as failed now.
     await this.caps.giveBack(instance.id).catch(() => undefined);
+  }
+
+  /** The attempt's row says why it failed, unless its status already moved past where a failure can apply. */
+  private markFailed(clientId: number, messageId: bigint, reason: string): Promise<Message | null> {
+    return this.messages.advanceForClient(clientId, messageId, {
+      from: statusesAdvancingTo('failed'),
+      to: 'failed',
+      error: reason,
+    });
   }
 
   recipient(number: string): Recipient {

@@ -8,9 +8,9 @@ import { MediaKind, MediaSource, MediaType, SendMediaDto, SendTextDto } from '@/
 export const MAX_SEND_DELAY_MS = 120000;
 
 /**
- * The fields every legacy send shares. Each body class carries AcceptsUnknownFields itself: IntersectionType copies
- * fields, not class marks. The number is checked as on v1 (then normalised by the send service); every
+ * The fields every legacy send shares. The number is checked as on v1 (then normalised by the send service); every
  * other field of the upstream's body (quoted, mentioned, linkPreview...) reaches the upstream as the caller wrote it.
+ * Each body class carries AcceptsUnknownFields itself: IntersectionType copies fields, not class marks.
  */
 @AcceptsUnknownFields()
 export class LegacySendDto extends PickType(SendTextDto, ['number'] as const) {

@@ -1,4 +1,3 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,9 +5,9 @@ import type { FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { parse as parseQuery } from 'node:querystring';
 import { errorBody } from '@/common/errors/http-status';
-import { toValidationError } from '@/common/errors/validation-errors';
 import { requestId } from '@/common/logging/logger.options';
 import { MetricsService } from '@/common/metrics/metrics.service';
+import { AppValidationPipe } from '@/common/validation/app-validation.pipe';
 import { unsafeInput } from '@/common/validation/input-guard';
 import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
@@ -87,16 +86,7 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // One problem per field is clearer than every constraint that a wrong type also breaks.
-      stopAtFirstError: true,
-      exceptionFactory: toValidationError,
-    }),
-  );
+  app.useGlobalPipes(new AppValidationPipe());
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();

@@ -577,6 +577,98 @@ describe('Evolution API pass-through', () => {
     });
   });
 
+  describe('body validation', () => {
+    const to = '254712345678';
+    /** A valid body per send route, a wrong field in it, and the field the 400 must name. */
+    const sends = (): [string, Record<string, unknown>, Record<string, unknown>, string][] => [
+      ['sendText', { number: to, text: 'hi' }, { text: 42 }, 'text'],
+      ['sendMedia', { number: to, mediatype: 'image', media: `${media.url}/p.jpg` }, { caption: 7 }, 'caption'],
+      ['sendWhatsAppAudio', { number: to, audio: `${media.url}/a.mp3` }, { audio: '' }, 'audio'],
+      [
+        'sendLocation',
+        { number: to, name: 'CBD', address: 'Kenyatta Avenue', latitude: -1.29, longitude: 36.82 },
+        { delay: -1 },
+        'delay',
+      ],
+      [
+        'sendContact',
+        { number: to, contact: [{ fullName: 'John Smith', phoneNumber: '+254 700 000 000' }] },
+        { number: 254712345678 },
+        'number',
+      ],
+      ['sendSticker', { number: to, sticker: `${media.url}/s.png` }, { sticker: 5 }, 'sticker'],
+      ['sendPoll', { number: to, name: 'Q?', selectableCount: 1, values: ['a', 'b'] }, { delay: 'soon' }, 'delay'],
+      [
+        'sendButtons',
+        { number: to, title: 'Choose', buttons: [{ type: 'reply', displayText: 'Yes', id: 'y' }] },
+        { delay: 120001 },
+        'delay',
+      ],
+      [
+        'sendReaction',
+        { key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' },
+        { key: { fromMe: false, id: 'BAE5F2A1B2C3D4E5' } },
+        'key.remoteJid',
+      ],
+    ];
+
+    it('answers 400 naming the wrong field of each send route, before anything is logged or sent', async () => {
+      const { client, instance } = await tenant();
+      t.sim.requests().clear();
+      for (const [action, body, wrong, field] of sends()) {
+        const res = await http.post(`/message/${action}/${instance.name}`, { ...body, ...wrong }, key(client.apiKey));
+        expect([action, res.status, res.data.error]).toEqual([action, 400, 'Bad Request']);
+        expect(res.data.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+      }
+      expect(upstreamCalls(instance.name)).toHaveLength(0);
+      const log = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}`, key(client.apiKey));
+      expect(log.data.total).toBe(0);
+    });
+
+    it('forwards the fields it does not know to the upstream on every send route', async () => {
+      const { client, instance } = await tenant();
+      const extra = { linkPreview: false, mentioned: ['254700112233'], customField: { nested: [1, 'two'] } };
+      for (const [action, body] of sends()) {
+        t.sim.requests().clear();
+        const res = await http.post(`/message/${action}/${instance.name}`, { ...body, ...extra }, key(client.apiKey));
+        expect([action, res.status]).toEqual([action, 201]);
+        const [call] = upstreamCalls(instance.name).filter((r) => r.path === `/message/${action}/${instance.name}`);
+        expect([action, call?.body]).toEqual([action, expect.objectContaining(extra)]);
+      }
+    });
+
+    it('checks the fields instance/create, webhook/set and chat/deleteMessage read, and accepts the others', async () => {
+      const { client, instance } = await tenant();
+      const auth = key(client.apiKey);
+      const create = await http.post(
+        '/instance/create',
+        { instanceName: uniqueInstanceName(), rejectCall: 'yes', proxyHost: 'proxy.example.com' },
+        auth,
+      );
+      expect(create.status).toBe(400);
+      expect(create.data.message).toBe('rejectCall: must be a boolean value');
+      const hook = await http.post(
+        `/webhook/set/${instance.name}`,
+        { webhook: { url: 'https://example.com/hook', events: ['NOT_AN_EVENT'], headers: { 'x-a': '1' } } },
+        auth,
+      );
+      expect(hook.status).toBe(400);
+      expect(hook.data.message).toMatch(/^webhook\.events: each value must be one of APPLICATION_STARTUP/);
+      const accepted = await http.post(
+        `/webhook/set/${instance.name}`,
+        { webhook: { url: 'https://example.com/hook', headers: { 'x-a': '1' } }, extra: true },
+        auth,
+      );
+      expect(accepted.status).toBe(201);
+      const deleted = await http.delete(`/chat/deleteMessage/${instance.name}`, {
+        data: { remoteJid: `${to}@s.whatsapp.net`, messageId: 'X' },
+        ...auth,
+      });
+      expect(deleted.status).toBe(400);
+      expect(deleted.data.message).toBe('fromMe: must be a boolean value');
+    });
+  });
+
   describe('chat, group and settings routes', () => {
     it('forward the reference’s bodies with the instance token and answer the upstream’s status and body', async () => {
       const { client, instance } = await tenant();

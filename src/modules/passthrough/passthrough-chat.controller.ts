@@ -1,7 +1,8 @@
 import { Body, Delete, Get, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { isRecord } from '@/common/validation/is-record';
-import { legacyBody } from './dto/passthrough-docs.dto';
+import { LegacyDeleteMessageDto } from './dto/delete-message.dto';
+import { LegacyProfilePictureDto } from './dto/fetch-profile-picture.dto';
+import { legacyBody, legacyDtoBody } from './dto/passthrough-docs.dto';
 import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
@@ -52,29 +53,36 @@ export class PassthroughChatController {
   fetchProfilePictureUrlGet(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Query('number') number: unknown,
+    @Query() query: LegacyProfilePictureDto,
   ): Promise<UpstreamAnswer> {
-    return this.passthrough.fetchProfilePictureUrl(c, name, number);
+    return this.passthrough.fetchProfilePictureUrl(c, name, query);
   }
 
   @Post('fetchProfilePictureUrl/:instanceName')
   @ApiOperation({ summary: 'Profile picture URL of a number (the upstream’s method)' })
-  @ApiBody(legacyBody({ number: '254712345678' }))
+  @ApiBody(legacyDtoBody(LegacyProfilePictureDto, { number: '254712345678' }))
   fetchProfilePictureUrlPost(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacyProfilePictureDto,
   ): Promise<UpstreamAnswer> {
-    return this.passthrough.fetchProfilePictureUrl(c, name, isRecord(body) ? body.number : undefined);
+    return this.passthrough.fetchProfilePictureUrl(c, name, body);
   }
 
   @Delete('deleteMessage/:instanceName')
   @ApiOperation({ summary: 'Delete a message for everyone (the reference’s route; deleteMessageForEveryone upstream)' })
-  @ApiBody(legacyBody({ remoteJid: jid, messageId: 'BAE5F2A1B2C3D4E5', fromMe: true, onlyMe: false }))
+  @ApiBody(
+    legacyDtoBody(LegacyDeleteMessageDto, {
+      remoteJid: jid,
+      messageId: 'BAE5F2A1B2C3D4E5',
+      fromMe: true,
+      onlyMe: false,
+    }),
+  )
   deleteMessage(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacyDeleteMessageDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.deleteMessage(c, name, body);
   }
@@ -83,11 +91,11 @@ export class PassthroughChatController {
   @ApiOperation({
     summary: 'Delete a message for everyone (the upstream’s route and body: {id, remoteJid, fromMe, participant?})',
   })
-  @ApiBody(legacyBody({ id: 'BAE5F2A1B2C3D4E5', remoteJid: jid, fromMe: true }))
+  @ApiBody(legacyDtoBody(LegacyDeleteMessageDto, { id: 'BAE5F2A1B2C3D4E5', remoteJid: jid, fromMe: true }))
   deleteMessageForEveryone(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacyDeleteMessageDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.deleteMessage(c, name, body);
   }

@@ -1,6 +1,7 @@
 import { Body, Delete, Get, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { LegacyCreateInstanceBody } from './dto/passthrough-docs.dto';
+import { LegacyCreateInstanceDto } from './dto/create-instance.dto';
+import { legacyDtoBody } from './dto/passthrough-docs.dto';
 import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { PassthroughInstancesService } from './passthrough-instances.service';
@@ -23,9 +24,17 @@ export class PassthroughInstanceController {
       'A client key creates for its client, with the reseller rules; the master key names the client in `client_id`. ' +
       'Answers the upstream’s create shape, with `hash.apikey` = the new instance’s API key (shown once) and `webhook_secret`.',
   })
-  @ApiBody({ type: LegacyCreateInstanceBody })
+  @ApiBody(
+    legacyDtoBody(LegacyCreateInstanceDto, {
+      instanceName: 'mycompany-sales',
+      integration: 'WHATSAPP-BAILEYS',
+      qrcode: true,
+      number: '',
+      token: 'optional-custom-token',
+    }),
+  )
   @ApiCreatedResponse({ description: 'The upstream’s create shape; `hash` is `{apikey}`' })
-  create(@Caller() caller: PassthroughCaller, @Body() body: unknown): Promise<UpstreamAnswer> {
+  create(@Caller() caller: PassthroughCaller, @Body() body: LegacyCreateInstanceDto): Promise<UpstreamAnswer> {
     return this.instances.create(caller, body);
   }
 

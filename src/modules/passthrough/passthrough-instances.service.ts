@@ -1,22 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ValidationError } from '@/common/errors/app-error';
 import { isRecord } from '@/common/validation/is-record';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { FetchedInstance, QrCode } from '@/integrations/evolution/evolution.types';
-import {
-  INSTANCE_NAME,
-  INSTANCE_NAME_RULE,
-  InstanceResponseDto,
-  INTEGRATIONS,
-} from '@/modules/instances/dto/instance.dto';
+import { InstanceResponseDto } from '@/modules/instances/dto/instance.dto';
 import { instanceNotFound } from '@/modules/instances/instance-access';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
+import { LegacyCreateInstanceDto } from './dto/create-instance.dto';
 import { PassthroughService } from './passthrough.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
 import { FORWARDED } from './passthrough-routes';
-import { readWebhook, WebhookInput } from './passthrough-webhook.service';
-import { requireObject, UpstreamAnswer } from './upstream-answer';
+import { UpstreamAnswer } from './upstream-answer';
 
 /** The instance settings of create and settings/set (contract §2.1, §2.5), with the upstream's defaults. */
 const DEFAULT_SETTINGS = {
@@ -51,25 +45,25 @@ export class PassthroughInstancesService {
    * Creates the instance for the caller's client through the reseller rules (name, limits, rollback), then answers
    * in the upstream's create shape with `hash.apikey` = the gateway's instance key.
    */
-  async create(caller: PassthroughCaller, raw: unknown): Promise<UpstreamAnswer> {
-    const body = requireObject(raw);
+  async create(caller: PassthroughCaller, body: LegacyCreateInstanceDto): Promise<UpstreamAnswer> {
     const auth = await this.core.creator(caller, body);
-    const input = readCreate(body);
     // The webhook URL goes in with the create, so a URL the gateway may not call is refused before anything is made.
     const dto = {
-      instanceName: input.instanceName,
-      integration: input.integration,
-      webhook_url: input.webhook?.url,
-      qrcode: input.qrcode,
-      number: input.number,
+      instanceName: body.instanceName,
+      integration: body.integration,
+      webhook_url: body.webhook?.url,
+      qrcode: body.qrcode === true,
+      number: body.number || undefined,
     };
     const { created, qrcode } = await this.instances.createInstance(auth.clientId, dto, this.core.actor(caller, auth));
     const name = created.instance_name;
 
-    const webhook = input.webhook ? await this.webhooks.set(auth, name, input.webhook) : undefined;
-    const settings = input.settings
-      ? await this.applySettings(created.instance_id, name, input.settings)
-      : { ...DEFAULT_SETTINGS };
+    const webhook = body.webhook ? await this.webhooks.set(auth, name, body.webhook) : undefined;
+    const given = SETTING_KEYS.filter((key) => body[key] !== undefined);
+    const settings =
+      given.length > 0
+        ? await this.applySettings(created.instance_id, name, Object.fromEntries(given.map((k) => [k, body[k]])))
+        : { ...DEFAULT_SETTINGS };
     return {
       status: 201,
       body: {
@@ -168,68 +162,12 @@ export class PassthroughInstancesService {
   }
 }
 
+/** The create answer's QR (contract §2.1): `{count: 0}` when none came within the upstream's wait. */
 function legacyQr(qr: QrCode): Record<string, unknown> {
   if (typeof qr.base64 !== 'string' && typeof qr.code !== 'string') return { count: 0 };
   return { pairingCode: qr.pairingCode ?? null, code: qr.code, base64: qr.base64, count: qr.count ?? 1 };
 }
 
-interface CreateInput {
-  instanceName: string;
-  integration?: (typeof INTEGRATIONS)[number];
-  qrcode: boolean;
-  number?: string;
-  webhook?: WebhookInput;
-  settings?: Partial<Settings>;
-}
-
-/**
- * The create body of the reference (and the upstream's, contract §2.1). `token` is ignored: the gateway chooses the
- * upstream token and hands out its own instance key. Proxy and other integration fields are ignored too.
- */
-function readCreate(body: Record<string, unknown>): CreateInput {
-  const problems: string[] = [];
-  const name = body.instanceName;
-  if (typeof name !== 'string' || !INSTANCE_NAME.test(name)) problems.push(`instanceName: ${INSTANCE_NAME_RULE}`);
-  const integration = body.integration;
-  if (integration !== undefined && !(INTEGRATIONS as readonly unknown[]).includes(integration)) {
-    problems.push(`integration: must be one of ${INTEGRATIONS.join(', ')}`);
-  }
-  if (body.qrcode !== undefined && typeof body.qrcode !== 'boolean') problems.push('qrcode: must be a boolean');
-  if (body.number !== undefined && typeof body.number !== 'string') problems.push('number: must be a string');
-  let webhook: WebhookInput | undefined;
-  if (body.webhook !== undefined && body.webhook !== null) {
-    if (!isRecord(body.webhook)) problems.push('webhook: must be an object');
-    else {
-      try {
-        webhook = readWebhook({ enabled: true, ...body.webhook }, 'webhook');
-      } catch (err) {
-        problems.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  }
-  const settings: Partial<Settings> = {};
-  for (const key of SETTING_KEYS) {
-    const value = body[key];
-    if (value === undefined) continue;
-    if (typeof value !== typeof DEFAULT_SETTINGS[key])
-      problems.push(`${key}: must be a ${typeof DEFAULT_SETTINGS[key]}`);
-    else (settings as Record<string, unknown>)[key] = value;
-  }
-  if (problems.length > 0) throw new ValidationError(problems.join('; '));
-  return {
-    instanceName: name as string,
-    integration: integration as CreateInput['integration'],
-    qrcode: body.qrcode === true,
-    number: typeof body.number === 'string' && body.number !== '' ? body.number : undefined,
-    webhook,
-    settings: Object.keys(settings).length > 0 ? settings : undefined,
-  };
-}
-
-/**
- * `{enabled, url, events?, byEvents?, base64?, headers?}` (contract §2.5). Unlike the upstream, `events` may be
- * omitted (all events) instead of crashing; `byEvents`, `base64` and `headers` are accepted and have no effect.
- */
 type ListedRow = InstanceResponseDto & { client_id?: number; client_name?: string };
 
 /** The upstream's fetchInstances row (contract §2.1), whitelisted: the upstream's token and ids never get in. */

@@ -1,6 +1,14 @@
 import { Body, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
-import { legacyBody } from './dto/passthrough-docs.dto';
+import { legacyDtoBody } from './dto/passthrough-docs.dto';
+import {
+  LegacySendAudioDto,
+  LegacySendDto,
+  LegacySendMediaDto,
+  LegacySendReactionDto,
+  LegacySendStickerDto,
+  LegacySendTextDto,
+} from './dto/send-message.dto';
 import { PassthroughService } from './passthrough.service';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { UpstreamAnswer } from './upstream-answer';
@@ -18,11 +26,11 @@ export class PassthroughMessageController {
 
   @Post('sendText/:instanceName')
   @ApiOperation({ summary: 'Send a text message' })
-  @ApiBody(legacyBody({ number: to, text: 'Hello from NextMavens API!', delay: 1200 }))
+  @ApiBody(legacyDtoBody(LegacySendTextDto, { number: to, text: 'Hello from NextMavens API!', delay: 1200 }))
   sendText(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendTextDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendText', body);
   }
@@ -30,7 +38,7 @@ export class PassthroughMessageController {
   @Post('sendMedia/:instanceName')
   @ApiOperation({ summary: 'Send an image, video, document or audio file' })
   @ApiBody(
-    legacyBody({
+    legacyDtoBody(LegacySendMediaDto, {
       number: to,
       mediatype: 'image',
       media: 'https://example.com/photo.jpg',
@@ -41,18 +49,18 @@ export class PassthroughMessageController {
   sendMedia(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendMediaDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendMedia', body);
   }
 
   @Post('sendWhatsAppAudio/:instanceName')
   @ApiOperation({ summary: 'Send a voice note (earpiece bubble)' })
-  @ApiBody(legacyBody({ number: to, audio: 'https://example.com/note.mp3', encoding: true }))
+  @ApiBody(legacyDtoBody(LegacySendAudioDto, { number: to, audio: 'https://example.com/note.mp3', encoding: true }))
   sendWhatsAppAudio(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendAudioDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendWhatsAppAudio', body);
   }
@@ -60,7 +68,7 @@ export class PassthroughMessageController {
   @Post('sendLocation/:instanceName')
   @ApiOperation({ summary: 'Send a location pin' })
   @ApiBody(
-    legacyBody({
+    legacyDtoBody(LegacySendDto, {
       number: to,
       name: 'Nairobi CBD',
       address: 'Kenyatta Avenue, Nairobi, Kenya',
@@ -71,7 +79,7 @@ export class PassthroughMessageController {
   sendLocation(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendLocation', body);
   }
@@ -79,7 +87,7 @@ export class PassthroughMessageController {
   @Post('sendContact/:instanceName')
   @ApiOperation({ summary: 'Send a contact card' })
   @ApiBody(
-    legacyBody({
+    legacyDtoBody(LegacySendDto, {
       number: to,
       contact: [{ fullName: 'John Smith', wuid: '254700000000', phoneNumber: '+254 700 000 000' }],
     }),
@@ -87,18 +95,18 @@ export class PassthroughMessageController {
   sendContact(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendContact', body);
   }
 
   @Post('sendSticker/:instanceName')
   @ApiOperation({ summary: 'Send a sticker' })
-  @ApiBody(legacyBody({ number: to, sticker: 'https://example.com/sticker.png' }))
+  @ApiBody(legacyDtoBody(LegacySendStickerDto, { number: to, sticker: 'https://example.com/sticker.png' }))
   sendSticker(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendStickerDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendSticker', body);
   }
@@ -106,7 +114,7 @@ export class PassthroughMessageController {
   @Post('sendPoll/:instanceName')
   @ApiOperation({ summary: 'Send a poll' })
   @ApiBody(
-    legacyBody({
+    legacyDtoBody(LegacySendDto, {
       number: to,
       name: 'Preferred contact method?',
       selectableCount: 1,
@@ -116,7 +124,7 @@ export class PassthroughMessageController {
   sendPoll(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendPoll', body);
   }
@@ -124,7 +132,7 @@ export class PassthroughMessageController {
   @Post('sendButtons/:instanceName')
   @ApiOperation({ summary: 'Send reply, URL or call buttons' })
   @ApiBody(
-    legacyBody({
+    legacyDtoBody(LegacySendDto, {
       number: to,
       title: 'Choose an option',
       description: 'Please select below:',
@@ -134,7 +142,7 @@ export class PassthroughMessageController {
   sendButtons(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendButtons', body);
   }
@@ -142,12 +150,15 @@ export class PassthroughMessageController {
   @Post('sendReaction/:instanceName')
   @ApiOperation({ summary: 'Add or remove (empty reaction) an emoji reaction' })
   @ApiBody(
-    legacyBody({ key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' }, reaction: '👍' }),
+    legacyDtoBody(LegacySendReactionDto, {
+      key: { remoteJid: `${to}@s.whatsapp.net`, fromMe: false, id: 'BAE5F2A1B2C3D4E5' },
+      reaction: '👍',
+    }),
   )
   sendReaction(
     @Caller() c: PassthroughCaller,
     @InstanceName() name: string,
-    @Body() body: unknown,
+    @Body() body: LegacySendReactionDto,
   ): Promise<UpstreamAnswer> {
     return this.passthrough.send(c, name, 'sendReaction', body);
   }

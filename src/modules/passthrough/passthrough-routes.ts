@@ -1,7 +1,5 @@
-import { ValidationError } from '@/common/errors/app-error';
-import { isRecord } from '@/common/validation/is-record';
 import { UpstreamMethod } from '@/integrations/evolution/evolution.client';
-import { MEDIA_TYPES } from '@/modules/messages/dto/send.dto';
+import { LegacySendBodies, LegacySendDto } from './dto/send-message.dto';
 
 /** A legacy route the gateway forwards as it is, once the caller may touch the instance. */
 export interface ForwardedRoute {
@@ -43,40 +41,38 @@ export const FORWARDED = {
   findSettings: route('GET', 'settings/find', 'read the settings'),
 } satisfies Record<string, ForwardedRoute>;
 
-/** The send routes of the reference (§2), with the message type each one is logged and counted as. */
-export const SEND_ROUTES = {
-  sendText: () => 'text',
-  sendMedia: (body: Record<string, unknown>) => mediaTypeOf(body),
-  sendWhatsAppAudio: () => 'audio',
-  sendLocation: () => 'location',
-  sendContact: () => 'contact',
-  sendSticker: () => 'sticker',
-  sendPoll: () => 'poll',
-  sendButtons: () => 'buttons',
-  sendReaction: () => 'reaction',
-} satisfies Record<string, (body: Record<string, unknown>) => string>;
-
-export type SendAction = keyof typeof SEND_ROUTES;
-
-function mediaTypeOf(body: Record<string, unknown>): string {
-  const type = body.mediatype;
-  if (typeof type !== 'string' || !(MEDIA_TYPES as readonly string[]).includes(type)) {
-    throw new ValidationError(`mediatype: must be one of ${MEDIA_TYPES.join(', ')}`);
-  }
-  return type;
+/** How the gateway reads a send route's body. */
+export interface SendRoute<Body> {
+  /** What the send is logged and counted as. */
+  messageType: (body: Body) => string;
+  /** Who it goes to: `number`, or the reacted message's chat for a reaction (contract §2.2). */
+  target: (body: Body) => string;
+  /** How long the upstream holds the send before it reaches WhatsApp (paced from then, and waited for). */
+  delayMs: (body: Body) => number;
+  /** The body field that carries the file (a URL, base64, or a multipart upload upstream). */
+  mediaField?: 'media' | 'audio' | 'sticker';
 }
 
-/** Who a send goes to: `number`, or the reacted message's chat for a reaction (contract §2.2). */
-export function sendTarget(action: SendAction, body: Record<string, unknown>): string {
-  if (action === 'sendReaction') {
-    const key = body.key;
-    const jid = isRecord(key) ? key.remoteJid : undefined;
-    if (typeof jid !== 'string' || jid.trim() === '')
-      throw new ValidationError('key.remoteJid: is required (the chat of the message to react to)');
-    return jid;
-  }
-  const number = body.number;
-  if (typeof number !== 'string' || number.trim() === '')
-    throw new ValidationError('number: is required: digits with the country code, or a group JID');
-  return number;
+export type SendAction = keyof LegacySendBodies;
+
+const numberOf = (body: LegacySendDto) => body.number;
+const delayOf = (body: LegacySendDto) => body.delay ?? 0;
+/** sendContact and sendReaction ignore `delay` upstream (contract §6). */
+const noDelay = () => 0;
+
+function sendOf(messageType: string, extra: Partial<SendRoute<LegacySendDto>> = {}): SendRoute<LegacySendDto> {
+  return { messageType: () => messageType, target: numberOf, delayMs: delayOf, ...extra };
 }
+
+/** The send routes of the reference (§2). */
+export const SEND_ROUTES: { [A in SendAction]: SendRoute<LegacySendBodies[A]> } = {
+  sendText: sendOf('text'),
+  sendMedia: { messageType: (body) => body.mediatype, target: numberOf, delayMs: delayOf, mediaField: 'media' },
+  sendWhatsAppAudio: sendOf('audio', { mediaField: 'audio' }),
+  sendLocation: sendOf('location'),
+  sendContact: sendOf('contact', { delayMs: noDelay }),
+  sendSticker: sendOf('sticker', { mediaField: 'sticker' }),
+  sendPoll: sendOf('poll'),
+  sendButtons: sendOf('buttons'),
+  sendReaction: { messageType: () => 'reaction', target: (body) => body.key.remoteJid, delayMs: noDelay },
+};

@@ -1,6 +1,7 @@
 import { Body, Get, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { LegacySetWebhookBody } from './dto/passthrough-docs.dto';
+import { legacyDtoBody } from './dto/passthrough-docs.dto';
+import { LegacySetWebhookDto } from './dto/set-webhook.dto';
 import { Caller, InstanceName, PassthroughCaller, PassthroughController } from './passthrough-auth.guard';
 import { PassthroughWebhookService } from './passthrough-webhook.service';
 import { UpstreamAnswer } from './upstream-answer';
@@ -15,9 +16,23 @@ export class PassthroughWebhookController {
     summary:
       'Set where this instance’s events are delivered (signed by the gateway with the instance’s webhook_secret)',
   })
-  @ApiBody({ type: LegacySetWebhookBody })
+  @ApiBody(
+    legacyDtoBody(LegacySetWebhookDto, {
+      webhook: {
+        enabled: true,
+        url: 'https://yourapp.com/webhook/whatsapp',
+        byEvents: false,
+        base64: false,
+        events: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE', 'CONNECTION_UPDATE'],
+      },
+    }),
+  )
   @ApiCreatedResponse({ description: 'The webhook row, in the upstream’s shape' })
-  set(@Caller() c: PassthroughCaller, @InstanceName() name: string, @Body() body: unknown): Promise<UpstreamAnswer> {
+  set(
+    @Caller() c: PassthroughCaller,
+    @InstanceName() name: string,
+    @Body() body: LegacySetWebhookDto,
+  ): Promise<UpstreamAnswer> {
     return this.webhooks.setWebhook(c, name, body);
   }
 

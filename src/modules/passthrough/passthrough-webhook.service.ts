@@ -1,20 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { isURL } from 'class-validator';
-import { ValidationError } from '@/common/errors/app-error';
-import { isRecord } from '@/common/validation/is-record';
-import { UPSTREAM_EVENT_NAMES } from '@/integrations/evolution/upstream-webhook';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { WebhookConfigService } from '@/modules/webhooks/webhook-config.service';
+import { LegacySetWebhookDto } from './dto/set-webhook.dto';
 import { PassthroughService } from './passthrough.service';
 import { PassthroughCaller } from './passthrough-auth.guard';
-import { requireObject, UpstreamAnswer } from './upstream-answer';
-
-export interface WebhookInput {
-  url: string;
-  events: string[];
-  enabled: boolean;
-}
+import { UpstreamAnswer } from './upstream-answer';
 
 /**
  * `/webhook/set` and `/webhook/find`: the tenant's webhook, kept by the gateway (deliveries are signed and retried);
@@ -29,13 +20,9 @@ export class PassthroughWebhookService {
   ) {}
 
   /** Stores the tenant's webhook; the upstream's own webhook stays pointed at the gateway. Answers the upstream's row shape. */
-  async setWebhook(caller: PassthroughCaller, name: string, raw: unknown): Promise<UpstreamAnswer> {
-    const body = requireObject(raw);
-    if (!isRecord(body.webhook))
-      throw new ValidationError('webhook: is required: wrap the settings in a "webhook" object');
-    const input = readWebhook(body.webhook, 'webhook');
+  async setWebhook(caller: PassthroughCaller, name: string, body: LegacySetWebhookDto): Promise<UpstreamAnswer> {
     const { auth } = await this.core.resolve(caller, name);
-    await this.webhooks.set(auth, name, input);
+    await this.webhooks.set(auth, name, body.webhook);
     return { status: 201, body: await this.webhookRow(auth, name) };
   }
 
@@ -64,35 +51,4 @@ export class PassthroughWebhookService {
       instanceId: instance.id,
     };
   }
-}
-
-export function readWebhook(webhook: Record<string, unknown>, path: string): WebhookInput {
-  const problems: string[] = [];
-  const { url, events, enabled } = webhook;
-  if (
-    typeof url !== 'string' ||
-    url.length > 2000 ||
-    !isURL(url, { protocols: ['http', 'https'], require_protocol: true, require_tld: false })
-  ) {
-    problems.push(`${path}.url: must be an http(s) URL`);
-  }
-  if (enabled !== undefined && typeof enabled !== 'boolean') problems.push(`${path}.enabled: must be a boolean`);
-  if (
-    events !== undefined &&
-    !(Array.isArray(events) && events.length <= 50 && events.every((e) => UPSTREAM_EVENT_NAMES.includes(e as string)))
-  ) {
-    problems.push(
-      `${path}.events: must be a list of event names such as MESSAGES_UPSERT (${UPSTREAM_EVENT_NAMES.length} known)`,
-    );
-  }
-  for (const flag of ['byEvents', 'base64'] as const) {
-    if (webhook[flag] !== undefined && typeof webhook[flag] !== 'boolean')
-      problems.push(`${path}.${flag}: must be a boolean`);
-  }
-  if (problems.length > 0) throw new ValidationError(problems.join('; '));
-  return {
-    url: url as string,
-    events: (events as string[] | undefined) ?? [],
-    enabled: (enabled as boolean | undefined) ?? true,
-  };
 }

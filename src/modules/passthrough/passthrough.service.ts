@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ForbiddenError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { isRecord } from '@/common/validation/is-record';
-import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth, RawUpstreamResponse } from '@/integrations/evolution/evolution.client';
@@ -20,9 +19,13 @@ import { instanceNotFound } from '@/modules/instances/instance-access';
 import { InstanceTokenService } from '@/modules/instances/instance-token.service';
 import { Actor, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
+import { LegacyCreateInstanceDto } from './dto/create-instance.dto';
+import { LegacyDeleteMessageDto } from './dto/delete-message.dto';
+import { LegacyProfilePictureDto } from './dto/fetch-profile-picture.dto';
+import { LegacySendBodies } from './dto/send-message.dto';
 import { PassthroughCaller } from './passthrough-auth.guard';
-import { FORWARDED, ForwardedRoute, SEND_ROUTES, SendAction, sendTarget } from './passthrough-routes';
-import { cleanUpstreamBody, pickQuery, requireObject, UpstreamAnswer } from './upstream-answer';
+import { FORWARDED, ForwardedRoute, SEND_ROUTES, SendAction, SendRoute } from './passthrough-routes';
+import { cleanUpstreamBody, pickQuery, UpstreamAnswer } from './upstream-answer';
 
 /** A send the upstream refused: logged as failed with the mapped message, answered with the upstream's own body. */
 class UpstreamRefusal extends Error {
@@ -33,13 +36,6 @@ class UpstreamRefusal extends Error {
     super(mapped.message);
   }
 }
-
-/** The body field that carries each media send's file (a URL, base64, or a multipart upload upstream). */
-const MEDIA_FIELDS: Partial<Record<SendAction, string>> = {
-  sendMedia: 'media',
-  sendWhatsAppAudio: 'audio',
-  sendSticker: 'sticker',
-};
 
 /**
  * The reference's legacy Evolution API routes, per tenant. Every route resolves the named instance against the
@@ -76,17 +72,9 @@ export class PassthroughService {
   }
 
   /** The reference's `DELETE /chat/deleteMessage` is the upstream's deleteMessageForEveryone with `id` for `messageId`. */
-  async deleteMessage(caller: PassthroughCaller, name: string, raw: unknown): Promise<UpstreamAnswer> {
-    const body = requireObject(raw);
-    if (body.onlyMe === true) {
-      throw new ValidationError(
-        'onlyMe: deleting a message only for yourself is not supported; omit onlyMe or set it to false to delete for everyone',
-      );
-    }
-    const id = body.messageId ?? body.id;
-    if (typeof id !== 'string' || id === '') throw new ValidationError('messageId: is required');
+  async deleteMessage(caller: PassthroughCaller, name: string, body: LegacyDeleteMessageDto): Promise<UpstreamAnswer> {
     const forwarded = {
-      id,
+      id: body.messageId ?? body.id,
       remoteJid: body.remoteJid,
       fromMe: body.fromMe,
       ...(body.participant !== undefined ? { participant: body.participant } : {}),
@@ -96,8 +84,11 @@ export class PassthroughService {
   }
 
   /** GET with `?number=` in the reference, POST with `{number}` upstream (contract §2.3). */
-  async fetchProfilePictureUrl(caller: PassthroughCaller, name: string, number: unknown): Promise<UpstreamAnswer> {
-    if (typeof number !== 'string' || number.trim() === '') throw new ValidationError('number: is required');
+  async fetchProfilePictureUrl(
+    caller: PassthroughCaller,
+    name: string,
+    { number }: LegacyProfilePictureDto,
+  ): Promise<UpstreamAnswer> {
     const { instance } = await this.resolve(caller, name);
     return this.call(instance, FORWARDED.fetchProfilePictureUrl, { number });
   }
@@ -108,14 +99,18 @@ export class PassthroughService {
    * A `/message/*` send, logged, paced, capped and counted exactly like a v1 send (source `passthrough`). The number is
    * normalised as on v1; the rest of the body reaches the upstream as the caller wrote it.
    */
-  async send(caller: PassthroughCaller, name: string, action: SendAction, raw: unknown): Promise<UpstreamAnswer> {
-    const body = requireObject(raw);
-    const messageType = SEND_ROUTES[action](body);
-    const recipient = this.sender.recipient(sendTarget(action, body));
+  async send<A extends SendAction>(
+    caller: PassthroughCaller,
+    name: string,
+    action: A,
+    body: LegacySendBodies[A],
+  ): Promise<UpstreamAnswer> {
+    const route: SendRoute<LegacySendBodies[A]> = SEND_ROUTES[action];
+    const recipient = this.sender.recipient(route.target(body));
     const { auth, instance } = await this.resolve(caller, name);
     const outgoing = await this.withFetchedMedia(action, body);
-    const delay = typeof body.delay === 'number' && body.delay > 0 ? Math.min(body.delay, 120000) : 0;
-    const context = { operation: 'send the message', instanceName: instance.name, mediaField: MEDIA_FIELDS[action] };
+    const delay = route.delayMs(body);
+    const context = { operation: 'send the message', instanceName: instance.name, mediaField: route.mediaField };
     let answer: RawUpstreamResponse | undefined;
     let logId: bigint | undefined;
     try {
@@ -124,7 +119,7 @@ export class PassthroughService {
         instance,
         limits: auth.limits,
         recipient,
-        messageType,
+        messageType: route.messageType(body),
         source: 'passthrough',
         maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
         upstreamDelayMs: delay,
@@ -165,16 +160,17 @@ export class PassthroughService {
    * Media named by URL is fetched by the gateway through the outbound guard and sent upstream as base64, so the
    * upstream never fetches a tenant's URL from inside the deployment (see MediaFetcher).
    */
-  private async withFetchedMedia(action: SendAction, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const field = MEDIA_FIELDS[action];
-    const value = field ? body[field] : undefined;
-    if (!field || typeof value !== 'string' || !/^https?:\/\//i.test(value.trim())) return body;
+  private async withFetchedMedia(action: SendAction, body: object): Promise<Record<string, unknown>> {
+    const fields: Record<string, unknown> = { ...body };
+    const field = SEND_ROUTES[action].mediaField;
+    const value = field ? fields[field] : undefined;
+    if (!field || typeof value !== 'string' || !/^https?:\/\//i.test(value.trim())) return fields;
     const fetched = await this.mediaFetcher.fetch(field, value.trim());
     const named =
       action === 'sendMedia'
-        ? { mimetype: body.mimetype ?? fetched.mimetype, fileName: body.fileName ?? fetched.fileName }
+        ? { mimetype: fields.mimetype ?? fetched.mimetype, fileName: fields.fileName ?? fetched.fileName }
         : {};
-    return { ...body, [field]: fetched.base64, ...named };
+    return { ...fields, [field]: fetched.base64, ...named };
   }
 
   // ---- internals ----
@@ -193,10 +189,10 @@ export class PassthroughService {
   }
 
   /** Which client a create is for: the client key's own, or the `client_id` the master key names. */
-  async creator(caller: PassthroughCaller, body: Record<string, unknown>): Promise<ClientAuth> {
+  async creator(caller: PassthroughCaller, body: LegacyCreateInstanceDto): Promise<ClientAuth> {
     if (caller.kind === 'master') {
       const id = body.client_id;
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_INT_ID) {
+      if (id === undefined) {
         throw new ValidationError(
           'client_id: the master key must name the client that will own the instance (a positive integer)',
         );
@@ -301,5 +297,3 @@ function sendRefusal(res: RawUpstreamResponse, context: FailureContext): Evoluti
   }
   return undefined;
 }
-
-/** The create answer's QR (contract §2.1): `{count: 0}` when none came within the upstream's wait. */

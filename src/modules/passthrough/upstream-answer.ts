@@ -2,8 +2,6 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import type { FastifyReply } from 'fastify';
 import { Observable } from 'rxjs';
 import { map } from 'rxjs/operators';
-import { ValidationError } from '@/common/errors/app-error';
-import { isRecord } from '@/common/validation/is-record';
 import { OBJECT_OBJECT } from '@/integrations/evolution/evolution.error-mapper';
 
 /** What a pass-through route answers: the upstream's status and body, cleaned. */
@@ -71,11 +69,4 @@ export class UpstreamAnswerInterceptor implements NestInterceptor {
       }),
     );
   }
-}
-
-/** A request body as an object; an absent body is an empty one. */
-export function requireObject(raw: unknown): Record<string, unknown> {
-  if (raw === undefined || raw === null) return {};
-  if (!isRecord(raw)) throw new ValidationError('body: must be a JSON object');
-  return raw;
 }

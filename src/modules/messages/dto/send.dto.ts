@@ -1,9 +1,27 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
 
 export const MEDIA_TYPES = ['image', 'video', 'document', 'audio'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
+
+/** The kind of a media send: v1's `mediaType`, the legacy routes' `mediatype`. */
+export function MediaKind(): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ enum: MEDIA_TYPES }),
+    IsIn(MEDIA_TYPES, { message: `must be one of ${MEDIA_TYPES.join(', ')}` }),
+  );
+}
+
+/** A file to send (v1's and the legacy `media`, the legacy `audio` and `sticker`); URLs are fetched by the gateway. */
+export function MediaSource(example = 'https://example.com/photo.jpg'): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ description: 'A public http(s) URL, base64 data, or a base64 data URI', example }),
+    IsString(),
+    MinLength(1),
+  );
+}
 
 export class SendTextDto {
   @ApiProperty({ example: 'my-sales' })
@@ -35,16 +53,10 @@ export class SendMediaDto {
   @IsString()
   number!: string;
 
-  @ApiProperty({ enum: MEDIA_TYPES })
-  @IsIn(MEDIA_TYPES, { message: `must be one of ${MEDIA_TYPES.join(', ')}` })
+  @MediaKind()
   mediaType!: MediaType;
 
-  @ApiProperty({
-    description: 'A public http(s) URL, base64 data, or a base64 data URI',
-    example: 'https://example.com/photo.jpg',
-  })
-  @MinLength(1)
-  @IsString()
+  @MediaSource()
   media!: string;
 
   @ApiPropertyOptional({ description: 'Shown under images, videos and documents' })

@@ -1,6 +1,18 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUrl, MaxLength } from 'class-validator';
 import { UPSTREAM_WEBHOOK_EVENTS } from '@/integrations/evolution/upstream-webhook';
+
+/** An optional list of event names (at most 50) out of `names`; empty or absent means all. */
+export function WebhookEvents(names: readonly string[], description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description, example: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE'] }),
+    IsOptional(),
+    IsArray(),
+    IsIn(names, { each: true, message: `each value must be one of ${names.join(', ')}` }),
+    ArrayMaxSize(50),
+  );
+}
 
 export class SetWebhookDto {
   @ApiProperty({ example: 'https://yourapp.com/webhook/whatsapp' })
@@ -11,17 +23,7 @@ export class SetWebhookDto {
   )
   url!: string;
 
-  @ApiPropertyOptional({
-    description: 'Events to receive (the reference’s names); empty or absent means all',
-    example: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE'],
-  })
-  @IsOptional()
-  @ArrayMaxSize(50)
-  @IsIn(UPSTREAM_WEBHOOK_EVENTS, {
-    each: true,
-    message: `each value must be one of ${UPSTREAM_WEBHOOK_EVENTS.join(', ')}`,
-  })
-  @IsArray()
+  @WebhookEvents(UPSTREAM_WEBHOOK_EVENTS, 'Events to receive (the reference’s names); empty or absent means all')
   events?: string[];
 
   @ApiPropertyOptional({ default: true })

@@ -4,6 +4,7 @@ import { AuthModule } from '@/modules/auth/auth.module';
 import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
+import { NumbersModule } from '@/modules/numbers/numbers.module';
 import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
@@ -17,6 +18,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     BulkApiModule,
     WebhooksApiModule,
     PassthroughModule,
+    NumbersModule,
   ],
 })
 export class ApiModule {}

@@ -120,6 +120,22 @@ export class EnvSchema {
   @Max(120000)
   SEND_MAX_WAIT_MS: number = 15000;
 
+  /** How long a number check's answer is kept per client before WhatsApp is asked again. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  NUMBER_CHECK_CACHE_DAYS: number = 7;
+
+  /** Numbers an instance may look up on WhatsApp per minute (cached answers do not count): bulk lookups get numbers banned. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  NUMBER_CHECK_PER_MINUTE: number = 300;
+
   /** Largest media file accepted in a send (decoded size); larger ones answer 413. */
   @IsOptional()
   @Transform(toInt)

@@ -14,6 +14,7 @@ import {
   CreateInstanceRequest,
   CreateInstanceResponse,
   FetchedInstance,
+  OnWhatsAppEntry,
   QrCode,
   SendResponse,
   UpstreamWebhookConfig,
@@ -170,6 +171,17 @@ export class EvolutionClient implements OnModuleDestroy {
       auth,
       body: { webhook: { enabled: true, ...webhook } },
       context: { operation: 'configure the webhook', instanceName: name },
+    });
+  }
+
+  /** Which numbers have WhatsApp (contract §2.3); the upstream answers every error of this route with a 400. */
+  whatsappNumbers(name: string, auth: UpstreamAuth, numbers: string[]): Promise<OnWhatsAppEntry[]> {
+    return this.call({
+      method: 'POST',
+      path: `/chat/whatsappNumbers/${enc(name)}`,
+      auth,
+      body: { numbers },
+      context: { operation: 'check the numbers', instanceName: name },
     });
   }
 

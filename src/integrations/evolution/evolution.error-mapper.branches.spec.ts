@@ -130,6 +130,17 @@ describe('evolution error mapping, every branch', () => {
       expect(upstreamText({ response: {}, message: 'outer' })).toBe('outer');
     });
 
+    it('reads a serialized Baileys error (Boom), as the number-check route answers, and not a look-alike', () => {
+      const boom = {
+        data: null,
+        isBoom: true,
+        output: { statusCode: 428, payload: { message: 'Connection Closed' } },
+      };
+      expect(upstreamText(boom)).toBe('Connection Closed');
+      expect(mapUpstreamResponse(400, boom, ctx).kind).toBe('connection_closed');
+      expect(upstreamText({ ...boom, isBoom: false })).toBeUndefined();
+    });
+
     it('reads a plain string body, and nothing from other non-objects', () => {
       expect(upstreamText('Bad things')).toBe('Bad things');
       expect(upstreamText('')).toBeUndefined();

@@ -16,7 +16,16 @@ function flattenMessages(value: unknown): unknown[] {
 export function upstreamMessages(body: unknown): unknown[] {
   if (!isRecord(body)) return typeof body === 'string' && body !== '' ? [body] : [];
   const envelope = body as UpstreamErrorEnvelope;
-  return flattenMessages(envelope.response?.message ?? envelope.message);
+  return flattenMessages(envelope.response?.message ?? envelope.message ?? boomMessage(body));
+}
+
+/**
+ * A Baileys error serialized as it is thrown (a Boom): `{isBoom: true, output: {payload: {message}}}`, which the
+ * number-check route answers as its 400 body (contract §2.3), e.g. "Connection Closed" when the session is down.
+ */
+function boomMessage(body: Record<string, unknown>): unknown {
+  if (body.isBoom !== true || !isRecord(body.output) || !isRecord(body.output.payload)) return undefined;
+  return body.output.payload.message;
 }
 
 /** Human-readable text of an upstream error, without the raw body and without "[object Object]". */

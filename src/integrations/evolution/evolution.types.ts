@@ -65,6 +65,13 @@ export interface MessageKey {
 }
 
 /** The `prepareMessage()` object every send returns with 201 (contract §2.2). */
+/** One answer of POST /chat/whatsappNumbers (contract §2.3, `OnWhatsAppDto`). */
+export interface OnWhatsAppEntry {
+  jid: string;
+  exists: boolean;
+  number: string;
+}
+
 export interface SendResponse {
   key: MessageKey;
   status: string;

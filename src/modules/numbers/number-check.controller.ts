@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
+import { ClientAuth } from '@/modules/auth/auth-context';
+import { CheckNumbersDto, MAX_NUMBERS_PER_CHECK, NumberCheckDto } from './dto/check-numbers.dto';
+import { NumberCheckService } from './number-check.service';
+
+@ApiTags('Messages')
+@ClientAuthenticated()
+@Controller('api/v1/whatsapp')
+export class NumberCheckController {
+  constructor(private readonly numbers: NumberCheckService) {}
+
+  @Post('check-numbers')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check which numbers have WhatsApp',
+    description:
+      `Up to ${MAX_NUMBERS_PER_CHECK} numbers, looked up through the instance's session. Answers are kept per client ` +
+      'for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers ' +
+      'a minute (cached answers do not count): checking many numbers at once gets WhatsApp numbers banned.',
+  })
+  @ApiOkResponse({ type: [NumberCheckDto], description: 'One answer per number, in the order asked' })
+  @ApiBadRequestResponse({ description: 'A missing or invalid field, or a number that is not a phone number' })
+  @ApiNotFoundResponse({ description: 'Unknown instance' })
+  @ApiConflictResponse({ description: 'Instance not connected' })
+  @ApiTooManyRequestsResponse({ description: 'The instance’s lookups for this minute are used up; see Retry-After' })
+  check(@CurrentClient() auth: ClientAuth, @Body() dto: CheckNumbersDto): Promise<NumberCheckDto[]> {
+    return this.numbers.check(auth, dto);
+  }
+}

@@ -127,6 +127,13 @@ const ROUTES: WalkedRoute[] = [
   },
   {
     method: 'POST',
+    template: '/api/v1/whatsapp/check-numbers',
+    path: () => '/api/v1/whatsapp/check-numbers',
+    body: { numbers: ['254712345678'] },
+    auth: 'apikey',
+  },
+  {
+    method: 'POST',
     template: '/api/v1/whatsapp/send-media',
     path: () => '/api/v1/whatsapp/send-media',
     body: { mediaType: 'image', media: 'https://example.com/a.jpg', number: '254712345678' },

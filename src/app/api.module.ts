@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminModule } from '@/modules/admin/admin.module';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
+import { EventsApiModule } from '@/modules/events/events-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
 import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
@@ -17,6 +18,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     BulkApiModule,
     WebhooksApiModule,
     PassthroughModule,
+    EventsApiModule,
   ],
 })
 export class ApiModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminModule } from '@/modules/admin/admin.module';
 import { AuthModule } from '@/modules/auth/auth.module';
 import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
+import { EventsApiModule } from '@/modules/events/events-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
 import { NumbersModule } from '@/modules/numbers/numbers.module';
@@ -19,6 +20,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     WebhooksApiModule,
     PassthroughModule,
     NumbersModule,
+    EventsApiModule,
   ],
 })
 export class ApiModule {}

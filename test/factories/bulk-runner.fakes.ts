@@ -2,6 +2,7 @@ import { AppConfig } from '@/config/app-config';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from '@/modules/bulk/bulk.repository';
 import { BulkService } from '@/modules/bulk/bulk.service';
+import { BulkProgressService } from '@/modules/bulk/bulk-progress.service';
 import { BulkQueueService } from '@/modules/bulk/bulk-queue.service';
 import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
 import { Delivery, SendService } from '@/modules/messages/send.service';
@@ -148,6 +149,7 @@ export function runnerWithFakes() {
   const bulkService = {
     cancelForDeletedInstance: (...args: unknown[]) => (cancelled.push(args), Promise.resolve()),
   };
+  const progress = { announce: () => Promise.resolve() };
   const config = { get: (name: string) => (name === 'BULK_LEASE_MS' ? 60000 : undefined) };
   const sut = new BulkRunnerService(
     bulks as unknown as BulkRepository,
@@ -155,6 +157,7 @@ export function runnerWithFakes() {
     evolution as unknown as EvolutionClient,
     queueService as unknown as BulkQueueService,
     bulkService as unknown as BulkService,
+    progress as unknown as BulkProgressService,
     config as unknown as AppConfig,
   );
   return { sut, bulks, sender, sentTexts, queue, cancelled };

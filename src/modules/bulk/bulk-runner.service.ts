@@ -11,6 +11,7 @@ import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
+import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkTemplate, Variables } from './content-guard';
@@ -36,6 +37,7 @@ export class BulkRunnerService {
     private readonly evolution: EvolutionClient,
     private readonly queue: BulkQueueService,
     private readonly bulkService: BulkService,
+    private readonly progress: BulkProgressService,
     config: AppConfig,
   ) {
     this.leaseMs = config.get('BULK_LEASE_MS');
@@ -59,6 +61,7 @@ export class BulkRunnerService {
       // in-flight recipient and send it twice while the first is still sending it.
       if (!(await this.bulks.leaseForClient(clientId, bulkId, owner, this.leaseMs))) return;
       await this.bulks.markStartedForClient(clientId, bulkId);
+      await this.progress.announce(clientId, bulkId);
       const template = new BulkTemplate(bulk.message);
       // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
       // this one when it starts again) continues it from the next unsent recipient.
@@ -66,10 +69,12 @@ export class BulkRunnerService {
         const recipient = await this.bulks.claimNextForClient(clientId, bulkId, owner, this.leaseMs);
         if (recipient === 'stop') return;
         if (!recipient) {
-          await this.bulks.completeIfDoneForClient(clientId, bulkId);
+          if (await this.bulks.completeIfDoneForClient(clientId, bulkId))
+            await this.progress.announce(clientId, bulkId);
           return;
         }
         const outcome = await this.holdingLease(clientId, bulkId, owner, () => this.sendOne(bulk, template, recipient));
+        await this.progress.announce(clientId, bulkId);
         if (outcome === 'stop') return;
       }
     } finally {
@@ -107,8 +112,10 @@ export class BulkRunnerService {
   async resumeAfterCap(clientId: number, bulkId: string): Promise<void> {
     const bulk = await this.bulks.findForClient(clientId, bulkId);
     if (bulk?.status !== 'paused' || !bulk.pauseReason?.startsWith(DAILY_CAP_REASON)) return;
-    if (await this.bulks.transitionForClient(clientId, bulkId, ['paused'], 'running'))
+    if (await this.bulks.transitionForClient(clientId, bulkId, ['paused'], 'running')) {
+      await this.progress.announce(clientId, bulkId);
       await this.queue.drive(clientId, bulkId);
+    }
   }
 
   /** Re-drives every bulk that should be running: after a worker crash or a Redis loss, Postgres says what is left. */

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
+import { EventsModule } from '@/modules/events/events.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
+import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRunnerService } from './bulk-runner.service';
 
 @Module({
-  imports: [EvolutionModule, InstancesModule, MessagesModule],
-  providers: [BulkRepository, BulkQueueService, BulkService, BulkRunnerService],
+  imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule],
+  providers: [BulkRepository, BulkProgressService, BulkQueueService, BulkService, BulkRunnerService],
   exports: [BulkService, BulkRunnerService],
 })
 export class BulkModule {}

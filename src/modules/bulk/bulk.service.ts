@@ -7,6 +7,7 @@ import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { BulkRepository, NewRecipient } from './bulk.repository';
+import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
@@ -23,6 +24,7 @@ export class BulkService {
     private readonly queue: BulkQueueService,
     private readonly sender: SendService,
     private readonly config: AppConfig,
+    private readonly progress: BulkProgressService,
   ) {
     instances.whenDeleted((instance) => this.cancelForDeletedInstance(instance.clientId, instance.id));
   }
@@ -106,11 +108,13 @@ export class BulkService {
 
   async pause(auth: ClientAuth, id: string) {
     await this.transition(auth, id, ['queued', 'running'], 'paused', 'paused by request');
+    await this.progress.announce(auth.clientId, id);
     return this.summary(auth, id);
   }
 
   async resume(auth: ClientAuth, id: string) {
     await this.transition(auth, id, ['paused'], 'running');
+    await this.progress.announce(auth.clientId, id);
     await this.queue.drive(auth.clientId, id);
     return this.summary(auth, id);
   }
@@ -118,6 +122,7 @@ export class BulkService {
   async cancel(auth: ClientAuth, id: string) {
     const bulk = await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
     await this.cancelRecipients(auth.clientId, bulk, null);
+    await this.progress.announce(auth.clientId, id);
     return this.summary(auth, id);
   }
 
@@ -138,6 +143,7 @@ export class BulkService {
       )
         continue;
       await this.cancelRecipients(clientId, { id: bulk.id, instanceId }, INSTANCE_DELETED_REASON);
+      await this.progress.announce(clientId, bulk.id);
     }
   }
 
@@ -155,8 +161,10 @@ export class BulkService {
   /** The instance is connected again: bulks it paused by disconnecting carry on. */
   async resumeAfterReconnect(instanceId: string): Promise<void> {
     for (const bulk of await this.bulks.listPausedOfInstanceForSystem(instanceId, DISCONNECTED_REASON)) {
-      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running'))
+      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) {
+        await this.progress.announce(bulk.clientId, bulk.id);
         await this.queue.drive(bulk.clientId, bulk.id);
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
+import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
@@ -65,6 +66,7 @@ export class UpstreamWebhookService {
     private readonly acceptances: AcceptanceTracker,
     private readonly bulks: BulkService,
     private readonly deliveries: WebhookDeliveryService,
+    private readonly live: LiveEventPublisher,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
@@ -99,12 +101,14 @@ export class UpstreamWebhookService {
     }
     if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
     if (forward) {
-      await this.deliveries.record(
-        instance,
-        instance.clientWebhookUrl,
-        event,
-        this.tenantPayload(instance, event, body, data),
-        dedupeKey(event, data),
+      const payload = this.tenantPayload(instance, event, body, data);
+      const key = dedupeKey(event, data);
+      await this.deliveries.record(instance, instance.clientWebhookUrl, event, payload, key);
+      // Every event goes to the tenant's `/ws` sockets, whether or not it has a webhook URL or subscribed to it.
+      await this.live.publish(
+        { clientId: instance.clientId, instanceId: instance.id },
+        { event, instance: payload.instance, data, date_time: payload.date_time },
+        key,
       );
     }
     return { received: true };
@@ -132,7 +136,7 @@ export class UpstreamWebhookService {
    * The reference's envelope. The upstream's `apikey` (an instance token when the upstream exposes it) and its
    * `destination`/`server_url` never reach a tenant.
    */
-  private tenantPayload(instance: Instance, event: string, body: UpstreamEnvelope, data: Data): object {
+  private tenantPayload(instance: Instance, event: string, body: UpstreamEnvelope, data: Data) {
     return {
       event,
       instance: instance.name,

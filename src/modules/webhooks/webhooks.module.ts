@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OutboundModule } from '@/common/net/outbound.module';
 import { BulkModule } from '@/modules/bulk/bulk.module';
+import { EventsModule } from '@/modules/events/events.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { DeliveryRepository } from './delivery.repository';
@@ -10,7 +11,7 @@ import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookLogService } from './webhook-log.service';
 
 @Module({
-  imports: [BulkModule, InstancesModule, MessagesModule, OutboundModule],
+  imports: [BulkModule, EventsModule, InstancesModule, MessagesModule, OutboundModule],
   providers: [
     UpstreamWebhookService,
     WebhookConfigService,

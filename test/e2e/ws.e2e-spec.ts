@@ -1,0 +1,304 @@
+import { AxiosInstance } from 'axios';
+import WebSocket from 'ws';
+import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
+import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
+import { Spawned, spawnGateway } from '../setup/processes';
+import { freePort, startTestApp, TestApp } from '../setup/test-app';
+import { rawTestEnv } from '../setup/test-env';
+import { waitFor } from '../setup/wait-for';
+
+interface LiveEvent {
+  event: string;
+  instance: string;
+  data: Record<string, unknown>;
+  date_time: string;
+}
+
+interface Live {
+  ws: WebSocket;
+  events: LiveEvent[];
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+interface Refusal {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * `/ws`: each way to authenticate, what each credential sees (its tenant's instances only), revocation, bulk progress,
+ * and fan-out from the process that handled an event to a socket on another process.
+ */
+describe('live events over /ws', () => {
+  let t: TestApp;
+  let http: AxiosInstance;
+  let admin: string;
+  const opened: WebSocket[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    http = httpClient(t.url);
+    admin = await adminToken(http);
+  }, 60000);
+  afterAll(async () => {
+    for (const ws of opened) ws.terminate();
+    await t?.close();
+  });
+
+  const wsUrl = (base: string, query = '') => `${base.replace(/^http/, 'ws')}/ws${query}`;
+
+  /** Opens a socket and resolves once it is open, collecting every event it receives. */
+  function connect(headers: Record<string, string>, query = '', base = t.url): Promise<Live> {
+    const ws = new WebSocket(wsUrl(base, query), { headers });
+    opened.push(ws);
+    const events: LiveEvent[] = [];
+    ws.on('message', (data: Buffer) => events.push(JSON.parse(data.toString()) as LiveEvent));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
+    );
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve({ ws, events, closed }));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  /** An upgrade that must be refused: its HTTP status and JSON body. */
+  function refused(headers: Record<string, string>, query = ''): Promise<Refusal> {
+    const ws = new WebSocket(wsUrl(t.url, query), { headers });
+    opened.push(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => reject(new Error('the upgrade was accepted')));
+      ws.once('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      });
+      ws.once('error', () => undefined);
+    });
+  }
+
+  async function tenant(): Promise<{ client: TestClient; jwt: string; instance: TestInstance; key: object }> {
+    const client = await createClient(http, admin, { rate_limit: 10000 });
+    const jwt = await resellerToken(http, client);
+    const instance = await createInstance(http, jwt);
+    t.sim.scan(instance.name);
+    await waitFor(
+      async () => (await http.get(`/api/v1/whatsapp/status/${instance.name}`, keyOf(client))).data.state === 'open',
+      5000,
+      'the instance to open',
+    );
+    return { client, jwt, instance, key: keyOf(client) };
+  }
+
+  /** `promise`, or a failure naming `what` after `ms`. */
+  async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+    });
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const keyOf = (client: TestClient) => ({ headers: { apikey: client.apiKey } });
+
+  async function send(key: object, instance: TestInstance, text = 'hi'): Promise<string> {
+    const res = await http.post(
+      '/api/v1/whatsapp/send',
+      { instanceName: instance.name, number: '254712345678', text },
+      key,
+    );
+    expect(res.status).toBe(201);
+    return res.data.message_id as string;
+  }
+
+  const has = (live: Live, event: string, instance: TestInstance) =>
+    live.events.some((e) => e.event === event && e.instance === instance.name);
+
+  const waitEvent = (live: Live, event: string, instance: TestInstance, what = `${event} of ${instance.name}`) =>
+    waitFor(() => has(live, event, instance), 10000, what);
+
+  describe('refusing the upgrade with an HTTP error before any WebSocket opens', () => {
+    it('answers 401 without a credential and for a bad token, 403 for an unknown key, in the API error shape', async () => {
+      expect(await refused({})).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/Missing credentials/) },
+      });
+      expect(await refused({ authorization: 'Bearer not-a-jwt' })).toMatchObject({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized' },
+      });
+      expect(await refused({}, '?access_token=not-a-jwt')).toMatchObject({ status: 401 });
+      expect(await refused({ apikey: 'nm_live_unknown_key_0123456789' })).toMatchObject({
+        status: 403,
+        body: { statusCode: 403, error: 'Forbidden', message: 'API key is not valid' },
+      });
+    });
+
+    it('answers 404 for ?instance= naming another tenant’s instance', async () => {
+      const a = await tenant();
+      const b = await tenant();
+      expect(await refused({ apikey: b.client.apiKey }, `?instance=${a.instance.name}`)).toMatchObject({
+        status: 404,
+        body: { statusCode: 404, error: 'Not Found' },
+      });
+    });
+  });
+
+  it('a client key receives send.message and messages.update for its send, and connection.update', async () => {
+    const a = await tenant();
+    const live = await connect({ apikey: a.client.apiKey });
+    await send(a.key, a.instance);
+    await waitEvent(live, 'send.message', a.instance);
+    await waitFor(
+      () => live.events.some((e) => e.event === 'messages.update' && e.data.status === 'READ'),
+      10000,
+      'messages.update READ',
+    );
+    const sent = live.events.find((e) => e.event === 'send.message')!;
+    expect(sent).toEqual({
+      event: 'send.message',
+      instance: a.instance.name,
+      data: expect.objectContaining({ key: expect.objectContaining({ id: expect.any(String) }) }),
+      date_time: expect.any(String),
+    });
+    t.sim.setState(a.instance.name, 'close');
+    await waitFor(
+      () => live.events.some((e) => e.event === 'connection.update' && e.data.state === 'close'),
+      10000,
+      'connection.update close',
+    );
+    live.ws.close();
+  });
+
+  it('an instance key gets its instance only; ?instance= narrows a client key to one instance', async () => {
+    const a = await tenant();
+    const other = await createInstance(http, a.jwt);
+    t.sim.scan(other.name);
+    const byInstanceKey = await connect({ apikey: a.instance.apiKey });
+    const narrowed = await connect({ apikey: a.client.apiKey }, `?instance=${a.instance.name}`);
+    const whole = await connect({ apikey: a.client.apiKey });
+    await send(a.key, other);
+    await waitEvent(whole, 'send.message', other);
+    await send(a.key, a.instance);
+    for (const live of [byInstanceKey, narrowed, whole]) await waitEvent(live, 'send.message', a.instance);
+    // Events of one instance arrive in order, so by the time the later send shows, the earlier one would have too.
+    await waitEvent(whole, 'send.message', a.instance);
+    for (const live of [byInstanceKey, narrowed]) {
+      expect(live.events.every((e) => e.instance === a.instance.name)).toBe(true);
+    }
+    for (const live of [byInstanceKey, narrowed, whole]) live.ws.close();
+  });
+
+  it('a tenant never receives another tenant’s events; an admin JWT receives every tenant’s', async () => {
+    const a = await tenant();
+    const b = await tenant();
+    const liveB = await connect({ apikey: b.client.apiKey });
+    const liveAdmin = await connect({ authorization: `Bearer ${admin}` });
+    await send(a.key, a.instance, 'for a');
+    await waitEvent(liveAdmin, 'send.message', a.instance);
+    await send(b.key, b.instance, 'for b');
+    await waitEvent(liveB, 'send.message', b.instance);
+    await waitEvent(liveAdmin, 'send.message', b.instance);
+    // B's socket saw its own send after A's was published, and nothing of A's.
+    expect(liveB.events.filter((e) => e.instance !== b.instance.name)).toEqual([]);
+    liveB.ws.close();
+    liveAdmin.ws.close();
+  });
+
+  it('accepts a reseller JWT as ?access_token= and as a Bearer header', async () => {
+    const a = await tenant();
+    const viaQuery = await connect({}, `?access_token=${a.jwt}`);
+    const viaHeader = await connect({ authorization: `Bearer ${a.jwt}` });
+    await send(a.key, a.instance);
+    await waitEvent(viaQuery, 'send.message', a.instance);
+    await waitEvent(viaHeader, 'send.message', a.instance);
+    viaQuery.ws.close();
+    viaHeader.ws.close();
+  });
+
+  it('closes sockets within seconds once their key is rotated or their client deactivated', async () => {
+    const a = await tenant();
+    const b = await tenant();
+    const byKey = await connect({ apikey: a.client.apiKey });
+    const byToken = await connect({ authorization: `Bearer ${a.jwt}` });
+    const deactivated = await connect({ apikey: b.client.apiKey });
+    const auth = { headers: { authorization: `Bearer ${admin}` } };
+    const started = Date.now();
+    expect((await http.post(`/api/admin/clients/${a.client.id}/rotate-key`, {}, auth)).status).toBe(200);
+    expect((await http.patch(`/api/admin/clients/${b.client.id}`, { active: false }, auth)).status).toBe(200);
+    for (const live of [byKey, byToken, deactivated])
+      expect(await within(live.closed, 8000, 'the socket to close')).toMatchObject({ code: 4403 });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect((await deactivated.closed).reason).toMatch(/deactivated/);
+  });
+
+  it('announces bulk.progress until a small bulk completes', async () => {
+    const client = await createClient(http, admin, {
+      rate_limit: 10000,
+      send_interval_ms: 0,
+      jitter_min_ms: 0,
+      jitter_max_ms: 0,
+    });
+    const jwt = await resellerToken(http, client);
+    const instance = await createInstance(http, jwt);
+    t.sim.scan(instance.name);
+    const live = await connect({ apikey: client.apiKey });
+    const res = await http.post(
+      '/api/v1/whatsapp/send-bulk',
+      { instanceName: instance.name, recipients: ['254712000001', '254712000002'], message: 'Hello' },
+      keyOf(client),
+    );
+    expect(res.status).toBe(202);
+    const progress = () => live.events.filter((e) => e.event === 'bulk.progress');
+    await waitFor(() => progress().some((e) => e.data.status === 'completed'), 15000, 'the bulk to complete');
+    expect(progress().at(-1)).toEqual({
+      event: 'bulk.progress',
+      instance: instance.name,
+      data: { bulk_id: res.data.bulk_id, status: 'completed', sent: 2, failed: 0, pending: 0 },
+      date_time: expect.any(String),
+    });
+    expect(progress().some((e) => e.data.status === 'running')).toBe(true);
+    live.ws.close();
+  });
+
+  describe('with a second, api-role process', () => {
+    let other: Spawned;
+    let otherUrl: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      otherUrl = `http://127.0.0.1:${port}`;
+      other = spawnGateway(
+        rawTestEnv({
+          DATABASE_URL: t.env.DATABASE_URL,
+          REDIS_URL: t.env.REDIS_URL,
+          REDIS_KEY_PREFIX: t.env.REDIS_KEY_PREFIX,
+          EVOLUTION_API_URL: t.sim.url,
+          PUBLIC_URL: t.url,
+          APP_ROLE: 'api',
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+        }),
+      );
+      const b = httpClient(otherUrl);
+      await waitFor(async () => (await b.get('/health')).status === 200, 60000, 'the second process to listen');
+    }, 90000);
+    afterAll(() => other?.kill());
+
+    it('a socket there receives events this process handled, and is closed with 1001 when it stops', async () => {
+      const a = await tenant();
+      // The upstream posts its webhooks to this process (PUBLIC_URL): the event reaches the other one through Redis.
+      const live = await connect({ apikey: a.client.apiKey }, '', otherUrl);
+      await send(a.key, a.instance);
+      await waitEvent(live, 'send.message', a.instance);
+      other.child.kill('SIGTERM');
+      expect(await within(live.closed, 10000, 'the close')).toEqual({ code: 1001, reason: 'server shutting down' });
+      expect(await other.exited).toBe(0);
+    });
+  });
+});

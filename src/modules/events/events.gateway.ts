@@ -4,6 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '@/common/errors/app-error';
 import { errorBody } from '@/common/errors/http-status';
+import { EventsSubscriber } from './events-subscriber.service';
 import { WS_CLOSE } from './live-event';
 import { LiveSockets } from './live-sockets';
 import { SocketAuthService, SocketCredential, SocketGrant } from './socket-auth.service';
@@ -42,6 +43,7 @@ export class EventsGateway
   constructor(
     private readonly sockets: LiveSockets<SocketCredential>,
     private readonly socketAuth: SocketAuthService,
+    private readonly subscriber: EventsSubscriber,
   ) {}
 
   afterInit(server: WebSocketServer): void {
@@ -89,7 +91,10 @@ export class EventsGateway
   private async verify(request: IncomingMessage, done: VerifyDone): Promise<void> {
     if (this.closing) return refuse(done, 503, 'The server is shutting down; connect again');
     try {
-      this.grants.set(request, await this.socketAuth.authenticate(request));
+      const grant = await this.socketAuth.authenticate(request);
+      // Subscribed before the socket opens, so no event between its open and its registration is missed.
+      await this.subscriber.follow({ clientId: grant.subscription.clientId, listening: true });
+      this.grants.set(request, grant);
       done(true);
     } catch (err) {
       if (err instanceof AppError) return refuse(done, err.status, err.message, err.headers);

@@ -15,7 +15,11 @@ export interface LiveEventOwner {
   instanceId: string;
 }
 
-/** The Redis channel under the install's key prefix that every process publishes to and every API process reads. */
+/**
+ * The Redis channels under the install's key prefix, one per client (`live-events:<clientId>`): an API process
+ * subscribes only to the clients whose sockets it holds (and to all of them, by pattern, while an operator's socket is
+ * open), so an event nobody watches costs one PUBLISH and no process reads it.
+ */
 export const LIVE_EVENTS_CHANNEL = 'live-events';
 
 /**

@@ -40,7 +40,8 @@ describe(LiveSockets.name, () => {
     sut.add(elsewhere!, { clientId: 1, instanceId: 'i-b' }, null);
     sut.add(otherClient!, { clientId: 2, instanceId: null }, null);
     sut.add(operator!, { clientId: null, instanceId: null }, null);
-    expect(sut.deliver(ownerA, '{"event":"x"}')).toBe(3);
+    expect(sut.deliver(ownerA, '{"event":"x"}', 'client')).toBe(2);
+    expect(sut.deliver(ownerA, '{"event":"x"}', 'operators')).toBe(1);
     expect([client, narrowed, operator].map((s) => s!.sent)).toEqual([
       ['{"event":"x"}'],
       ['{"event":"x"}'],
@@ -55,7 +56,7 @@ describe(LiveSockets.name, () => {
     const slow = new FakeSocket();
     sut.add(slow, { clientId: 1, instanceId: null }, null);
     slow.bufferedAmount = MAX_BUFFERED_BYTES + 1;
-    expect(sut.deliver(ownerA, '{}')).toBe(0);
+    expect(sut.deliver(ownerA, '{}', 'client')).toBe(0);
     expect(slow.closedWith?.[0]).toBe(WS_CLOSE.slowConsumer);
     expect(sut.size).toBe(0);
   });
@@ -89,5 +90,25 @@ describe(LiveSockets.name, () => {
     const decoded = decodeLiveEvent(encodeLiveEvent({ clientId: 7, instanceId: 'i-7' }, event));
     expect(decoded).toEqual({ owner: { clientId: 7, instanceId: 'i-7' }, json: JSON.stringify(event) });
     expect(decodeLiveEvent('garbage')).toBeNull();
+  });
+
+  it('tells when a client’s first socket opens and its last closes, and the same for operators', () => {
+    const sut = new LiveSockets();
+    const changes: unknown[] = [];
+    sut.onInterest = (change) => changes.push(change);
+    const [a, b, operator] = Array.from({ length: 3 }, () => new FakeSocket());
+    sut.add(a!, { clientId: 1, instanceId: null }, null);
+    sut.add(b!, { clientId: 1, instanceId: 'i-a' }, null);
+    sut.add(operator!, { clientId: null, instanceId: null }, null);
+    sut.remove(a!);
+    sut.remove(b!);
+    sut.remove(b!);
+    sut.remove(operator!);
+    expect(changes).toEqual([
+      { clientId: 1, listening: true },
+      { clientId: null, listening: true },
+      { clientId: 1, listening: false },
+      { clientId: null, listening: false },
+    ]);
   });
 });

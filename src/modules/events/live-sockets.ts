@@ -28,6 +28,9 @@ const OPEN = 1;
  */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** Which sockets' events this process now needs (a client's, or every client's for operators) or no longer does. */
+export type InterestChange = { clientId: number | null; listening: boolean };
+
 interface Entry<C> {
   socket: LiveSocket;
   subscription: Subscription;
@@ -45,6 +48,8 @@ export class LiveSockets<C = unknown> {
   private readonly all = new Map<LiveSocket, Entry<C>>();
   private readonly byClient = new Map<number, Set<Entry<C>>>();
   private readonly operators = new Set<Entry<C>>();
+  /** Told when the first socket of a client (or the first operator) opens and when the last one closes. */
+  onInterest: (change: InterestChange) => void = () => undefined;
 
   get size(): number {
     return this.all.size;
@@ -53,12 +58,9 @@ export class LiveSockets<C = unknown> {
   add(socket: LiveSocket, subscription: Subscription, credential: C): void {
     const entry: Entry<C> = { socket, subscription, credential, alive: true };
     this.all.set(socket, entry);
-    if (subscription.clientId === null) this.operators.add(entry);
-    else {
-      const set = this.byClient.get(subscription.clientId) ?? new Set<Entry<C>>();
-      set.add(entry);
-      this.byClient.set(subscription.clientId, set);
-    }
+    const group = this.groupOf(subscription.clientId, true)!;
+    group.add(entry);
+    if (group.size === 1) this.onInterest({ clientId: subscription.clientId, listening: true });
   }
 
   remove(socket: LiveSocket): void {
@@ -66,19 +68,27 @@ export class LiveSockets<C = unknown> {
     if (!entry) return;
     this.all.delete(socket);
     const { clientId } = entry.subscription;
-    if (clientId === null) this.operators.delete(entry);
-    else {
-      const set = this.byClient.get(clientId);
-      set?.delete(entry);
-      if (set?.size === 0) this.byClient.delete(clientId);
-    }
+    const group = this.groupOf(clientId, false);
+    if (!group?.delete(entry) || group.size > 0) return;
+    if (clientId !== null) this.byClient.delete(clientId);
+    this.onInterest({ clientId, listening: false });
   }
 
-  /** Sends an event's JSON to every socket that may see it; a socket too far behind is closed instead. */
-  deliver(owner: LiveEventOwner, json: string): number {
+  private groupOf(clientId: number | null, create: boolean): Set<Entry<C>> | undefined {
+    if (clientId === null) return this.operators;
+    let group = this.byClient.get(clientId);
+    if (!group && create) this.byClient.set(clientId, (group = new Set<Entry<C>>()));
+    return group;
+  }
+
+  /**
+   * Sends an event's JSON to the sockets that may see it: the owner's client's (`to: 'client'`) or the operators'
+   * (`to: 'operators'`), each group reached through its own subscription; a socket too far behind is closed instead.
+   */
+  deliver(owner: LiveEventOwner, json: string, to: 'client' | 'operators'): number {
     let sent = 0;
-    for (const group of [this.byClient.get(owner.clientId), this.operators]) {
-      if (!group) continue;
+    const group = to === 'client' ? this.byClient.get(owner.clientId) : this.operators;
+    if (group) {
       for (const entry of [...group]) {
         const { instanceId } = entry.subscription;
         if (instanceId !== null && instanceId !== owner.instanceId) continue;

@@ -5,7 +5,7 @@ import { BulkApiModule } from '@/modules/bulk/bulk-api.module';
 import { EventsApiModule } from '@/modules/events/events-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
-import { NumbersModule } from '@/modules/numbers/numbers.module';
+import { NumbersApiModule } from '@/modules/numbers/numbers-api.module';
 import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
@@ -19,7 +19,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     BulkApiModule,
     WebhooksApiModule,
     PassthroughModule,
-    NumbersModule,
+    NumbersApiModule,
     EventsApiModule,
   ],
 })

@@ -160,6 +160,31 @@ describe('bulk sends', () => {
     expect(tooMany.data.message).toMatch(/recipients: must contain no more than 10000 elements/);
   });
 
+  it('with check_numbers, skips recipients without WhatsApp and counts them, looking each number up once', async () => {
+    const { instances, key } = await tenant(FAST);
+    const name = instances[0]!.name;
+    t.sim.setNotOnWhatsapp(['254712000502']);
+    try {
+      const res = await http.post(
+        BULK,
+        { instanceName: name, recipients: ['254712000501', '254712000502'], message: 'x', check_numbers: true },
+        key,
+      );
+      expect(res.status).toBe(202);
+      const done = await bulkDone(key, res.data.bulk_id);
+      expect(done.counts).toMatchObject({ skipped: 1 });
+      expect(done.recipients).toEqual([
+        expect.objectContaining({ number: '254712000501', status: expect.stringMatching(/^(sent|delivered|read)$/) }),
+        expect.objectContaining({ number: '254712000502', status: 'skipped', error: 'not_on_whatsapp', attempts: 1 }),
+      ]);
+      expect(sendsTo(name).map((s) => s.number)).toEqual(['254712000501']);
+      const lookups = t.sim.requests().filter((r) => r.path === `/chat/whatsappNumbers/${name}`);
+      expect(lookups.map((r) => r.body)).toEqual([{ numbers: ['254712000501'] }, { numbers: ['254712000502'] }]);
+    } finally {
+      t.sim.setNotOnWhatsapp([]);
+    }
+  });
+
   it('turns content warnings into 422 for a client that asks for it', async () => {
     const { instances, client, key } = await tenant(FAST);
     await queryDb(t, 'UPDATE clients SET strict_content_guard = true WHERE id = $1', [client.id]);

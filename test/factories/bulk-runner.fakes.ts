@@ -6,6 +6,7 @@ import { BulkProgressService } from '@/modules/bulk/bulk-progress.service';
 import { BulkQueueService } from '@/modules/bulk/bulk-queue.service';
 import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
 import { Delivery, SendService } from '@/modules/messages/send.service';
+import { NumberCheckService } from '@/modules/numbers/number-check.service';
 
 /** Fixtures and fakes for the bulk driver's unit tests (src/modules/bulk/bulk-runner*.spec.ts). */
 export const CLIENT = 7;
@@ -129,7 +130,18 @@ export class FakeSender {
   }
 }
 
-/** A BulkRunnerService over the fakes, with what it sent, queued and cancelled recorded. */
+/** Number checks: every number has WhatsApp but those listed; `error` is thrown instead when set. */
+export class FakeNumberCheck {
+  readonly notOnWhatsApp = new Set<string>();
+  readonly looked: string[] = [];
+  error: Error | undefined;
+  hasWhatsApp(_instance: unknown, number: string) {
+    this.looked.push(number);
+    return this.error ? Promise.reject(this.error) : Promise.resolve(!this.notOnWhatsApp.has(number));
+  }
+}
+
+/** A BulkRunnerService over the fakes, with what it sent, queued, cancelled and looked up recorded. */
 export function runnerWithFakes() {
   const bulks = new FakeBulks();
   const sender = new FakeSender();
@@ -150,6 +162,7 @@ export function runnerWithFakes() {
     cancelForDeletedInstance: (...args: unknown[]) => (cancelled.push(args), Promise.resolve()),
   };
   const progress = { announce: () => Promise.resolve() };
+  const numbers = new FakeNumberCheck();
   const config = { get: (name: string) => (name === 'BULK_LEASE_MS' ? 60000 : undefined) };
   const sut = new BulkRunnerService(
     bulks as unknown as BulkRepository,
@@ -158,7 +171,8 @@ export function runnerWithFakes() {
     queueService as unknown as BulkQueueService,
     bulkService as unknown as BulkService,
     progress as unknown as BulkProgressService,
+    numbers as unknown as NumberCheckService,
     config as unknown as AppConfig,
   );
-  return { sut, bulks, sender, sentTexts, queue, cancelled };
+  return { sut, bulks, sender, sentTexts, queue, cancelled, numbers };
 }

@@ -2,3 +2,5 @@
 export const DISCONNECTED_REASON = 'instance disconnected';
 export const DAILY_CAP_REASON = 'daily cap reached';
 export const INSTANCE_DELETED_REASON = 'instance deleted';
+/** A skipped recipient's error (send-bulk's check_numbers). */
+export const NOT_ON_WHATSAPP = 'not_on_whatsapp';

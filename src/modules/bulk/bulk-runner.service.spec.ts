@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { RateLimitedError } from '@/common/errors/app-error';
 import { Delivery } from '@/modules/messages/send.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP } from './bulk-reasons';
 import { BulkRunnerService } from './bulk-runner.service';
 
 const sleeps: number[] = [];
@@ -15,6 +16,7 @@ import {
   bulk,
   CLIENT,
   FakeBulks,
+  FakeNumberCheck,
   FakeSender,
   recipient,
   runnerWithFakes,
@@ -26,6 +28,7 @@ describe(BulkRunnerService.name, () => {
   let sentTexts: unknown[][];
   let queue: { driven: unknown[][]; resumes: unknown[][] };
   let cancelled: unknown[][];
+  let numbers: FakeNumberCheck;
   let sut: BulkRunnerService;
 
   beforeAll(() => {
@@ -36,7 +39,7 @@ describe(BulkRunnerService.name, () => {
   });
   beforeEach(() => {
     sleeps.length = 0;
-    ({ sut, bulks, sender, sentTexts, queue, cancelled } = runnerWithFakes());
+    ({ sut, bulks, sender, sentTexts, queue, cancelled, numbers } = runnerWithFakes());
   });
 
   describe('run', () => {
@@ -88,6 +91,37 @@ describe(BulkRunnerService.name, () => {
         'complete',
         'releaseLease',
       ]);
+    });
+
+    it('with check_numbers, skips a recipient without WhatsApp instead of sending to it', async () => {
+      bulks.found = bulk({ checkNumbers: true });
+      bulks.claims = [recipient(1), recipient(2), undefined];
+      numbers.notOnWhatsApp.add(recipient(1).number);
+      sender.outcomes = [502];
+      await sut.run(CLIENT, BULK);
+      expect(numbers.looked).toEqual([recipient(1).number, recipient(2).number]);
+      expect(bulks.writes()).toEqual([
+        ['finish', CLIENT, 1n, 'skipped', null, NOT_ON_WHATSAPP],
+        ['finish', CLIENT, 2n, 'sent', 502n, null],
+        ['complete', CLIENT, BULK],
+      ]);
+      expect(sender.deliveries.map((d) => d.recipient.value)).toEqual([recipient(2).number]);
+    });
+
+    it('without check_numbers, looks nothing up', async () => {
+      bulks.claims = [recipient(1), undefined];
+      await sut.run(CLIENT, BULK);
+      expect(numbers.looked).toEqual([]);
+      expect(sender.deliveries).toHaveLength(1);
+    });
+
+    it('waits out the number checks’ per-minute limit like a pacing slot: the recipient is given back, not failed', async () => {
+      bulks.found = bulk({ checkNumbers: true });
+      bulks.claims = [recipient(1), undefined];
+      numbers.error = new RateLimitedError('lookups used up', 30, 'NUMBER_CHECK_LIMIT');
+      await sut.run(CLIENT, BULK);
+      expect(bulks.writes()[0]).toEqual(['release', CLIENT, 1n, null, { uncountAttempt: true }]);
+      expect(sender.deliveries).toEqual([]);
     });
 
     it('renders each recipient’s text at send time and sends it to the recipient through the instance', async () => {

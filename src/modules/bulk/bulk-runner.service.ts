@@ -9,11 +9,12 @@ import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
+import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP } from './bulk-reasons';
 import { BulkTemplate, Variables } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
@@ -38,6 +39,7 @@ export class BulkRunnerService {
     private readonly queue: BulkQueueService,
     private readonly bulkService: BulkService,
     private readonly progress: BulkProgressService,
+    private readonly numbers: NumberCheckService,
     config: AppConfig,
   ) {
     this.leaseMs = config.get('BULK_LEASE_MS');
@@ -146,6 +148,12 @@ export class BulkRunnerService {
     }
     const limits = limitsOf(instance.client);
     try {
+      // Looked up right before its send, through the number checks' cache and per-minute limit (a 429 there waits
+      // like a pacing slot, below).
+      if (bulk.checkNumbers && !(await this.numbers.hasWhatsApp(instance, number))) {
+        await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, NOT_ON_WHATSAPP);
+        return 'next';
+      }
       const message = await this.sender.deliver({
         instance,
         limits: { ...limits, sendIntervalMs: Math.max(bulk.delayMs, limits.sendIntervalMs) },

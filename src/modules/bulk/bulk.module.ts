@@ -3,6 +3,7 @@ import { EvolutionModule } from '@/integrations/evolution/evolution.module';
 import { EventsModule } from '@/modules/events/events.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
+import { NumbersModule } from '@/modules/numbers/numbers.module';
 import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
@@ -10,7 +11,7 @@ import { BulkQueueService } from './bulk-queue.service';
 import { BulkRunnerService } from './bulk-runner.service';
 
 @Module({
-  imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule],
+  imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule, NumbersModule],
   providers: [BulkRepository, BulkProgressService, BulkQueueService, BulkService, BulkRunnerService],
   exports: [BulkService, BulkRunnerService],
 })

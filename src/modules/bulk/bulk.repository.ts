@@ -50,7 +50,7 @@ export class BulkRepository {
 
   createForClient(
     clientId: number,
-    bulk: { instanceId: string; message: string; delayMs: number; warnings: string[] },
+    bulk: { instanceId: string; message: string; delayMs: number; warnings: string[]; checkNumbers?: boolean },
     recipients: NewRecipient[],
   ): Promise<BulkJob> {
     return this.prisma.$transaction(
@@ -87,7 +87,7 @@ export class BulkRepository {
       where: { clientId, bulkId },
       _count: { _all: true },
     });
-    const counts = { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
+    const counts = { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0 };
     for (const row of rows) counts[row.status] = row._count._all;
     return counts;
   }
@@ -228,7 +228,7 @@ export class BulkRepository {
   async finishRecipientForClient(
     clientId: number,
     id: bigint,
-    status: 'sent' | 'failed',
+    status: 'sent' | 'failed' | 'skipped',
     messageId: bigint | null,
     error: string | null,
   ): Promise<void> {

@@ -56,7 +56,13 @@ export class BulkService {
     }
     const bulk = await this.bulks.createForClient(
       auth.clientId,
-      { instanceId: instance.id, message: dto.message, delayMs: dto.delay ?? 0, warnings },
+      {
+        instanceId: instance.id,
+        message: dto.message,
+        delayMs: dto.delay ?? 0,
+        warnings,
+        checkNumbers: dto.check_numbers ?? false,
+      },
       accepted,
     );
     await this.queue.drive(auth.clientId, bulk.id);

@@ -3,6 +3,7 @@ import { RateLimitedError, ValidationError } from '@/common/errors/app-error';
 import { normalizeRecipient } from '@/common/phone/phone';
 import { RedisService } from '@/common/redis/redis.service';
 import { AppConfig } from '@/config/app-config';
+import { Instance } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { OnWhatsAppEntry } from '@/integrations/evolution/evolution.types';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -10,6 +11,7 @@ import { InstancesService } from '@/modules/instances/instances.service';
 import { CheckNumbersDto, NumberCheckDto } from './dto/check-numbers.dto';
 
 type Answer = Pick<NumberCheckDto, 'exists' | 'jid'>;
+type LookupInstance = Pick<Instance, 'id' | 'clientId' | 'name'>;
 
 const WINDOW_MS = 60_000;
 
@@ -49,6 +51,21 @@ export class NumberCheckService {
   async check(auth: ClientAuth, dto: CheckNumbersDto): Promise<NumberCheckDto[]> {
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const numbers = dto.numbers.map((raw, i) => this.normalize(raw, i));
+    const known = await this.lookUp(instance, numbers);
+    return numbers.map((number) => ({ number, ...(known.get(number) ?? { exists: false, jid: jidOf(number) }) }));
+  }
+
+  /**
+   * Whether a normalised number (a bulk recipient's) has WhatsApp, through the same cache and limit as the route.
+   * A group has no lookup to make. Unanswered by the upstream counts as not known, so the send is tried.
+   */
+  async hasWhatsApp(instance: LookupInstance, number: string): Promise<boolean> {
+    if (number.endsWith('@g.us')) return true;
+    return (await this.lookUp(instance, [number])).get(number)?.exists ?? true;
+  }
+
+  /** The answers for `numbers` (normalised), from the client's cache and, for the rest, the upstream. */
+  private async lookUp(instance: LookupInstance, numbers: string[]): Promise<Map<string, Answer>> {
     const unique = [...new Set(numbers)];
     const known = await this.cached(instance.clientId, unique);
     const unknown = unique.filter((number) => !known.has(number));
@@ -59,7 +76,7 @@ export class NumberCheckService {
       await this.remember(instance.clientId, looked);
       for (const [number, answer] of looked) known.set(number, answer);
     }
-    return numbers.map((number) => ({ number, ...(known.get(number) ?? { exists: false, jid: jidOf(number) }) }));
+    return known;
   }
 
   private normalize(raw: string, index: number): string {

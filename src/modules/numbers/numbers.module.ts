@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
-import { AuthModule } from '@/modules/auth/auth.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
-import { NumberCheckController } from './number-check.controller';
 import { NumberCheckService } from './number-check.service';
 
-/** Number checks (POST /api/v1/whatsapp/check-numbers). */
+/** Number checks for every role: the API's check-numbers route and bulks sent with check_numbers. */
 @Module({
-  imports: [AuthModule, EvolutionModule, InstancesModule],
-  controllers: [NumberCheckController],
+  imports: [EvolutionModule, InstancesModule],
   providers: [NumberCheckService],
+  exports: [NumberCheckService],
 })
 export class NumbersModule {}

@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -47,6 +48,16 @@ export class SendBulkDto {
   @Max(600000)
   @IsInt()
   delay?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Look each recipient up on WhatsApp before sending to it (through check-numbers: its cache and its per-minute ' +
+      'limit apply); one without WhatsApp is skipped (status `skipped`, error `not_on_whatsapp`) and never sent',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  check_numbers?: boolean;
 }
 
 export class BulkAcceptedDto {

@@ -161,7 +161,7 @@ export function runnerWithFakes() {
   const bulkService = {
     cancelForDeletedInstance: (...args: unknown[]) => (cancelled.push(args), Promise.resolve()),
   };
-  const progress = { announce: () => Promise.resolve() };
+  const progress = { announce: () => Promise.resolve(), announceProgress: () => Promise.resolve() };
   const numbers = new FakeNumberCheck();
   const config = { get: (name: string) => (name === 'BULK_LEASE_MS' ? 60000 : undefined) };
   const sut = new BulkRunnerService(

@@ -15,22 +15,11 @@ import { tagRequestLog } from '@/common/logging/request-log-context';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { AuthService } from './auth.service';
 import { AdminAuth, ClientAuth } from './auth-context';
+import { apiKeyHeader, bearerToken } from './request-credentials';
 
 type AuthedRequest = FastifyRequest & { clientAuth?: ClientAuth; adminAuth?: AdminAuth };
 
 const JWT_ONLY = 'nm:jwt-only';
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  return match?.[1];
-}
-
-function apiKey(request: FastifyRequest): string | undefined {
-  const header = request.headers.apikey;
-  return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
-}
 
 /**
  * v1 routes: a client (or instance) `apikey` header, or a reseller JWT as `Authorization: Bearer`. Every
@@ -57,7 +46,7 @@ export class ClientAuthGuard implements CanActivate {
   private async authenticate(context: ExecutionContext, request: AuthedRequest): Promise<ClientAuth> {
     const jwtOnly =
       this.reflector.getAllAndOverride<boolean>(JWT_ONLY, [context.getHandler(), context.getClass()]) === true;
-    const token = bearer(request);
+    const token = bearerToken(request.headers);
     if (token) return this.auth.authenticateResellerToken(token);
     if (jwtOnly) {
       throw new UnauthorizedError(
@@ -65,7 +54,7 @@ export class ClientAuthGuard implements CanActivate {
         'RESELLER_TOKEN_REQUIRED',
       );
     }
-    const key = apiKey(request);
+    const key = apiKeyHeader(request.headers);
     if (!key) throw new UnauthorizedError();
     return this.auth.authenticateApiKey(key);
   }
@@ -78,7 +67,7 @@ export class AdminAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
-    const token = bearer(request);
+    const token = bearerToken(request.headers);
     if (!token)
       throw new UnauthorizedError('Missing credentials: send Authorization: Bearer <admin token> from POST /api/login');
     request.adminAuth = await this.auth.authenticateAdminToken(token);

@@ -76,8 +76,8 @@ export class BulkRunnerService {
           return;
         }
         const outcome = await this.holdingLease(clientId, bulkId, owner, () => this.sendOne(bulk, template, recipient));
-        await this.progress.announce(clientId, bulkId);
-        if (outcome === 'stop') return;
+        if (outcome === 'stop') return this.progress.announce(clientId, bulkId);
+        await this.progress.announceProgress(clientId, bulkId);
       }
     } finally {
       await this.bulks.releaseLeaseForClient(clientId, bulkId, owner).catch(() => undefined);

@@ -39,6 +39,25 @@ export class LiveEventPublisher {
     }
   }
 
+  /**
+   * Whether some API process holds a socket that would receive this client's events: a subscriber on its channel, or
+   * an operator's pattern subscription. Lets a producer skip building an event nobody would get (one Redis round trip
+   * instead of its Postgres reads); false when Redis cannot say, as a publish would fail too.
+   */
+  async watched(clientId: number): Promise<boolean> {
+    try {
+      const answers = await this.redis.client
+        .pipeline()
+        .call('PUBSUB', 'NUMSUB', this.redis.key(LIVE_EVENTS_CHANNEL, clientId))
+        .call('PUBSUB', 'NUMPAT')
+        .exec();
+      const [[, numsub], [, numpat]] = (answers ?? []) as [[unknown, [string, number]], [unknown, number]];
+      return Number(numsub?.[1] ?? 0) > 0 || Number(numpat ?? 0) > 0;
+    } catch {
+      return false;
+    }
+  }
+
   private seen(key: string): boolean {
     if (this.recent.has(key)) return true;
     this.recent.set(key, true);

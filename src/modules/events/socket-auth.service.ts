@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { UnauthorizedError } from '@/common/errors/app-error';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
+import { apiKeyHeader, bearerToken } from '@/modules/auth/request-credentials';
 import { instanceNotFound } from '@/modules/instances/instance-access';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
@@ -29,11 +30,6 @@ function jwtType(token: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 /**
@@ -87,9 +83,9 @@ export class SocketAuthService {
   }
 
   private credentialOf(request: IncomingMessage, query: URLSearchParams): SocketCredential | null {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1] ?? query.get('access_token');
+    const bearer = bearerToken(request.headers) ?? query.get('access_token');
     if (bearer) return { kind: jwtType(bearer) === 'admin' ? 'admin-jwt' : 'reseller-jwt', token: bearer };
-    const key = header(request, 'apikey');
+    const key = apiKeyHeader(request.headers);
     if (!key) return null;
     return this.auth.isMasterKey(key) ? { kind: 'master-key' } : { kind: 'api-key', key };
   }

@@ -22,6 +22,7 @@ import { UnauthorizedError } from '@/common/errors/app-error';
 import { tagRequestLog } from '@/common/logging/request-log-context';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
+import { apiKeyHeader } from '@/modules/auth/request-credentials';
 import { InstanceNamePipe } from '@/modules/instances/instance-name.pipe';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { UpstreamAnswerInterceptor } from './upstream-answer';
@@ -50,9 +51,8 @@ export class PassthroughAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<PassthroughRequest>();
-    const header = request.headers.apikey;
-    const key = typeof header === 'string' ? header.trim() : '';
-    if (key === '') throw new UnauthorizedError('Missing credentials: send your API key in the apikey header');
+    const key = apiKeyHeader(request.headers);
+    if (!key) throw new UnauthorizedError('Missing credentials: send your API key in the apikey header');
     if (this.auth.isMasterKey(key)) {
       request.passthroughCaller = { kind: 'master' };
       return true;

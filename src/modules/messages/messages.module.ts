@@ -5,6 +5,7 @@ import { InstancesModule } from '@/modules/instances/instances.module';
 import { LimitsModule } from '@/modules/limits/limits.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
+import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
 import { SendService } from './send.service';
 import { StatsRepository } from './stats.repository';
@@ -19,9 +20,18 @@ import { StatusBatcherService } from './status-batcher.service';
     SendService,
     StatusBatcherService,
     MessageLogService,
+    MessageExportService,
     StatsRepository,
     StatsService,
   ],
-  exports: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsService],
+  exports: [
+    MessageRepository,
+    AcceptanceTracker,
+    SendService,
+    StatusBatcherService,
+    MessageLogService,
+    MessageExportService,
+    StatsService,
+  ],
 })
 export class MessagesModule {}

@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
-import { QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
+import { QrCodeResponseDto, StatusResponseDto } from './dto/instance.dto';
 import { InstanceConnectionService } from './instance-connection.service';
 import { InstanceNamePipe } from './instance-name.pipe';
 
@@ -26,13 +26,16 @@ export class ConnectionController {
   }
 
   @Get('status/:instanceName')
-  @ApiOperation({ summary: 'Connection state: open, connecting, close or refused' })
-  @ApiOkResponse({ type: StateResponseDto })
+  @ApiOperation({
+    summary: 'Connection state: open, connecting, close or refused',
+    description: '`restriction` says when WhatsApp has the number logged out, banned or refused (null otherwise).',
+  })
+  @ApiOkResponse({ type: StatusResponseDto })
   @ApiNotFoundResponse()
   status(
     @CurrentClient() auth: ClientAuth,
     @Param('instanceName', instanceName) name: string,
-  ): Promise<StateResponseDto> {
+  ): Promise<StatusResponseDto> {
     return this.connection.status(auth, name);
   }
 }

@@ -46,6 +46,9 @@ const INSTANCE_COLUMNS: RowShape<Instance> = {
   updatedAt: 'date',
   deletedAt: 'date?',
   deletingAt: 'date?',
+  restriction: 'string?',
+  restrictionStatus: 'number?',
+  restrictedAt: 'date?',
 };
 const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
 const instanceWithClientUrlRow = rowMapper<Instance & { clientWebhookUrl: string | null }>('instances', {

@@ -9,6 +9,12 @@ import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhoo
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
+import {
+  describeRestriction,
+  Restriction,
+  restrictionFrom,
+  restrictionOf,
+} from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
@@ -25,6 +31,11 @@ interface UpstreamEnvelope {
 }
 
 type Data = Record<string, unknown>;
+
+type ReceivingInstance = Instance & { clientWebhookUrl: string | null };
+
+/** The gateway's own event when the upstream reports the number logged out, banned or refused. */
+export const INSTANCE_RESTRICTED_EVENT = 'instance.restricted';
 
 /** Checked against when the name is unknown, so that case costs what a wrong token costs. */
 const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
@@ -97,21 +108,66 @@ export class UpstreamWebhookService {
         data.state,
         typeof data.wuid === 'string' ? data.wuid : undefined,
       );
-      if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
+      if (data.state === 'open') {
+        await this.connection.clearRestriction(instance);
+        await this.bulks.resumeAfterReconnect(instance.id);
+      }
     }
     if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
-    if (forward) {
-      const payload = this.tenantPayload(instance, event, body, data);
-      const key = dedupeKey(event, data);
-      await this.deliveries.record(instance, instance.clientWebhookUrl, event, payload, key);
-      // Every event goes to the tenant's `/ws` sockets, whether or not it has a webhook URL or subscribed to it.
-      await this.live.publish(
-        { clientId: instance.clientId, instanceId: instance.id },
-        { event, instance: payload.instance, data, date_time: payload.date_time },
-        key,
-      );
-    }
+    if (forward) await this.emit(instance, event, body, data, dedupeKey(event, data));
+    const restriction = event === 'connection.update' ? restrictionFrom(data.state, data.statusReason) : null;
+    if (restriction) await this.restrict(instance, restriction, body, data);
     return { received: true };
+  }
+
+  /** Stores the event for the tenant's webhook and publishes it to the tenant's `/ws` sockets. */
+  private async emit(
+    instance: ReceivingInstance,
+    event: string,
+    body: UpstreamEnvelope,
+    data: Data,
+    key: string | null,
+  ): Promise<void> {
+    const payload = this.tenantPayload(instance, event, body, data);
+    await this.deliveries.record(instance, instance.clientWebhookUrl, event, payload, key);
+    // Every event goes to the tenant's `/ws` sockets, whether or not it has a webhook URL or subscribed to it.
+    await this.live.publish(
+      { clientId: instance.clientId, instanceId: instance.id },
+      { event, instance: payload.instance, data, date_time: payload.date_time },
+      key,
+    );
+  }
+
+  /**
+   * The upstream reported the number logged out, banned or refused: the instance's bulks pause saying why, the tenant
+   * hears `instance.restricted` once, and the restriction is stored, which refuses every send until the instance is
+   * open again. In that order, so that the upstream's retry of an event that failed midway does what is missing: the
+   * pause changes nothing the second time, and the event is stored once under the upstream event's time.
+   */
+  private async restrict(
+    instance: ReceivingInstance,
+    restriction: Restriction,
+    body: UpstreamEnvelope,
+    data: Data,
+  ): Promise<void> {
+    await this.bulks.pauseForRestriction(instance.clientId, instance.id, restriction);
+    const since = new Date();
+    const known = restrictionOf(instance);
+    if (known?.reason !== restriction.reason || known.statusReason !== restriction.statusReason) {
+      const eventData = {
+        state: data.state,
+        reason: restriction.reason,
+        status_reason: restriction.statusReason,
+        message: describeRestriction(restriction),
+        restricted_at: since.toISOString(),
+      };
+      const key =
+        typeof body.date_time === 'string'
+          ? `${INSTANCE_RESTRICTED_EVENT}:${restriction.statusReason}:${body.date_time}`
+          : null;
+      await this.emit(instance, INSTANCE_RESTRICTED_EVENT, body, eventData, key);
+    }
+    await this.connection.restrict(instance, restriction, since);
   }
 
   /**

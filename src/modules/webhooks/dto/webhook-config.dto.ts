@@ -3,6 +3,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUrl, MaxLength } from 'class-validator';
 import { UPSTREAM_WEBHOOK_EVENTS } from '@/integrations/evolution/upstream-webhook';
 
+/** The gateway's own events a tenant webhook can subscribe to, beside the upstream's (`instance.restricted`). */
+export const GATEWAY_WEBHOOK_EVENTS: readonly string[] = ['INSTANCE_RESTRICTED'];
+
 /** An optional list of event names (at most 50) out of `names`; empty or absent means all. */
 export function WebhookEvents(names: readonly string[], description: string): PropertyDecorator {
   return applyDecorators(
@@ -23,7 +26,10 @@ export class SetWebhookDto {
   )
   url!: string;
 
-  @WebhookEvents(UPSTREAM_WEBHOOK_EVENTS, 'Events to receive (the reference’s names); empty or absent means all')
+  @WebhookEvents(
+    [...UPSTREAM_WEBHOOK_EVENTS, ...GATEWAY_WEBHOOK_EVENTS],
+    'Events to receive (the reference’s names, and the gateway’s INSTANCE_RESTRICTED); empty or absent means all',
+  )
   events?: string[];
 
   @ApiPropertyOptional({ default: true })

@@ -35,7 +35,7 @@ async function openApiDocument(): Promise<string> {
 }
 
 async function schemaTypes(document: string): Promise<string> {
-  const ast = await openapiTS(document, { exportType: true, alphabetize: true });
+  const ast = await openapiTS(document, { exportType: true, alphabetize: true, defaultNonNullable: false });
   const options = await resolveConfig(SCHEMA);
   return format(SCHEMA_HEADER + astToString(ast), { ...options, filepath: SCHEMA });
 }

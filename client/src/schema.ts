@@ -1066,12 +1066,12 @@ export type components = {
        * @default WHATSAPP-BAILEYS
        * @enum {string}
        */
-      integration: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
+      integration?: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
       /**
        * @description Start connecting at once, as the upstream create does with qrcode: true (its answer then waits about 5 s for a first QR). By default the instance connects on the first QR code request.
        * @default false
        */
-      qrcode: boolean;
+      qrcode?: boolean;
       /** @description Where this instance’s events are delivered, signed with webhook_secret */
       webhook_url?: string;
     };
@@ -1137,39 +1137,39 @@ export type components = {
        * @description Messages per instance per day
        * @default 250
        */
-      daily_cap: number;
+      daily_cap?: number;
       /**
        * @description Largest random jitter added to the gap, in ms
        * @default 5000
        */
-      jitter_max_ms: number;
+      jitter_max_ms?: number;
       /**
        * @description Smallest random jitter added to the gap, in ms
        * @default 1000
        */
-      jitter_min_ms: number;
+      jitter_min_ms?: number;
       /**
        * @description How many WhatsApp instances the client may own
        * @default 10
        */
-      max_instances: number;
+      max_instances?: number;
       /** @example Acme Shops */
       name: string;
       /**
        * @description Allows send_interval_ms below 1000 on WhatsApp Web (Baileys) instances, where sending faster than one message a second gets numbers banned. Audited.
        * @default false
        */
-      pacing_override: boolean;
+      pacing_override?: boolean;
       /**
        * @description Requests per minute across the client’s keys
        * @default 60
        */
-      rate_limit: number;
+      rate_limit?: number;
       /**
        * @description Minimum gap between two sends of one instance, in ms
        * @default 1000
        */
-      send_interval_ms: number;
+      send_interval_ms?: number;
       /**
        * @description Default webhook URL for instances without their own
        * @example https://example.com/wa
@@ -1229,12 +1229,12 @@ export type components = {
        * @default WHATSAPP-BAILEYS
        * @enum {string}
        */
-      integration: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
+      integration?: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
       /**
        * @description Start connecting at once, as the upstream create does with qrcode: true (its answer then waits about 5 s for a first QR). By default the instance connects on the first QR code request.
        * @default false
        */
-      qrcode: boolean;
+      qrcode?: boolean;
       /** @description Where this instance’s events are delivered, signed with webhook_secret */
       webhook_url?: string;
     };
@@ -1266,7 +1266,7 @@ export type components = {
        * @default WHATSAPP-BAILEYS
        * @enum {string}
        */
-      integration: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
+      integration?: 'WHATSAPP-BAILEYS' | 'EVOLUTION';
       /** @example Sorry, I cannot take calls right now. */
       msgCall?: string;
       /** @description Phone number for a pairing code instead of a QR scan */
@@ -1275,7 +1275,7 @@ export type components = {
        * @description Start connecting at once, as the upstream create does with qrcode: true (its answer then waits about 5 s for a first QR). By default the instance connects on the first QR code request.
        * @default false
        */
-      qrcode: boolean;
+      qrcode?: boolean;
       /** @example false */
       readMessages?: boolean;
       /** @example false */
@@ -1416,7 +1416,7 @@ export type components = {
       /** @description Accepted, no effect: every event goes to one URL */
       byEvents?: boolean;
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
       /**
        * @description The upstream’s event names; empty or absent means all
        * @example [
@@ -1532,14 +1532,14 @@ export type components = {
        * @description Keep the old credential valid this long (0 to 7 days); default 0 ends it at once
        * @default 0
        */
-      grace_seconds: number;
+      grace_seconds?: number;
     };
     SendBulkDto: {
       /**
        * @description Look each recipient up on WhatsApp before sending to it (through check-numbers: its cache and its per-minute limit apply); one without WhatsApp is skipped (status `skipped`, error `not_on_whatsapp`) and never sent
        * @default false
        */
-      check_numbers: boolean;
+      check_numbers?: boolean;
       /**
        * @description Gap between two sends in ms; never less than the client’s pacing interval
        * @example 2000
@@ -1595,7 +1595,7 @@ export type components = {
     };
     SetWebhookDto: {
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
       /**
        * @description Events to receive (the reference’s names); empty or absent means all
        * @example [
@@ -1620,39 +1620,39 @@ export type components = {
        * @description Messages per instance per day
        * @default 250
        */
-      daily_cap: number;
+      daily_cap?: number;
       /**
        * @description Largest random jitter added to the gap, in ms
        * @default 5000
        */
-      jitter_max_ms: number;
+      jitter_max_ms?: number;
       /**
        * @description Smallest random jitter added to the gap, in ms
        * @default 1000
        */
-      jitter_min_ms: number;
+      jitter_min_ms?: number;
       /**
        * @description How many WhatsApp instances the client may own
        * @default 10
        */
-      max_instances: number;
+      max_instances?: number;
       /** @example Acme Shops */
       name?: string;
       /**
        * @description Allows send_interval_ms below 1000 on WhatsApp Web (Baileys) instances, where sending faster than one message a second gets numbers banned. Audited.
        * @default false
        */
-      pacing_override: boolean;
+      pacing_override?: boolean;
       /**
        * @description Requests per minute across the client’s keys
        * @default 60
        */
-      rate_limit: number;
+      rate_limit?: number;
       /**
        * @description Minimum gap between two sends of one instance, in ms
        * @default 1000
        */
-      send_interval_ms: number;
+      send_interval_ms?: number;
       /**
        * @description Default webhook URL for instances without their own
        * @example https://example.com/wa

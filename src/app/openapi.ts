@@ -40,7 +40,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'admin-jwt',
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return withDefaultsOptional(SwaggerModule.createDocument(app, config));
+}
+
+/**
+ * A field with a default need not be sent: Swagger lists every `@ApiProperty` as required unless told otherwise,
+ * which would make generated clients demand `integration`, `qrcode` or `enabled` on every call.
+ */
+function withDefaultsOptional(document: OpenAPIObject): OpenAPIObject {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    if (!('properties' in schema) || !schema.properties || !schema.required) continue;
+    const properties = schema.properties;
+    schema.required = schema.required.filter((name) => {
+      const property = properties[name];
+      return !(property && 'default' in property && property.default !== undefined);
+    });
+    if (schema.required.length === 0) delete schema.required;
+  }
+  return document;
 }
 
 export function setupOpenApi(app: NestFastifyApplication): void {

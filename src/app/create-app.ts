@@ -12,6 +12,7 @@ import { unsafeInput } from '@/common/validation/input-guard';
 import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
+import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard';
 import { setupOpenApi } from './openapi';
 
 /** Base64 media rides in JSON bodies: room for the largest media file once encoded, plus the rest of the body. */
@@ -120,6 +121,7 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   });
 
   setupOpenApi(app);
+  if (env.APP_ROLE !== 'worker') await registerDashboard(fastify, env.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR);
   await app.init();
   return app;
 }

@@ -11,6 +11,7 @@ import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
+import { bulkProgress } from './dto/bulk-response.dto';
 import { BulkAcceptedDto, BulkRecipientInput, SendBulkDto } from './dto/send-bulk.dto';
 
 const AVERAGE_SEND_MS = 300;
@@ -75,7 +76,6 @@ export class BulkService {
       this.bulks.countsForClient(auth.clientId, id),
       this.bulks.recipientsForClient(auth.clientId, id, after, limit),
     ]);
-    const done = bulk.total - counts.pending - counts.sending;
     const remaining = counts.pending + counts.sending;
     const gap =
       Math.max(bulk.delayMs, auth.limits.sendIntervalMs) +
@@ -89,12 +89,13 @@ export class BulkService {
       pause_reason: bulk.pauseReason,
       total: bulk.total,
       counts,
-      progress: bulk.total === 0 ? 1 : Number((done / bulk.total).toFixed(4)),
+      progress: bulkProgress(bulk.total, counts),
       expected_finish_at:
         bulk.status === 'running' || bulk.status === 'queued'
           ? new Date(Date.now() + remaining * gap).toISOString()
           : null,
-      warnings: bulk.warnings,
+      // Written only by create, from the content scan: a list of strings.
+      warnings: bulk.warnings as string[],
       created_at: bulk.createdAt.toISOString(),
       started_at: bulk.startedAt?.toISOString() ?? null,
       finished_at: bulk.finishedAt?.toISOString() ?? null,

@@ -316,7 +316,11 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The caller’s bulks, newest first, with their progress
+     * @description Filter by instance and status; page with `cursor` (next_cursor of the previous page).
+     */
+    get: operations['BulkController_list'];
     put?: never;
     /**
      * Send one message to many recipients, paced per instance
@@ -1143,6 +1147,34 @@ export type components = {
       sent: number;
       /** @description Not sent on purpose: not on WhatsApp (check_numbers) */
       skipped: number;
+    };
+    BulkListResponseDto: {
+      /** @description Newest first */
+      bulks: components['schemas']['BulkOverviewDto'][];
+      /** @description `cursor` for the next page; null on the last page */
+      next_cursor: string | null;
+    };
+    BulkOverviewDto: {
+      /** Format: uuid */
+      bulk_id: string;
+      counts: components['schemas']['BulkCountsDto'];
+      /** Format: date-time */
+      created_at: string;
+      /** @example my-sales */
+      instance: string;
+      /**
+       * @description Why the bulk paused or stopped, when it did for a reason other than a request
+       * @example instance disconnected
+       */
+      pause_reason: string | null;
+      /**
+       * @description Settled share of the recipients, 0 to 1
+       * @example 0.25
+       */
+      progress: number;
+      status: components['schemas']['BulkStatus'];
+      /** @description Accepted recipients */
+      total: number;
     };
     BulkRecipientDto: {
       attempts: number;
@@ -3694,6 +3726,78 @@ export interface operations {
       };
       /** @description The WhatsApp server did not answer in time */
       504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  BulkController_list: {
+    parameters: {
+      query?: {
+        /** @description `next_cursor` of the previous page */
+        cursor?: string;
+        /** @description Only the bulks of this instance */
+        instance?: string;
+        limit?: number;
+        /** @description Only the bulks in this status */
+        status?: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkListResponseDto'];
+        };
+      };
+      /** @description An invalid filter or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
         headers: {
           [name: string]: unknown;
         };

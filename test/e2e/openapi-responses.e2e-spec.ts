@@ -135,10 +135,11 @@ describe('OpenAPI document: answers match their documented schemas', () => {
     await expectStatus(http.post(`${V1}/webhooks/deliveries/${instance.id}/redeliver`, null, tenant), 404);
   });
 
-  it('bulk: create, details, pause, resume, cancel', async () => {
+  it('bulk: create, list, details, pause, resume, cancel', async () => {
     const body = { instanceName: instance.name, recipients: ['0712340001', '0712', '0712340002'], message: 'Hi' };
     const created = await expectStatus(http.post(`${V1}/send-bulk`, body, tenant), 202);
     const id = (created.data as { bulk_id: string }).bulk_id;
+    await expectStatus(http.get(`${V1}/send-bulk`, tenant), 200);
     await expectStatus(http.get(`${V1}/send-bulk/${id}`, { params: { limit: 1 }, ...tenant }), 200);
     const paused = await http.post(`${V1}/send-bulk/${id}/pause`, null, tenant);
     expect([200, 409]).toContain(paused.status);

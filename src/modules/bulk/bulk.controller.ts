@@ -15,7 +15,8 @@ import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { IdempotencyInterceptor } from '@/modules/idempotency/idempotency.interceptor';
 import { BulkService } from './bulk.service';
-import { BulkResponseDto, BulkSummaryDto } from './dto/bulk-response.dto';
+import { BulkListResponseDto, BulkResponseDto, BulkSummaryDto } from './dto/bulk-response.dto';
+import { ListBulksQueryDto } from './dto/list-bulks.dto';
 import { BulkAcceptedDto, BulkQueryDto, SendBulkDto } from './dto/send-bulk.dto';
 
 const bulkId = new ParseUUIDPipe({ exceptionFactory: () => new ValidationError('id: must be a bulk id') });
@@ -48,6 +49,17 @@ export class BulkController {
   })
   create(@CurrentClient() auth: ClientAuth, @Body() dto: SendBulkDto): Promise<BulkAcceptedDto> {
     return this.bulks.create(auth, dto);
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'The caller’s bulks, newest first, with their progress',
+    description: 'Filter by instance and status; page with `cursor` (next_cursor of the previous page).',
+  })
+  @ApiOkResponse({ type: BulkListResponseDto })
+  @invalid('An invalid filter or cursor')
+  list(@CurrentClient() auth: ClientAuth, @Query() query: ListBulksQueryDto): Promise<BulkListResponseDto> {
+    return this.bulks.list(auth, query);
   }
 
   @Get(':id')

@@ -95,3 +95,9 @@ export class BulkSummaryDto {
   @ApiProperty({ enum: BULK_STATUSES, enumName: 'BulkStatus' }) status!: string;
   @ApiProperty({ nullable: true, type: String, example: 'paused by request' }) pause_reason!: string | null;
 }
+
+export class BulkListResponseDto {
+  @ApiProperty({ type: BulkOverviewDto, isArray: true, description: 'Newest first' }) bulks!: BulkOverviewDto[];
+  @ApiProperty({ nullable: true, type: String, description: '`cursor` for the next page; null on the last page' })
+  next_cursor!: string | null;
+}

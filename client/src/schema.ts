@@ -179,6 +179,46 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whatsapp/instances/{instanceName}/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Log the WhatsApp account out (removes the session); answers the state afterwards
+     * @description The instance stays; link it again with a new QR code.
+     */
+    post: operations['ConnectionController_logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/whatsapp/instances/{instanceName}/restart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restart the WhatsApp session; answers the state afterwards
+     * @description The WhatsApp server reconnects the instance (it may then show a new QR code). It cannot restart an instance that is not connected or connecting: that is a 502; ask for a QR code instead.
+     */
+    post: operations['ConnectionController_restart'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/whatsapp/messages': {
     parameters: {
       query?: never;
@@ -206,7 +246,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** QR code to link the WhatsApp account, or the state when already connected */
+    /**
+     * QR code to link the WhatsApp account, or the state when already connected
+     * @description With `?number=`, the connection this request begins links that phone by pairing code instead, answered as `pairing_code`. The WhatsApp server takes the number only when a connection begins: while one begun without this number still runs, `pairing_code` is null (log the instance out, or wait for that connection to end).
+     */
     get: operations['ConnectionController_qrCode'];
     put?: never;
     post?: never;
@@ -1812,6 +1855,11 @@ export type components = {
       count: number;
       /** @example shop-branch-kilimani */
       instance: string;
+      /**
+       * @description Only with `?number=`: the 8-character code to enter on that phone. Null when the instance is already connected, when no code came yet, or while a connection begun without this number still runs
+       * @example WZYEH1YY
+       */
+      pairing_code?: string | null;
       pairingCode: string | null;
       state: components['schemas']['ConnectionState'];
     };
@@ -2943,6 +2991,192 @@ export interface operations {
       };
     };
   };
+  ConnectionController_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        instanceName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StateResponseDto'];
+        };
+      };
+      /** @description A malformed instance name, or an instance that is not connected */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  ConnectionController_restart: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        instanceName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StateResponseDto'];
+        };
+      };
+      /** @description A malformed instance name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   MessageLogController_list: {
     parameters: {
       query?: {
@@ -3026,7 +3260,10 @@ export interface operations {
   };
   ConnectionController_qrCode: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Link by phone number instead of scanning: the WhatsApp number to link, in any form a send takes. The answer then carries `pairing_code`, to type on that phone (WhatsApp > Linked devices > Link with phone number). */
+        number?: string;
+      };
       header?: never;
       path: {
         instanceName: string;
@@ -3043,7 +3280,7 @@ export interface operations {
           'application/json': components['schemas']['QrCodeResponseDto'];
         };
       };
-      /** @description A malformed instance name */
+      /** @description A malformed instance name, or a `number` that is not a phone number */
       400: {
         headers: {
           [name: string]: unknown;

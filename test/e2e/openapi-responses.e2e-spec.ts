@@ -86,7 +86,7 @@ describe('OpenAPI document: answers match their documented schemas', () => {
     await expectStatus(http.post(`/api/admin/clients/${id}/rotate-key`, { grace_seconds: 600 }, admin), 200);
   });
 
-  it('instances: reseller routes, QR code, status', async () => {
+  it('instances: reseller routes, QR code with and without a number, status, restart, log out', async () => {
     await expectStatus(http.get(`${V1}/reseller/sub-instances`, reseller), 200);
     await expectStatus(http.get(`${V1}/reseller/sub-instances/${instance.name}`, reseller), 200);
     await expectStatus(http.get(`${V1}/reseller/sub-instances/never-created`, reseller), 404);
@@ -96,12 +96,17 @@ describe('OpenAPI document: answers match their documented schemas', () => {
 
     const spare = 'documented-2';
     await expectStatus(http.post(`${V1}/reseller/sub-instances`, { instanceName: spare }, reseller), 201);
+    await expectStatus(http.get(`${V1}/qrcode/${spare}`, { params: { number: '0712345678' }, ...tenant }), 200);
     await expectStatus(http.delete(`${V1}/reseller/sub-instances/${spare}`, reseller), 204);
 
     await expectStatus(http.get(`${V1}/qrcode/${instance.name}`, tenant), 200);
+    await expectStatus(http.post(`${V1}/instances/${instance.name}/restart`, null, tenant), 200);
     t.sim.scan(instance.name);
     await expectStatus(http.get(`${V1}/status/${instance.name}`, tenant), 200);
-    await expectStatus(http.get(`${V1}/qrcode/${instance.name}`, tenant), 200);
+    await expectStatus(http.post(`${V1}/instances/${instance.name}/logout`, null, tenant), 200);
+    await expectStatus(http.post(`${V1}/instances/${instance.name}/logout`, null, tenant), 400);
+    await expectStatus(http.post(`${V1}/instances/${instance.name}/restart`, null, tenant), 502);
+    t.sim.scan(instance.name);
   });
 
   it('messages, stats, number checks and webhook deliveries', async () => {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/common/validation/instance-name';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { OptionalInt } from '@/common/validation/query-fields';
@@ -146,12 +146,34 @@ export class StateResponseDto {
   @ApiProperty({ enum: CONNECTION_STATES, enumName: 'ConnectionState' }) state!: string;
 }
 
+export class QrCodeQueryDto {
+  @ApiPropertyOptional({
+    example: '0712345678',
+    description:
+      'Link by phone number instead of scanning: the WhatsApp number to link, in any form a send takes. The answer ' +
+      'then carries `pairing_code`, to type on that phone (WhatsApp > Linked devices > Link with phone number).',
+  })
+  @IsOptional()
+  @MaxLength(64)
+  @IsString()
+  number?: string;
+}
+
 export class QrCodeResponseDto extends StateResponseDto {
   @ApiProperty({ nullable: true, type: String, description: 'PNG data URI of the QR code' }) base64!: string | null;
   @ApiProperty({ nullable: true, type: String }) code!: string | null;
   @ApiProperty({ nullable: true, type: String }) pairingCode!: string | null;
   @ApiProperty({ type: 'integer', description: 'How many QR codes the upstream produced; 0 means none yet' })
   count!: number;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'WZYEH1YY',
+    description:
+      'Only with `?number=`: the 8-character code to enter on that phone. Null when the instance is already ' +
+      'connected, when no code came yet, or while a connection begun without this number still runs',
+  })
+  pairing_code?: string | null;
 }
 
 export function toInstanceResponse(instance: Instance): InstanceResponseDto {

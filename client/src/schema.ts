@@ -179,6 +179,46 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whatsapp/instances/{instanceName}/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Log the WhatsApp account out (removes the session); answers the state afterwards
+     * @description The instance stays; link it again with a new QR code.
+     */
+    post: operations['ConnectionController_logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/whatsapp/instances/{instanceName}/restart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restart the WhatsApp session; answers the state afterwards
+     * @description The WhatsApp server reconnects the instance (it may then show a new QR code). It cannot restart an instance that is not connected or connecting: that is a 502; ask for a QR code instead.
+     */
+    post: operations['ConnectionController_restart'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/whatsapp/messages': {
     parameters: {
       query?: never;
@@ -206,7 +246,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** QR code to link the WhatsApp account, or the state when already connected */
+    /**
+     * QR code to link the WhatsApp account, or the state when already connected
+     * @description With `?number=`, the connection this request begins links that phone by pairing code instead, answered as `pairing_code`. The WhatsApp server takes the number only when a connection begins: while one begun without this number still runs, `pairing_code` is null (log the instance out, or wait for that connection to end).
+     */
     get: operations['ConnectionController_qrCode'];
     put?: never;
     post?: never;
@@ -316,7 +359,11 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The caller’s bulks, newest first, with their progress
+     * @description Filter by instance and status; page with `cursor` (next_cursor of the previous page).
+     */
+    get: operations['BulkController_list'];
     put?: never;
     /**
      * Send one message to many recipients, paced per instance
@@ -355,6 +402,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
+    /** Cancel a bulk: its unsent recipients are never sent */
     post: operations['BulkController_cancel'];
     delete?: never;
     options?: never;
@@ -371,6 +419,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
+    /** Pause a queued or running bulk */
     post: operations['BulkController_pause'];
     delete?: never;
     options?: never;
@@ -387,6 +436,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
+    /** Resume a paused bulk */
     post: operations['BulkController_resume'];
     delete?: never;
     options?: never;
@@ -1075,22 +1125,165 @@ export type components = {
       /** @description Where this instance’s events are delivered, signed with webhook_secret */
       webhook_url?: string;
     };
+    /** @enum {string} */
+    AuditActorType: 'admin' | 'client' | 'system';
+    AuditEventDto: {
+      /** @example client.key_rotated */
+      action: string;
+      /** @description The admin user id or the client id that acted; null for the system */
+      actor_id: string | null;
+      actor_type: components['schemas']['AuditActorType'];
+      /** @description The client the event is about */
+      client_id: number | null;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * @description What changed; never a secret
+       * @example {
+       *       "key_prefix": "nmk_live_ab12",
+       *       "grace_seconds": 0
+       *     }
+       */
+      details: {
+        [key: string]: unknown;
+      } | null;
+      /** @example 1234 */
+      id: string;
+      target_id: string | null;
+      /**
+       * @description What was acted on: client, instance, ...
+       * @example client
+       */
+      target_type: string;
+    };
+    AuditListResponseDto: {
+      /** @description Newest first */
+      events: components['schemas']['AuditEventDto'][];
+      /** @description `cursor` for the next page; null on the last page */
+      next_cursor: string | null;
+    };
     BulkAcceptedDto: {
       /** @description Recipients that will be sent to */
       accepted: number;
+      /** Format: uuid */
       bulk_id: string;
-      /**
-       * @example [
-       *       {
-       *         "number": "0712",
-       *         "reason": "\"0712\" is too short to be a phone number"
-       *       }
-       *     ]
-       */
-      rejected: string[];
+      rejected: components['schemas']['RejectedRecipientDto'][];
       /** @description Recipients in the request */
       total: number;
+      /** @description Content guard warnings about the message */
       warnings: string[];
+    };
+    BulkCountsDto: {
+      /** @description Not sent: the bulk was cancelled or its instance deleted */
+      cancelled: number;
+      /** @description Delivered to the phone */
+      delivered: number;
+      /** @description Failed for good */
+      failed: number;
+      /** @description Not sent yet */
+      pending: number;
+      /** @description Read */
+      read: number;
+      /** @description Being sent right now */
+      sending: number;
+      /** @description Accepted by the WhatsApp server */
+      sent: number;
+      /** @description Not sent on purpose: not on WhatsApp (check_numbers) */
+      skipped: number;
+    };
+    BulkListResponseDto: {
+      /** @description Newest first */
+      bulks: components['schemas']['BulkOverviewDto'][];
+      /** @description `cursor` for the next page; null on the last page */
+      next_cursor: string | null;
+    };
+    BulkOverviewDto: {
+      /** Format: uuid */
+      bulk_id: string;
+      counts: components['schemas']['BulkCountsDto'];
+      /** Format: date-time */
+      created_at: string;
+      /** @example my-sales */
+      instance: string;
+      /**
+       * @description Why the bulk paused or stopped, when it did for a reason other than a request
+       * @example instance disconnected
+       */
+      pause_reason: string | null;
+      /**
+       * @description Settled share of the recipients, 0 to 1
+       * @example 0.25
+       */
+      progress: number;
+      status: components['schemas']['BulkStatus'];
+      /** @description Accepted recipients */
+      total: number;
+    };
+    BulkRecipientDto: {
+      attempts: number;
+      /** @example not_on_whatsapp */
+      error: string | null;
+      /** @description WhatsApp message id once sent */
+      message_id: string | null;
+      /**
+       * @description Normalised
+       * @example 254712345678
+       */
+      number: string;
+      /** @description 1-based, in the order of the request */
+      position: number;
+      /** Format: date-time */
+      sent_at: string | null;
+      status: components['schemas']['BulkRecipientStatus'];
+    };
+    /** @enum {string} */
+    BulkRecipientStatus:
+      'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'skipped';
+    BulkResponseDto: {
+      /** Format: uuid */
+      bulk_id: string;
+      counts: components['schemas']['BulkCountsDto'];
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description Estimate, from the pacing, while queued or running
+       */
+      expected_finish_at: string | null;
+      /** Format: date-time */
+      finished_at: string | null;
+      /** @example my-sales */
+      instance: string;
+      /** @description `after` for the next page of recipients; null on the last page */
+      next_after: number | null;
+      /**
+       * @description Why the bulk paused or stopped, when it did for a reason other than a request
+       * @example instance disconnected
+       */
+      pause_reason: string | null;
+      /**
+       * @description Settled share of the recipients, 0 to 1
+       * @example 0.25
+       */
+      progress: number;
+      /** @description This page of recipients, by position */
+      recipients: components['schemas']['BulkRecipientDto'][];
+      /** Format: date-time */
+      started_at: string | null;
+      status: components['schemas']['BulkStatus'];
+      /** @description Accepted recipients */
+      total: number;
+      /** @description Content guard warnings given when the bulk was accepted */
+      warnings: string[];
+    };
+    /** @enum {string} */
+    BulkStatus: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+    BulkSummaryDto: {
+      /** Format: uuid */
+      bulk_id: string;
+      /** @example paused by request */
+      pause_reason: string | null;
+      status: components['schemas']['BulkStatus'];
     };
     CheckNumbersDto: {
       /**
@@ -1106,6 +1299,12 @@ export type components = {
        *     ]
        */
       numbers: string[];
+    };
+    ClientListResponseDto: {
+      /** @description Oldest first */
+      clients: components['schemas']['ClientResponseDto'][];
+      /** @description Clients in all, over every page */
+      total: number;
     };
     ClientResponseDto: {
       active: boolean;
@@ -1132,6 +1331,11 @@ export type components = {
       updated_at: string;
       webhook_url: string | null;
     };
+    /**
+     * @description The live state, just read from the WhatsApp server (status stores it)
+     * @enum {string}
+     */
+    ConnectionState: 'open' | 'connecting' | 'close' | 'refused';
     CreateClientDto: {
       /**
        * @description Messages per instance per day
@@ -1238,18 +1442,111 @@ export type components = {
       /** @description Where this instance’s events are delivered, signed with webhook_secret */
       webhook_url?: string;
     };
-    InstanceResponseDto: {
+    DailyCountDto: {
+      /** @description Send attempts that day */
+      count: number;
+      /**
+       * Format: date
+       * @description UTC day
+       * @example 2026-11-30
+       */
+      date: string;
+    };
+    DeliveryListResponseDto: {
+      /** @description Newest first */
+      deliveries: components['schemas']['DeliveryResponseDto'][];
+      /** @description `before` for the next page; null on the last page */
+      next_before: string | null;
+    };
+    DeliveryResponseDto: {
+      /** @description Attempts made so far */
+      attempts: number;
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
+      delivered_at: string | null;
+      /** @example messages.update */
+      event: string;
+      /**
+       * Format: uuid
+       * @description Also the webhook-id header of every attempt
+       */
+      id: string;
+      /** @example shop-1 */
+      instance: string;
+      last_error: string | null;
+      /** @description HTTP status of the last attempt */
+      last_status_code: number | null;
+      /**
+       * Format: date-time
+       * @description Null once succeeded or dead
+       */
+      next_attempt_at: string | null;
+      status: components['schemas']['DeliveryStatus'];
+      /** @example https://yourapp.com/webhook/whatsapp */
+      url: string;
+    };
+    /** @enum {string} */
+    DeliveryStatus: 'pending' | 'retrying' | 'succeeded' | 'dead';
+    ErrorResponseDto: {
+      /**
+       * @description The name of the HTTP status
+       * @example Bad Request
+       */
+      error: string;
+      /**
+       * @description What went wrong, naming the field when a field is at fault; a 5xx names the request id
+       * @example number: not a valid phone number
+       */
+      message: string;
+      /**
+       * @description The HTTP status, repeated
+       * @example 400
+       */
+      statusCode: number;
+    };
+    InstanceDetailsResponseDto: {
+      /** Format: date-time */
+      created_at: string;
+      /** Format: uuid */
       instance_id: string;
+      /** @example shop-branch-kilimani */
       instance_name: string;
+      /** @example WHATSAPP-BAILEYS */
       integration: string;
       /** @description The connected WhatsApp account */
       owner_jid: string | null;
-      /** @enum {string} */
-      status: 'pending' | 'connecting' | 'open' | 'close' | 'refused';
+      /** @description The live state, just read from the WhatsApp server (status stores it) */
+      state: components['schemas']['ConnectionState'];
+      status: components['schemas']['InstanceStatus'];
+      /** Format: date-time */
       updated_at: string;
       webhook_url: string | null;
     };
+    InstanceListResponseDto: {
+      /** @description Oldest first */
+      instances: components['schemas']['InstanceResponseDto'][];
+      /** @description Instances in all, over every page */
+      total: number;
+    };
+    InstanceResponseDto: {
+      /** Format: date-time */
+      created_at: string;
+      /** Format: uuid */
+      instance_id: string;
+      /** @example shop-branch-kilimani */
+      instance_name: string;
+      /** @example WHATSAPP-BAILEYS */
+      integration: string;
+      /** @description The connected WhatsApp account */
+      owner_jid: string | null;
+      status: components['schemas']['InstanceStatus'];
+      /** Format: date-time */
+      updated_at: string;
+      webhook_url: string | null;
+    };
+    /** @enum {string} */
+    InstanceStatus: 'pending' | 'connecting' | 'open' | 'close' | 'refused';
     LegacyCreateInstanceDto: {
       /** @example true */
       alwaysOnline?: boolean;
@@ -1428,6 +1725,10 @@ export type components = {
       /** @example https://yourapp.com/webhook/whatsapp */
       url: string;
     };
+    LivenessResponseDto: {
+      /** @enum {string} */
+      status: 'ok';
+    };
     LoginDto: {
       /** @example your_password */
       password: string;
@@ -1438,11 +1739,22 @@ export type components = {
       /** @description Admin JWT (HS256, 12 hours); send as Authorization: Bearer */
       token: string;
     };
+    MessageListResponseDto: {
+      /** @description Newest first */
+      messages: components['schemas']['MessageResponseDto'][];
+      /** @description `cursor` for the next page; null on the last page */
+      next_cursor: string | null;
+      /** @description Messages matching the filters, over every page */
+      total: number;
+    };
     MessageResponseDto: {
       bulk_id: string | null;
+      /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
       delivered_at: string | null;
       error: string | null;
+      /** Format: date-time */
       failed_at: string | null;
       /**
        * @description Message log id
@@ -1460,12 +1772,40 @@ export type components = {
        * @example 254712345678
        */
       number: string;
+      /** Format: date-time */
       read_at: string | null;
+      /** Format: date-time */
       sent_at: string | null;
-      /** @enum {string} */
-      source: 'api' | 'bulk' | 'passthrough';
-      /** @enum {string} */
-      status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+      source: components['schemas']['MessageSource'];
+      status: components['schemas']['MessageStatus'];
+    };
+    /** @enum {string} */
+    MessageSource: 'api' | 'bulk' | 'passthrough';
+    /** @enum {string} */
+    MessageStatus: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+    MessageTypeCountDto: {
+      /** @description Send attempts of this type, in all */
+      count: number;
+      /** @example text */
+      message_type: string;
+    };
+    NotReadyResponseDto: {
+      checks: components['schemas']['ReadinessChecksDto'];
+      /**
+       * @description The name of the HTTP status
+       * @example Bad Request
+       */
+      error: string;
+      /**
+       * @description What went wrong, naming the field when a field is at fault; a 5xx names the request id
+       * @example number: not a valid phone number
+       */
+      message: string;
+      /**
+       * @description The HTTP status, repeated
+       * @example 400
+       */
+      statusCode: number;
     };
     NumberCheckDto: {
       /**
@@ -1481,6 +1821,32 @@ export type components = {
        */
       number: string;
     };
+    OperatorInstanceDto: {
+      client_id: number;
+      client_name: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @description The last difference the periodic check found with the WhatsApp server; null if it never found one */
+      drift: string | null;
+      /** Format: uuid */
+      instance_id: string;
+      /** @example shop-branch-kilimani */
+      instance_name: string;
+      /** @example WHATSAPP-BAILEYS */
+      integration: string;
+      /** @description The connected WhatsApp account */
+      owner_jid: string | null;
+      status: components['schemas']['InstanceStatus'];
+      /** Format: date-time */
+      updated_at: string;
+      webhook_url: string | null;
+    };
+    OperatorInstanceListResponseDto: {
+      /** @description Oldest first */
+      instances: components['schemas']['OperatorInstanceDto'][];
+      /** @description Instances in all, over every page */
+      total: number;
+    };
     QrCodeResponseDto: {
       /** @description PNG data URI of the QR code */
       base64: string | null;
@@ -1489,15 +1855,60 @@ export type components = {
       count: number;
       /** @example shop-branch-kilimani */
       instance: string;
+      /**
+       * @description Only with `?number=`: the 8-character code to enter on that phone. Null when the instance is already connected, when no code came yet, or while a connection begun without this number still runs
+       * @example WZYEH1YY
+       */
+      pairing_code?: string | null;
       pairingCode: string | null;
+      state: components['schemas']['ConnectionState'];
+    };
+    ReadinessCheckDto: {
+      /** @description Why the dependency counts as down (only when it does) */
+      error?: string;
+      /** @description How long the check took, in ms */
+      latency_ms: number;
       /** @enum {string} */
-      state: 'open' | 'connecting' | 'close' | 'refused';
+      status: 'up' | 'down';
+    };
+    ReadinessChecksDto: {
+      database: components['schemas']['ReadinessCheckDto'];
+      redis: components['schemas']['ReadinessCheckDto'];
+      /** @description The Evolution API server */
+      upstream: components['schemas']['ReadinessCheckDto'];
+    };
+    ReadinessResponseDto: {
+      checks: components['schemas']['ReadinessChecksDto'];
+      /** @enum {string} */
+      status: 'ok';
     };
     RedeliverDeadDto: {
       /** @description Only this instance */
       instance?: string;
       /** @description Redeliver dead deliveries created at or after this time (ISO 8601) */
       since: string;
+    };
+    RedeliveredDeadResponseDto: {
+      /** @description Dead deliveries queued again */
+      redelivered: number;
+    };
+    RedeliveryResponseDto: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description Queued for a first attempt again
+       * @enum {string}
+       */
+      status: 'pending';
+    };
+    RejectedRecipientDto: {
+      /**
+       * @description The recipient as given, or `recipients.<index>` when not a string
+       * @example 0712
+       */
+      number: string;
+      /** @example "0712" is too short to be a phone number */
+      reason: string;
     };
     ResellerTokenResponseDto: {
       /** @example 1 */
@@ -1610,8 +2021,26 @@ export type components = {
     StateResponseDto: {
       /** @example shop-branch-kilimani */
       instance: string;
-      /** @enum {string} */
-      state: 'open' | 'connecting' | 'close' | 'refused';
+      state: components['schemas']['ConnectionState'];
+    };
+    StatsResponseDto: {
+      /** @description Most attempted type first */
+      by_type: components['schemas']['MessageTypeCountDto'][];
+      /** @description The last 30 days, oldest first, today last; days without sends count 0 */
+      daily_last_30: components['schemas']['DailyCountDto'][];
+      /** @description Send attempts today (UTC) */
+      messages_today: number;
+      /** @description The client’s requests per minute */
+      rate_limit: number;
+      /**
+       * @description total_sent over total_attempts; "0.0%" before the first attempt
+       * @example 98.7%
+       */
+      success_rate: string;
+      /** @description Send attempts, in all */
+      total_attempts: number;
+      /** @description Messages that reached at least sent, in all */
+      total_sent: number;
     };
     UpdateClientDto: {
       /** @description false deactivates the client: its keys and tokens get 403 */
@@ -1699,21 +2128,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['AuditListResponseDto'];
+        };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description An invalid filter or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1733,21 +2177,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ClientListResponseDto'];
+        };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1772,19 +2231,32 @@ export interface operations {
           'application/json': components['schemas']['CreatedClientResponseDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1807,25 +2279,41 @@ export interface operations {
           'application/json': components['schemas']['ClientResponseDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
-        content?: never;
       };
+      /** @description No such client */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1840,25 +2328,66 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Deleted */
       204: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description No such client */
+      404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1885,19 +2414,41 @@ export interface operations {
           'application/json': components['schemas']['ClientResponseDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description No such client */
+      404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1924,19 +2475,41 @@ export interface operations {
           'application/json': components['schemas']['RotatedKeyResponseDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description No such client */
+      404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1958,21 +2531,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['OperatorInstanceListResponseDto'];
+        };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -1997,19 +2585,68 @@ export interface operations {
           'application/json': components['schemas']['CreatedSubInstanceDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field, or a webhook_url the gateway may not call */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
+      /** @description No such client */
+      404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Name in use, or the client’s instance limit is reached */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2036,25 +2673,41 @@ export interface operations {
           'application/json': components['schemas']['RotatedInstanceKeyDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
-        content?: never;
       };
+      /** @description No live instance with this id */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2081,25 +2734,41 @@ export interface operations {
           'application/json': components['schemas']['RotatedWebhookSecretDto'];
         };
       };
-      /** @description No credentials, or an invalid or expired token */
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description Unknown, revoked or deactivated API key */
-      403: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
-        content?: never;
       };
+      /** @description No live instance with this id */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2124,19 +2793,41 @@ export interface operations {
           'application/json': components['schemas']['LoginResponseDto'];
         };
       };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Wrong username or password */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Too many failed attempts for this username or address */
+      /** @description Too many failed attempts for this username or address; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2162,14 +2853,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2200,42 +2913,267 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown instance */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Instance not connected */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description The instance’s lookups for this minute are used up; see Retry-After */
+      /** @description The client’s requests per minute, or the instance’s lookups for this minute, are used up; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  ConnectionController_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        instanceName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StateResponseDto'];
+        };
+      };
+      /** @description A malformed instance name, or an instance that is not connected */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  ConnectionController_restart: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        instanceName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StateResponseDto'];
+        };
+      };
+      /** @description A malformed instance name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2269,27 +3207,63 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['MessageListResponseDto'];
+        };
+      };
+      /** @description An invalid filter, number or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
   ConnectionController_qrCode: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Link by phone number instead of scanning: the WhatsApp number to link, in any form a send takes. The answer then carries `pairing_code`, to type on that phone (WhatsApp > Linked devices > Link with phone number). */
+        number?: string;
+      };
       header?: never;
       path: {
         instanceName: string;
@@ -2306,25 +3280,77 @@ export interface operations {
           'application/json': components['schemas']['QrCodeResponseDto'];
         };
       };
+      /** @description A malformed instance name, or a `number` that is not a phone number */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2346,21 +3372,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['InstanceListResponseDto'];
+        };
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2385,26 +3444,77 @@ export interface operations {
           'application/json': components['schemas']['CreatedSubInstanceDto'];
         };
       };
+      /** @description A missing or invalid field, or a webhook_url the gateway may not call */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Name in use, or the client’s instance limit is reached */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2424,7 +3534,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['InstanceResponseDto'];
+          'application/json': components['schemas']['InstanceDetailsResponseDto'];
+        };
+      };
+      /** @description A malformed id or name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
       /** @description No credentials, or an invalid or expired token */
@@ -2432,20 +3551,63 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the client’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2460,31 +3622,84 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Deleted */
       204: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
       };
+      /** @description A malformed id or name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the client’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2511,25 +3726,59 @@ export interface operations {
           'application/json': components['schemas']['RotatedInstanceKeyDto'];
         };
       };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the client’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2556,25 +3805,59 @@ export interface operations {
           'application/json': components['schemas']['RotatedWebhookSecretDto'];
         };
       };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the client’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2607,49 +3890,166 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown instance */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Instance not connected, or the Idempotency-Key is still being processed */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Idempotency-Key reused with a different body */
       422: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
+      /**
+       * @description Pacing slot too far away, or daily cap reached; see Retry-After
+       *
+       *     The client’s requests per minute are used up; see Retry-After
+       */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  BulkController_list: {
+    parameters: {
+      query?: {
+        /** @description `next_cursor` of the previous page */
+        cursor?: string;
+        /** @description Only the bulks of this instance */
+        instance?: string;
+        limit?: number;
+        /** @description Only the bulks in this status */
+        status?: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkListResponseDto'];
+        };
+      };
+      /** @description An invalid filter or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2674,26 +4074,77 @@ export interface operations {
           'application/json': components['schemas']['BulkAcceptedDto'];
         };
       };
+      /** @description A missing or invalid field, or no valid recipient */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Content guard warnings, when the client is set to treat them as errors */
+      /** @description Unknown instance */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The Idempotency-Key is still being processed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Content guard warnings, when the client is set to treat them as errors; or an Idempotency-Key reused with a different body */
       422: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2713,25 +4164,67 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkResponseDto'];
+        };
+      };
+      /** @description A malformed bulk id, or an invalid page */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The bulk does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2746,26 +4239,76 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkSummaryDto'];
+        };
+      };
+      /** @description A malformed bulk id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The bulk does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The bulk already finished */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2780,26 +4323,76 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkSummaryDto'];
+        };
+      };
+      /** @description A malformed bulk id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description The bulk is not running */
+      /** @description The bulk does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The bulk is not queued or running */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2814,26 +4407,76 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkSummaryDto'];
+        };
+      };
+      /** @description A malformed bulk id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The bulk does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The bulk is not paused */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2866,56 +4509,103 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown instance */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Instance not connected, or the Idempotency-Key is still being processed */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description media is larger than MAX_MEDIA_BYTES */
       413: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Idempotency-Key reused with a different body */
       422: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
+      /**
+       * @description Pacing slot too far away, or daily cap reached; see Retry-After
+       *
+       *     The client’s requests per minute are used up; see Retry-After
+       */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2932,21 +4622,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['StatsResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -2969,25 +4683,77 @@ export interface operations {
           'application/json': components['schemas']['StateResponseDto'];
         };
       };
+      /** @description A malformed instance name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The WhatsApp server did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3010,19 +4776,59 @@ export interface operations {
           'application/json': components['schemas']['WebhookConfigDto'];
         };
       };
+      /** @description A malformed instance name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3049,19 +4855,59 @@ export interface operations {
           'application/json': components['schemas']['WebhookConfigDto'];
         };
       };
+      /** @description A missing or invalid field, or a URL the gateway may not call */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance does not exist, or is not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3086,21 +4932,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['DeliveryListResponseDto'];
+        };
+      };
+      /** @description An invalid filter or `before` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3119,27 +4998,63 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['RedeliveryResponseDto'];
+        };
+      };
+      /** @description A malformed delivery id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
+      /** @description No such delivery of the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3160,21 +5075,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['RedeliveredDeadResponseDto'];
+        };
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description No credentials, or an invalid or expired token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3205,28 +5153,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3257,28 +5213,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3306,28 +5270,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3358,28 +5330,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3411,28 +5391,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3464,28 +5452,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3517,28 +5513,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3570,28 +5574,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3619,28 +5631,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3675,28 +5695,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3731,28 +5759,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3770,7 +5806,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['LivenessResponseDto'];
         };
       };
     };
@@ -3789,14 +5825,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ReadinessResponseDto'];
+        };
       };
-      /** @description At least one dependency is down; the message names it */
+      /** @description At least one dependency is down; the message names it. Retry-After: 5 */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['NotReadyResponseDto'];
+        };
       };
     };
   };
@@ -3825,28 +5865,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3872,28 +5920,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3923,28 +5979,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -3970,28 +6034,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4019,28 +6091,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4066,28 +6146,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4113,28 +6201,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4160,28 +6256,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4207,28 +6311,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4259,28 +6371,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4311,28 +6431,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4363,28 +6491,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4415,28 +6551,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4467,28 +6611,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4519,28 +6671,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4571,28 +6731,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4623,28 +6791,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4675,28 +6851,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4722,28 +6906,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4775,28 +6967,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4823,28 +7023,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };
@@ -4876,28 +7084,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Unknown, revoked or deactivated API key */
       403: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
     };
   };

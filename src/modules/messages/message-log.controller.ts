@@ -1,8 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { LogsQueryDto } from './dto/logs-query.dto';
+import { MessageListResponseDto } from './dto/message-response.dto';
+import { StatsResponseDto } from './dto/stats-response.dto';
 import { MessageLogService } from './message-log.service';
 import { StatsResponse, StatsService } from './stats.service';
 
@@ -20,12 +23,15 @@ export class MessageLogController {
     summary: 'Message log, newest first',
     description: 'Filter by instance, status, number, bulk_id, from, to; page with offset or cursor.',
   })
-  list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto) {
+  @ApiOkResponse({ type: MessageListResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'An invalid filter, number or cursor' })
+  list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto): Promise<MessageListResponseDto> {
     return this.log.list(auth, query);
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Usage analytics' })
+  @ApiOkResponse({ type: StatsResponseDto })
   stats(@CurrentClient() auth: ClientAuth): Promise<StatsResponse> {
     return this.usage.stats(auth);
   }

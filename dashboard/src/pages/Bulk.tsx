@@ -1,38 +1,24 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { LiveEvent } from '../../../client/src';
+import type { components, LiveEvent } from '../../../client/src';
 import { Badge, Empty, ErrorNote } from '../components/common';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
 
-interface BulkRow {
-  bulk_id: string;
-  instance: string;
-  status: string;
-  pause_reason: string | null;
-  total: number;
-  counts: Record<string, number>;
-  progress: number;
-  created_at: string;
-}
+type BulkRow = components['schemas']['BulkOverviewDto'];
+type BulkDetail = components['schemas']['BulkResponseDto'];
+type BulkState = Pick<BulkRow, 'bulk_id' | 'status' | 'pause_reason'>;
 
-interface Recipient {
-  position: number;
-  number: string;
-  status: string;
-  error: string | null;
-  sent_at: string | null;
-}
-
+/** The data of a `bulk.progress` live event. */
 interface BulkProgress {
   bulk_id: string;
-  status: string;
+  status: BulkRow['status'];
   sent: number;
   failed: number;
   pending: number;
 }
 
-function ProgressBar({ row }: { row: BulkRow }) {
+function ProgressBar({ row }: { row: Pick<BulkRow, 'bulk_id' | 'progress'> }) {
   const percent = Math.round(row.progress * 100);
   return (
     <progress max={100} value={percent} aria-label={`Progress of bulk ${row.bulk_id}: ${percent}%`}>
@@ -52,13 +38,13 @@ function applyProgress(row: BulkRow, progress: BulkProgress): BulkRow {
   };
 }
 
-function BulkActions({ row, onChange }: { row: BulkRow; onChange: (row: BulkRow) => void }) {
+function BulkActions<T extends BulkState>({ row, onChange }: { row: T; onChange: (row: T) => void }) {
   const { api } = useSession();
   const [error, setError] = useState<unknown>();
   const run = (action: 'pause' | 'resume' | 'cancel') => {
     const path = `/api/v1/whatsapp/send-bulk/{id}/${action}` as const;
     unwrap(api.POST(path, { params: { path: { id: row.bulk_id } } }))
-      .then((answer) => onChange({ ...row, ...(answer as unknown as Partial<BulkRow>) }))
+      .then((answer) => onChange({ ...row, ...answer }))
       .catch(setError);
   };
   const active = row.status === 'running' || row.status === 'queued';
@@ -88,7 +74,7 @@ export function BulkPage() {
   const { api } = useSession();
   const list = useLoad(async () => {
     const answer = await unwrap(api.GET('/api/v1/whatsapp/send-bulk', { params: { query: { limit: 50 } } }));
-    return (answer as unknown as { bulks: BulkRow[] }).bulks;
+    return answer.bulks;
   }, [api]);
   const replace = (next: BulkRow) =>
     list.setData((rows) => rows?.map((row) => (row.bulk_id === next.bulk_id ? next : row)));
@@ -149,7 +135,7 @@ export function BulkDetailPage() {
   const id = useParams().id ?? '';
   const { api } = useSession();
   const [after, setAfter] = useState<number[]>([]);
-  const detail = useLoad<BulkRow & { recipients: Recipient[]; next_after: number | null }>(async () => {
+  const detail = useLoad<BulkDetail>(async () => {
     const answer = await unwrap(
       api.GET('/api/v1/whatsapp/send-bulk/{id}', {
         params: { path: { id }, query: { after: after.at(-1) ?? 0, limit: 100 } },

@@ -30,7 +30,7 @@ export function ClientsPage() {
   const [error, setError] = useState<unknown>();
   const list = useLoad(async () => {
     const answer = await unwrap(api.GET('/api/admin/clients', { params: { query: { limit: 100 } } }));
-    return (answer as unknown as { clients: ClientRow[] }).clients;
+    return answer.clients;
   }, [api]);
 
   const rotate = (row: ClientRow) =>

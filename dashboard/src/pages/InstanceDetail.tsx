@@ -37,9 +37,8 @@ export function InstanceDetailPage() {
     const instance = await unwrap(
       api.GET('/api/v1/whatsapp/reseller/sub-instances/{id}', { params: { path: { id: name } } }),
     );
-    const found = instance as unknown as { instance_id: string; instance_name: string; state: string };
-    setState(found.state);
-    return found;
+    setState(instance.state);
+    return instance;
   }, [api, name]);
 
   const loadQr = () => {

@@ -94,16 +94,6 @@ export function WebhookPanel({ instance }: { instance: string }) {
   );
 }
 
-interface Delivery {
-  id: string;
-  event: string;
-  status: string;
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: string;
-}
-
 export function DeliveriesPanel({ instance }: { instance: string }) {
   const { api } = useSession();
   const [error, setError] = useState<unknown>();
@@ -111,7 +101,7 @@ export function DeliveriesPanel({ instance }: { instance: string }) {
     const answer = await unwrap(
       api.GET('/api/v1/whatsapp/webhooks/deliveries', { params: { query: { instance, limit: 20 } } }),
     );
-    return (answer as unknown as { deliveries: Delivery[] }).deliveries;
+    return answer.deliveries;
   }, [api, instance]);
   const redeliver = (id: string) =>
     unwrap(api.POST('/api/v1/whatsapp/webhooks/deliveries/{id}/redeliver', { params: { path: { id } } }))

@@ -6,17 +6,7 @@ import { useLoad } from '../use-load';
 export function StatsPage() {
   const { api } = useSession();
   const stats = useLoad(() => unwrap(api.GET('/api/v1/whatsapp/stats')), [api]);
-  const data = stats.data as
-    | {
-        messages_today: number;
-        total_sent: number;
-        total_attempts: number;
-        success_rate: string;
-        rate_limit: number;
-        by_type: { message_type: string; count: number }[];
-        daily_last_30: { date: string; count: number }[];
-      }
-    | undefined;
+  const data = stats.data;
   return (
     <section>
       <h1>Stats</h1>

@@ -64,7 +64,6 @@ describe('dashboard in the browser', () => {
     const client = await createClient(http, admin);
     const page = await newPage();
     await signInWithKey(page, client);
-    await screenshot(page, 'sign-in-done');
     let loads = 0;
     page.on('load', () => (loads += 1));
 
@@ -104,6 +103,34 @@ describe('dashboard in the browser', () => {
     await screenshot(page, 'stats');
   });
 
+  it('shows a bulk started after the page opened, its progress bar filling live to completed', async () => {
+    const client = await createClient(http, admin, { send_interval_ms: 300, jitter_min_ms: 0, jitter_max_ms: 0 });
+    const instance = await createInstance(http, await resellerToken(http, client));
+    t.sim.scan(instance.name);
+    const page = await newPage();
+    await signInWithKey(page, client);
+    await page.getByRole('link', { name: 'Bulk' }).click();
+    await shows(page.getByText('No bulk sends yet'));
+
+    const bulk = await http.post(
+      '/api/v1/whatsapp/send-bulk',
+      {
+        instanceName: instance.name,
+        recipients: ['0712000001', '0712000002', '0712000003'],
+        message: 'Hi',
+        delay: 300,
+      },
+      { headers: { apikey: client.apiKey } },
+    );
+    expect(bulk.status).toBe(202);
+    const id = bulk.data.bulk_id as string;
+    await shows(page.getByLabel(`Progress of bulk ${id}: 100%`));
+    await shows(page.getByRole('row').filter({ hasText: 'completed' }));
+    await screenshot(page, 'bulk');
+    await page.getByRole('link', { name: new RegExp(new Date().getFullYear().toString()) }).click();
+    await shows(page.getByRole('table', { name: 'Recipients' }).getByText('254712000003'));
+  });
+
   it('shows an operator the new client key once', async () => {
     const page = await newPage();
     await page.goto(`${t.url}/dashboard/`);
@@ -132,6 +159,7 @@ describe('dashboard in the browser', () => {
     const other = await createClient(http, admin);
     const page = await newPage(390);
     await signInWithKey(page, other);
+    await screenshot(page, 'phone-instances');
     await page.goto(`${t.url}/dashboard/instances/${instance.name}`);
     await shows(page.getByRole('heading', { name: 'Instance not found' }));
     expect(await page.content()).not.toContain(instance.apiKey);

@@ -81,6 +81,8 @@ export function BulkPage() {
   useLiveEvents((event: LiveEvent) => {
     if (event.event !== 'bulk.progress') return;
     const progress = event.data as unknown as BulkProgress;
+    // A bulk started since the list was read: read the list again to show it.
+    if (!list.data?.some((row) => row.bulk_id === progress.bulk_id)) return list.reload();
     list.setData((rows) => rows?.map((row) => (row.bulk_id === progress.bulk_id ? applyProgress(row, progress) : row)));
   });
   return (

@@ -4,8 +4,10 @@
  * where everything is.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { DEFAULT_DASHBOARD_DIR } from '@/app/dashboard';
 import { validateEnv } from '@/config/env.schema';
 import { loadOrCreateSecretsFile } from '@/config/secrets';
 import { startEvolutionSimulator } from '../test/upstream/evolution-simulator';
@@ -57,6 +59,11 @@ async function main(): Promise<void> {
     ADMIN_USERNAME,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
+  // The dashboard is served from the last build; a fresh checkout builds it once (a few seconds).
+  if (!existsSync(path.join(DEFAULT_DASHBOARD_DIR, 'index.html'))) {
+    process.stdout.write('Building the dashboard (npm run build:dashboard)...\n');
+    execFileSync('npm', ['run', '-s', 'build:dashboard'], { cwd: ROOT, stdio: 'inherit' });
+  }
   const { createApp } = await import('@/app/create-app');
   const app = await createApp(env);
   await app.listen({ port: PORT, host: '127.0.0.1' });
@@ -66,6 +73,7 @@ async function main(): Promise<void> {
       '',
       'NextMavens gateway demo is running (Ctrl-C stops it).',
       `  Gateway:        ${gatewayUrl}`,
+      `  Dashboard:      ${gatewayUrl}/dashboard  (operators sign in with the admin login below)`,
       `  API reference:  ${gatewayUrl}/docs`,
       `  Readiness:      ${gatewayUrl}/health/ready`,
       `  Simulator:      ${sim.url}  (Evolution API stand-in, global key ${secrets.EVOLUTION_API_KEY})`,
@@ -76,6 +84,8 @@ async function main(): Promise<void> {
       `  curl -s ${gatewayUrl}/health/ready`,
       `  curl -s -X POST ${gatewayUrl}/api/login -H 'content-type: application/json' \\`,
       `       -d '{"username":"${ADMIN_USERNAME}","password":"${secrets.ADMIN_PASSWORD}"}'`,
+      '  # "Scan" the QR of an instance you created in the dashboard (the simulator has no phone):',
+      `  curl -s -X POST ${sim.url}/__sim/instances/<name>/scan -H 'apikey: ${secrets.EVOLUTION_API_KEY}'`,
       '',
     ].join('\n'),
   );

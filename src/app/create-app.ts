@@ -1,7 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { parse as parseQuery } from 'node:querystring';
@@ -13,6 +12,8 @@ import { unsafeInput } from '@/common/validation/input-guard';
 import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
 import { AppModule } from './app.module';
+import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard';
+import { setupOpenApi } from './openapi';
 
 /** Base64 media rides in JSON bodies: room for the largest media file once encoded, plus the rest of the body. */
 function mediaBodyLimit(env: EnvSchema): number {
@@ -120,47 +121,7 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   });
 
   setupOpenApi(app);
+  if (env.APP_ROLE !== 'worker') await registerDashboard(fastify, env.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR);
   await app.init();
   return app;
-}
-
-/** `/ws` is not an HTTP route Swagger can describe, so the document's description carries it (docs/websocket.md). */
-const LIVE_EVENTS_DESCRIPTION = [
-  '## Live events: `GET /ws` (WebSocket)',
-  'Connect with a WebSocket to `/ws` instead of polling. Authenticate as on the HTTP API: the `apikey` header (a ' +
-    'client key sees its instances, an instance key that instance), `Authorization: Bearer <JWT>` (a reseller token ' +
-    "sees its client's instances, an admin token every instance), or `?access_token=<JWT>` for browsers. A missing " +
-    'or bad credential refuses the upgrade with the usual HTTP error (401, or 403 for an unknown, revoked or ' +
-    'deactivated key) before any WebSocket opens. `?instance=<name>` narrows the socket to one instance.',
-  'Each message is one JSON event `{"event", "instance", "data", "date_time"}` with the event names and data of the ' +
-    'tenant webhooks (`connection.update`, `qrcode.updated`, `messages.update`, `messages.upsert`, `send.message`, ' +
-    '...), whether or not a webhook URL is set, plus `bulk.progress` with `{bulk_id, status, sent, failed, pending}`. ' +
-    'The server pings every 30 s. Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
-    'revoked or client deactivated (checked every 2 s), 4408 client too slow to read its events.',
-].join('\n\n');
-
-function setupOpenApi(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('NextMavens WhatsApp Gateway')
-    .setDescription(
-      'Multi-tenant WhatsApp API gateway in front of Evolution API. Errors always have the shape ' +
-        '`{"statusCode":400,"error":"Bad Request","message":"number: not a valid phone number"}`.\n\n' +
-        LIVE_EVENTS_DESCRIPTION,
-    )
-    .setVersion('1.0')
-    .addApiKey(
-      { type: 'apiKey', in: 'header', name: 'apikey', description: 'Client, instance or master API key' },
-      'apikey',
-    )
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Reseller JWT from POST /api/v1/auth/token' },
-      'reseller-jwt',
-    )
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin JWT from POST /api/login' },
-      'admin-jwt',
-    )
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -202,6 +202,11 @@ export class EnvSchema {
   @IsString()
   SECRETS_FILE?: string;
 
+  /** The built dashboard served at /dashboard; unset means dist/dashboard, where `npm run build` puts it. */
+  @IsOptional()
+  @IsString()
+  DASHBOARD_DIR?: string;
+
   /** How long SIGTERM waits for in-flight requests and jobs before the process exits anyway. */
   @IsOptional()
   @Transform(toInt)

@@ -47,6 +47,17 @@ describe(`${BulkRepository.name}: tenant scope`, () => {
     expect(await sut.recipientsForClient(other, mine.id, 0, 100)).toEqual([]);
     expect(Object.values(await sut.countsForClient(other, mine.id)).every((n) => n === 0)).toBe(true);
     expect(await sut.listUnfinishedOfInstanceForClient(other, mine.instanceId)).toEqual([]);
+    expect(await sut.listForClient(other, {}, 100)).toEqual([]);
+    expect(await sut.listForClient(other, { instanceIds: [mine.instanceId] }, 100)).toEqual([]);
+    const counts = await sut.countsOfBulksForClient(other, [mine.id]);
+    expect(Object.values(counts.get(mine.id)!).every((n) => n === 0)).toBe(true);
+  });
+
+  it('lists the owner’s bulk with its counts, without the message', async () => {
+    const [listed] = await sut.listForClient(mine.clientId, { instanceIds: [mine.instanceId] }, 100);
+    expect(listed).toMatchObject({ id: mine.id, instance: { name: 'bulk-scope' } });
+    expect(listed).not.toHaveProperty('message');
+    expect((await sut.countsOfBulksForClient(mine.clientId, [mine.id])).get(mine.id)).toMatchObject({ pending: 2 });
   });
 
   it('changes nothing of another client’s bulk or recipients, and says so', async () => {

@@ -8,6 +8,8 @@ export interface ReceivedWebhook {
   path: string;
   headers: IncomingHttpHeaders;
   body: WebhookEnvelope;
+  /** The body exactly as received: what a signature covers. */
+  raw: string;
   at: Date;
 }
 
@@ -39,6 +41,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         path: req.url ?? '',
         headers: req.headers,
         body: parse(text) as WebhookEnvelope,
+        raw: text,
         at: new Date(),
       });
       const answer = (): void => {

@@ -126,10 +126,12 @@ export class EvolutionClient implements OnModuleDestroy {
     });
   }
 
-  connect(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
+  /** `number` (digits with the country code) asks for a pairing code to link that phone without scanning. */
+  connect(name: string, auth: UpstreamAuth, number?: string): Promise<QrCode | ConnectionStateResponse> {
     return this.call({
       method: 'GET',
       path: `/instance/connect/${enc(name)}`,
+      query: number === undefined ? undefined : { number },
       auth,
       // A closed instance starts connecting and the upstream waits for the QR before answering (contract §2.1).
       extraTimeoutMs: 10000,
@@ -143,6 +145,21 @@ export class EvolutionClient implements OnModuleDestroy {
       path: `/instance/connectionState/${enc(name)}`,
       auth,
       context: { operation: 'read the connection state', instanceName: name },
+    });
+  }
+
+  /**
+   * POST, not the documented PUT (contract §2.1). Answers as connect does (a QR, or the open state), and HTTP 200
+   * `{error: true}` for a closed instance, which becomes an error here.
+   */
+  restart(name: string, auth: UpstreamAuth): Promise<QrCode | ConnectionStateResponse> {
+    return this.call({
+      method: 'POST',
+      path: `/instance/restart/${enc(name)}`,
+      auth,
+      // It reconnects and, like connect, may wait for the first QR before answering.
+      extraTimeoutMs: 10000,
+      context: { operation: 'restart the instance', instanceName: name },
     });
   }
 

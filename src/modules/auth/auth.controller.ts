@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiOkResponse,
   ApiOperation,
   ApiSecurity,
@@ -7,6 +8,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiOtherErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from './auth.guards';
 import { AuthService } from './auth.service';
 import { ClientAuth } from './auth-context';
@@ -21,8 +23,13 @@ export class AuthController {
   @ApiTags('Admin')
   @ApiOperation({ summary: 'Admin login', description: 'Returns an admin JWT for the /api/admin routes.' })
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts for this username or address' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or invalid field' })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Wrong username or password' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Too many failed attempts for this username or address; see Retry-After',
+  })
+  @ApiOtherErrors()
   @ApiSecurity({})
   login(@Body() body: LoginDto, @Ip() address: string): Promise<LoginResponseDto> {
     return this.auth.login(body.username, body.password, address);

@@ -8,9 +8,16 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { ApiOtherErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { tagRequestLog } from '@/common/logging/request-log-context';
 import { rateLimitHeaders, RequestRateLimitService } from '@/modules/limits/request-rate-limit.service';
 import { AuthService } from './auth.service';
@@ -75,14 +82,23 @@ export class AdminAuthGuard implements CanActivate {
   }
 }
 
-const authErrors = [
-  ApiUnauthorizedResponse({ description: 'No credentials, or an invalid or expired token' }),
-  ApiForbiddenResponse({ description: 'Unknown, revoked or deactivated API key' }),
+/** Every client request also counts against the client's per-minute limit, checked by the guard. */
+const clientErrors = [
+  ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No credentials, or an invalid or expired token' }),
+  ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Unknown, revoked or expired API key (or the key behind the token), or a deactivated client',
+  }),
+  ApiOtherErrors(),
+  ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'The client’s requests per minute are used up; see Retry-After',
+  }),
 ];
 
 /** API key or reseller JWT. */
 export const ClientAuthenticated = () =>
-  applyDecorators(UseGuards(ClientAuthGuard), ApiSecurity('apikey'), ApiBearerAuth('reseller-jwt'), ...authErrors);
+  applyDecorators(UseGuards(ClientAuthGuard), ApiSecurity('apikey'), ApiBearerAuth('reseller-jwt'), ...clientErrors);
 
 /** Reseller JWT only (the reference's sub-instance routes). */
 export const ResellerJwtOnly = () =>
@@ -90,11 +106,16 @@ export const ResellerJwtOnly = () =>
     SetMetadata(JWT_ONLY, true),
     UseGuards(ClientAuthGuard),
     ApiBearerAuth('reseller-jwt'),
-    ...authErrors,
+    ...clientErrors,
   );
 
 export const AdminAuthenticated = () =>
-  applyDecorators(UseGuards(AdminAuthGuard), ApiBearerAuth('admin-jwt'), ...authErrors);
+  applyDecorators(
+    UseGuards(AdminAuthGuard),
+    ApiBearerAuth('admin-jwt'),
+    ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No admin token, or an invalid or expired one' }),
+    ApiOtherErrors(),
+  );
 
 export const CurrentClient = createParamDecorator((_: unknown, context: ExecutionContext): ClientAuth => {
   const auth = context.switchToHttp().getRequest<AuthedRequest>().clientAuth;

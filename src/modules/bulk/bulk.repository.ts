@@ -20,6 +20,15 @@ export interface NewRecipient {
 
 export type BulkForRun = BulkJob & { instance: Instance & { client: Client } };
 
+export interface BulkFilters {
+  instanceIds?: string[];
+  status?: BulkStatus;
+  /** Only bulks listed after this one: created earlier, or at the same time with a smaller id. */
+  before?: { createdAt: Date; id: string };
+}
+
+export type ListedBulk = Omit<BulkJob, 'message'> & { instance: { name: string } };
+
 /**
  * A claimed recipient and what its log row says, when it has one: a row is linked to its recipient as it is written,
  * so a recipient re-driven after a crash finds the attempt that was interrupted.
@@ -87,8 +96,51 @@ export class BulkRepository {
       where: { clientId, bulkId },
       _count: { _all: true },
     });
-    const counts = { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0 };
+    const counts = noRecipients();
     for (const row of rows) counts[row.status] = row._count._all;
+    return counts;
+  }
+
+  /**
+   * The client's bulks, newest first, keyset-paged after `before` (creation time, then id). Without their message,
+   * which may be long and which a list does not show.
+   */
+  listForClient(clientId: number, filters: BulkFilters, limit: number): Promise<ListedBulk[]> {
+    const { before } = filters;
+    return this.prisma.bulkJob.findMany({
+      where: {
+        clientId,
+        instanceId: filters.instanceIds ? { in: filters.instanceIds } : undefined,
+        status: filters.status,
+        OR: before
+          ? [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }]
+          : undefined,
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      omit: { message: true },
+      include: { instance: { select: { name: true } } },
+    });
+  }
+
+  /** Recipients by status of each of the client's bulks named, in one query; a bulk of another client counts none. */
+  async countsOfBulksForClient(
+    clientId: number,
+    bulkIds: string[],
+  ): Promise<Map<string, Record<RecipientStatus, number>>> {
+    const rows =
+      bulkIds.length === 0
+        ? []
+        : await this.prisma.bulkRecipient.groupBy({
+            by: ['bulkId', 'status'],
+            where: { clientId, bulkId: { in: bulkIds } },
+            _count: { _all: true },
+          });
+    const counts = new Map(bulkIds.map((id) => [id, noRecipients()]));
+    for (const row of rows) {
+      const bulk = counts.get(row.bulkId);
+      if (bulk) bulk[row.status] = row._count._all;
+    }
     return counts;
   }
 
@@ -327,4 +379,9 @@ export class BulkRepository {
       return ids;
     });
   }
+}
+
+/** Counts by recipient status, every status at zero. */
+function noRecipients(): Record<RecipientStatus, number> {
+  return { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0 };
 }

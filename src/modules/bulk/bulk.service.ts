@@ -12,6 +12,8 @@ import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON, RESTRICTED_REASON, restrictedPauseReason } from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
+import { BulkListResponseDto, bulkProgress } from './dto/bulk-response.dto';
+import { decodeBulkCursor, encodeBulkCursor, ListBulksQueryDto } from './dto/list-bulks.dto';
 import { BulkAcceptedDto, BulkRecipientInput, SendBulkDto } from './dto/send-bulk.dto';
 
 const AVERAGE_SEND_MS = 300;
@@ -76,7 +78,6 @@ export class BulkService {
       this.bulks.countsForClient(auth.clientId, id),
       this.bulks.recipientsForClient(auth.clientId, id, after, limit),
     ]);
-    const done = bulk.total - counts.pending - counts.sending;
     const remaining = counts.pending + counts.sending;
     const gap =
       Math.max(bulk.delayMs, auth.limits.sendIntervalMs) +
@@ -90,12 +91,13 @@ export class BulkService {
       pause_reason: bulk.pauseReason,
       total: bulk.total,
       counts,
-      progress: bulk.total === 0 ? 1 : Number((done / bulk.total).toFixed(4)),
+      progress: bulkProgress(bulk.total, counts),
       expected_finish_at:
         bulk.status === 'running' || bulk.status === 'queued'
           ? new Date(Date.now() + remaining * gap).toISOString()
           : null,
-      warnings: bulk.warnings,
+      // Written only by create, from the content scan: a list of strings.
+      warnings: bulk.warnings as string[],
       created_at: bulk.createdAt.toISOString(),
       started_at: bulk.startedAt?.toISOString() ?? null,
       finished_at: bulk.finishedAt?.toISOString() ?? null,
@@ -110,6 +112,37 @@ export class BulkService {
         sent_at: r.sentAt?.toISOString() ?? null,
       })),
       next_after: recipients.length === limit && last ? last.position : null,
+    };
+  }
+
+  /** The caller's bulks, newest first; an instance key sees its instance's only. */
+  async list(auth: ClientAuth, q: ListBulksQueryDto): Promise<BulkListResponseDto> {
+    const named =
+      q.instance === undefined ? undefined : await this.instances.idsByNameIncludingDeleted(auth.clientId, q.instance);
+    const own = auth.instanceId;
+    const instanceIds = own ? (named ?? [own]).filter((id) => id === own) : named;
+    const before = q.cursor === undefined ? undefined : decodeBulkCursor(q.cursor);
+    const rows = await this.bulks.listForClient(auth.clientId, { instanceIds, status: q.status, before }, q.limit);
+    const counts = await this.bulks.countsOfBulksForClient(
+      auth.clientId,
+      rows.map((row) => row.id),
+    );
+    const last = rows.at(-1);
+    return {
+      bulks: rows.map((bulk) => {
+        const recipients = counts.get(bulk.id)!;
+        return {
+          bulk_id: bulk.id,
+          instance: bulk.instance.name,
+          status: bulk.status,
+          pause_reason: bulk.pauseReason,
+          total: bulk.total,
+          counts: recipients,
+          progress: bulkProgress(bulk.total, recipients),
+          created_at: bulk.createdAt.toISOString(),
+        };
+      }),
+      next_cursor: rows.length === q.limit && last ? encodeBulkCursor(last) : null,
     };
   }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { errorBody } from '@/common/errors/http-status';
+import { LivenessResponseDto, NotReadyResponseDto, ReadinessResponseDto } from './dto/health-response.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('Operations')
@@ -11,16 +12,19 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process is up' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  live(): { status: 'ok' } {
+  @ApiOkResponse({ type: LivenessResponseDto })
+  live(): LivenessResponseDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: Postgres, Redis and the upstream answer' })
-  @ApiOkResponse({ description: 'Every dependency answered' })
-  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the message names it' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
+  @ApiOkResponse({ type: ReadinessResponseDto, description: 'Every dependency answered' })
+  @ApiServiceUnavailableResponse({
+    type: NotReadyResponseDto,
+    description: 'At least one dependency is down; the message names it. Retry-After: 5',
+  })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResponseDto | NotReadyResponseDto> {
     const { ready, checks } = await this.health.readiness();
     if (ready) return { status: 'ok', checks };
     const down = Object.entries(checks)

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiUpstreamErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { AdminAuthenticated, CurrentAdmin } from '@/modules/auth/auth.guards';
 import { AdminAuth } from '@/modules/auth/auth-context';
 import { RotateKeyDto } from '@/modules/auth/dto/rotation.dto';
@@ -7,6 +16,7 @@ import {
   AdminCreateInstanceDto,
   CreatedSubInstanceDto,
   InstanceListQueryDto,
+  OperatorInstanceListResponseDto,
   RotatedInstanceKeyDto,
   RotatedWebhookSecretDto,
 } from './dto/instance.dto';
@@ -15,6 +25,9 @@ import { InstanceNamePipe } from './instance-name.pipe';
 import { InstancesService } from './instances.service';
 
 const instanceId = new InstanceNamePipe('id');
+const invalid = (description = 'A missing or invalid field') =>
+  ApiBadRequestResponse({ type: ErrorResponseDto, description });
+const unknown = () => ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No live instance with this id' });
 
 @ApiTags('Admin')
 @AdminAuthenticated()
@@ -27,13 +40,22 @@ export class AdminInstancesController {
 
   @Get()
   @ApiOperation({ summary: 'Every instance with its client and stored status' })
-  list(@Query() query: InstanceListQueryDto) {
+  @ApiOkResponse({ type: OperatorInstanceListResponseDto })
+  @invalid()
+  list(@Query() query: InstanceListQueryDto): Promise<OperatorInstanceListResponseDto> {
     return this.instances.listForOperator(query.client_id, query.limit, query.offset);
   }
 
   @Post()
   @ApiOperation({ summary: 'Create an instance for a client' })
   @ApiCreatedResponse({ type: CreatedSubInstanceDto })
+  @invalid('A missing or invalid field, or a webhook_url the gateway may not call')
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such client' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'Name in use, or the client’s instance limit is reached',
+  })
+  @ApiUpstreamErrors()
   create(@CurrentAdmin() admin: AdminAuth, @Body() dto: AdminCreateInstanceDto): Promise<CreatedSubInstanceDto> {
     return this.instances.create(dto.client_id, dto, { actorType: 'admin', actorId: String(admin.adminId) });
   }
@@ -42,7 +64,8 @@ export class AdminInstancesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new instance API key; grace_seconds keeps the old one valid that long' })
   @ApiOkResponse({ type: RotatedInstanceKeyDto })
-  @ApiNotFoundResponse()
+  @invalid()
+  @unknown()
   rotateKey(
     @CurrentAdmin() admin: AdminAuth,
     @Param('id', instanceId) id: string,
@@ -58,7 +81,8 @@ export class AdminInstancesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new webhook signing secret; grace_seconds keeps signing with the old one too' })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
-  @ApiNotFoundResponse()
+  @invalid()
+  @unknown()
   rotateWebhookSecret(
     @CurrentAdmin() admin: AdminAuth,
     @Param('id', instanceId) id: string,

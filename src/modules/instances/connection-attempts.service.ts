@@ -12,6 +12,12 @@ const RUNNING_TTL_MS = 60_000;
 /** A QR is replaced after about 45 s (contract §4.4: qrTimeout), and one older than that no longer links a phone. */
 const QR_TTL_MS = 45_000;
 
+/**
+ * How long the number a connection links by pairing code is remembered: about as long as the upstream keeps offering
+ * new codes before it gives the connection up. Forgetting it early only makes a later request answer no code.
+ */
+const PAIRING_NUMBER_TTL_MS = 30 * 60_000;
+
 export interface StoredQr {
   pairingCode: string | null;
   code: string | null;
@@ -41,7 +47,18 @@ export class ConnectionAttempts {
 
   /** The connection ended (open, closed, refused, deleted) or never started (the connect failed). */
   async end(instanceId: string): Promise<void> {
-    await this.redis.client.del(this.runningKey(instanceId), this.qrKey(instanceId));
+    await this.redis.client.del(this.runningKey(instanceId), this.qrKey(instanceId), this.pairingKey(instanceId));
+  }
+
+  /** The number the connection just begun links by pairing code, or null for one linked by scanning a QR. */
+  async linkingNumber(instanceId: string, number: string | null): Promise<void> {
+    if (number === null) await this.redis.client.del(this.pairingKey(instanceId));
+    else await this.redis.client.set(this.pairingKey(instanceId), number, 'PX', PAIRING_NUMBER_TTL_MS);
+  }
+
+  /** The number the running connection links by pairing code, if it was begun with one. */
+  async pairingNumber(instanceId: string): Promise<string | null> {
+    return this.redis.client.get(this.pairingKey(instanceId));
   }
 
   async storeQr(instanceId: string, qr: QrCode): Promise<void> {
@@ -68,5 +85,9 @@ export class ConnectionAttempts {
 
   private qrKey(instanceId: string): string {
     return this.redis.key('connection', instanceId, 'qr');
+  }
+
+  private pairingKey(instanceId: string): string {
+    return this.redis.key('connection', instanceId, 'pairing-number');
   }
 }

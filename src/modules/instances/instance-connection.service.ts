@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { ValidationError } from '@/common/errors/app-error';
+import { normalizeRecipient } from '@/common/phone/phone';
+import { AppConfig } from '@/config/app-config';
 import { Instance, InstanceStatus } from '@/generated/prisma/client';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { ConnectionStateResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
@@ -12,6 +15,12 @@ import { InstanceRestrictionRepository } from './instance-restriction.repository
 
 const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
 
+/** A QR answer, and the number its connection links by pairing code (null when it links by scanning). */
+interface QrOutcome {
+  answer: QrCodeResponseDto;
+  linking: string | null;
+}
+
 /**
  * An instance's connection to WhatsApp: the QR to scan, the live state, and the states and QRs the upstream's events
  * report. Two views of the state exist upstream (events and polls, contract §12); both are kept, apart.
@@ -22,6 +31,7 @@ export class InstanceConnectionService {
     private readonly instances: InstanceRepository,
     private readonly evolution: EvolutionClient,
     private readonly attempts: ConnectionAttempts,
+    private readonly config: AppConfig,
     private readonly restrictions: InstanceRestrictionRepository,
   ) {}
 
@@ -30,13 +40,26 @@ export class InstanceConnectionService {
    * upstream that is retrying starts one more reconnect loop that never ends (contract §12), so while a connection
    * runs the answer is the latest QR the gateway has (from that connect, a create with `qrcode`, or a
    * `qrcode.updated` event; none while the upstream cannot reach WhatsApp).
+   *
+   * With `number`, the connection begun links that phone by pairing code (the upstream's connect `?number=`,
+   * contract §2.1) and the answer carries the code as `pairing_code`. The upstream only takes the number when a
+   * connection begins, so while one begun without it runs, `pairing_code` is null.
    */
-  async qrCode(auth: ClientAuth, name: string): Promise<QrCodeResponseDto> {
+  async qrCode(auth: ClientAuth, name: string, number?: string): Promise<QrCodeResponseDto> {
+    const phone = number === undefined ? undefined : this.phoneToLink(number);
     const instance = await this.resolve(auth, name);
-    if (!(await this.attempts.begin(instance.id))) return this.runningConnection(instance);
+    const { answer, linking } = (await this.attempts.begin(instance.id))
+      ? await this.connect(instance, phone)
+      : await this.runningConnection(instance);
+    if (phone === undefined) return answer;
+    return { ...answer, pairing_code: linking === phone ? answer.pairingCode : null };
+  }
+
+  private async connect(instance: Instance, phone: string | undefined): Promise<QrOutcome> {
     let answer: QrCode | ConnectionStateResponse;
     try {
-      answer = await this.evolution.connect(instance.name, instanceAuth(instance.id));
+      await this.attempts.linkingNumber(instance.id, phone ?? null);
+      answer = await this.evolution.connect(instance.name, instanceAuth(instance.id), phone);
     } catch (err) {
       await this.attempts.end(instance.id);
       throw err;
@@ -44,33 +67,74 @@ export class InstanceConnectionService {
     if (isStateAnswer(answer)) {
       await this.attempts.end(instance.id);
       await this.storeState(instance, answer.instance.state);
-      return qrAnswer(instance.name, answer.instance.state, {});
+      return { answer: qrAnswer(instance.name, answer.instance.state, {}), linking: null };
     }
     // A refused instance falls through the upstream's connect to `{instance: {status}, qrcode}` (contract §2.1).
     const fallThrough = answer as { instance?: { status?: string }; qrcode?: QrCode };
     if (typeof fallThrough.instance?.status === 'string') {
       await this.attempts.end(instance.id);
       await this.storeState(instance, fallThrough.instance.status);
-      return qrAnswer(instance.name, fallThrough.instance.status, fallThrough.qrcode ?? {});
+      return { answer: qrAnswer(instance.name, fallThrough.instance.status, fallThrough.qrcode ?? {}), linking: null };
     }
     // Asking for a QR starts a connection upstream: the instance is connecting until the QR is scanned.
     if (hasQr(answer)) await this.attempts.storeQr(instance.id, answer);
     await this.storeState(instance, 'connecting');
-    return qrAnswer(instance.name, 'connecting', answer);
+    return { answer: qrAnswer(instance.name, 'connecting', answer), linking: phone ?? null };
   }
 
   /**
    * A QR request while a connection runs. connectionState is read only, which never starts a connection: open and
    * refused end the attempt; close and connecting are what a retrying upstream alternates between (contract §12).
    */
-  private async runningConnection(instance: Instance): Promise<QrCodeResponseDto> {
+  private async runningConnection(instance: Instance): Promise<QrOutcome> {
     const { state } = (await this.evolution.connectionState(instance.name, instanceAuth(instance.id))).instance;
     if (state === 'open' || state === 'refused') {
       await this.attempts.end(instance.id);
       await this.storeState(instance, state);
-      return qrAnswer(instance.name, state, {});
+      return { answer: qrAnswer(instance.name, state, {}), linking: null };
     }
-    return qrAnswer(instance.name, 'connecting', (await this.attempts.latestQr(instance.id)) ?? {});
+    const [latest, linking] = await Promise.all([
+      this.attempts.latestQr(instance.id),
+      this.attempts.pairingNumber(instance.id),
+    ]);
+    return { answer: qrAnswer(instance.name, 'connecting', latest ?? {}), linking };
+  }
+
+  /** A number to link by pairing code, as sends normalise it: the upstream takes digits with the country code. */
+  private phoneToLink(number: string): string {
+    const result = normalizeRecipient(number, this.config.get('DEFAULT_COUNTRY'));
+    if (!result.ok) throw new ValidationError(`number: ${result.reason}`, 'INVALID_NUMBER');
+    if (result.recipient.kind !== 'phone') {
+      throw new ValidationError('number: must be a phone number, not a WhatsApp JID', 'INVALID_NUMBER');
+    }
+    return result.recipient.value;
+  }
+
+  /**
+   * Restarts the instance's WhatsApp session upstream and answers the state it is in afterwards. The upstream
+   * reconnects (and may show a new QR), so the connection counts as running: QR requests then answer its QR instead
+   * of connecting once more. A closed instance cannot be restarted: the upstream fails it (contract §2.1).
+   */
+  async restart(auth: ClientAuth, name: string): Promise<StateResponseDto> {
+    const instance = await this.resolve(auth, name);
+    const answer = await this.evolution.restart(instance.name, instanceAuth(instance.id));
+    if (!isStateAnswer(answer)) {
+      await this.attempts.stillRunning(instance.id);
+      await this.attempts.linkingNumber(instance.id, null);
+      if (hasQr(answer)) await this.attempts.storeQr(instance.id, answer);
+    }
+    return this.liveState(instance);
+  }
+
+  /**
+   * Logs the WhatsApp account out (the session is removed upstream) and answers the state afterwards. The next QR
+   * request begins a new connection. The upstream refuses to log out an instance that is not connected.
+   */
+  async logout(auth: ClientAuth, name: string): Promise<StateResponseDto> {
+    const instance = await this.resolve(auth, name);
+    await this.evolution.logout(instance.name, instanceAuth(instance.id));
+    await this.attempts.end(instance.id);
+    return this.liveState(instance);
   }
 
   /** The live state, and the restriction the upstream reported, if any. */

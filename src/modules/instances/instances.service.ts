@@ -20,7 +20,9 @@ import { ConnectionAttempts } from './connection-attempts.service';
 import {
   CreatedSubInstanceDto,
   CreateSubInstanceDto,
-  InstanceResponseDto,
+  InstanceDetailsResponseDto,
+  InstanceListResponseDto,
+  OperatorInstanceListResponseDto,
   toInstanceResponse,
 } from './dto/instance.dto';
 import { InstanceRepository } from './instance.repository';
@@ -164,17 +166,17 @@ export class InstancesService {
     throw new Error('unreachable: the last attempt throws');
   }
 
-  async list(
-    clientId: number,
-    limit: number,
-    offset: number,
-  ): Promise<{ instances: InstanceResponseDto[]; total: number }> {
+  async list(clientId: number, limit: number, offset: number): Promise<InstanceListResponseDto> {
     const [rows, total] = await this.instances.listForClient(clientId, limit, offset);
     return { instances: rows.map(toInstanceResponse), total };
   }
 
   /** The operator's view: every client's instances, with the client and the last drift the upkeep job saw. */
-  async listForOperator(clientId: number | undefined, limit: number, offset: number) {
+  async listForOperator(
+    clientId: number | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<OperatorInstanceListResponseDto> {
     const [rows, total] = await this.instances.listAllForOperator(clientId, limit, offset);
     return {
       instances: rows.map((row) => ({
@@ -188,7 +190,7 @@ export class InstancesService {
   }
 
   /** Details with the live state, which also refreshes the stored status. */
-  async get(auth: ClientAuth, idOrName: string): Promise<InstanceResponseDto & { state: string }> {
+  async get(auth: ClientAuth, idOrName: string): Promise<InstanceDetailsResponseDto> {
     const instance = await this.find(auth, idOrName);
     const { state } = await this.connection.liveState(instance);
     const refreshed = (await this.instances.findByIdForClient(auth.clientId, instance.id)) ?? instance;

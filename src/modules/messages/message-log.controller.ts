@@ -1,9 +1,12 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { ExportQueryDto } from './dto/export-query.dto';
 import { LogsQueryDto } from './dto/logs-query.dto';
+import { MessageListResponseDto } from './dto/message-response.dto';
+import { StatsResponseDto } from './dto/stats-response.dto';
 import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
 import { StatsResponse, StatsService } from './stats.service';
@@ -23,7 +26,9 @@ export class MessageLogController {
     summary: 'Message log, newest first',
     description: 'Filter by instance, status, number, bulk_id, from, to; page with offset or cursor.',
   })
-  list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto) {
+  @ApiOkResponse({ type: MessageListResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'An invalid filter, number or cursor' })
+  list(@CurrentClient() auth: ClientAuth, @Query() query: LogsQueryDto): Promise<MessageListResponseDto> {
     return this.log.list(auth, query);
   }
 
@@ -36,8 +41,14 @@ export class MessageLogController {
       'the JSON field names; a cell starting with = + - @ tab or CR gets a leading apostrophe so spreadsheets do not ' +
       'run it as a formula. NDJSON is one JSON object a line, as GET /messages returns them.',
   })
-  @ApiProduces('text/csv', 'application/x-ndjson')
-  @ApiOkResponse({ description: 'The export, streamed', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The export, streamed',
+    content: {
+      'text/csv': { schema: { type: 'string', format: 'binary' } },
+      'application/x-ndjson': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'An unknown format, or an invalid filter or number' })
   async export(@CurrentClient() auth: ClientAuth, @Query() query: ExportQueryDto): Promise<StreamableFile> {
     const file = await this.exporter.export(auth, query);
     return new StreamableFile(file.stream, {
@@ -48,6 +59,7 @@ export class MessageLogController {
 
   @Get('stats')
   @ApiOperation({ summary: 'Usage analytics' })
+  @ApiOkResponse({ type: StatsResponseDto })
   stats(@CurrentClient() auth: ClientAuth): Promise<StatsResponse> {
     return this.usage.stats(auth);
   }

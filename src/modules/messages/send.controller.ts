@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiUpstreamErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { IdempotencyInterceptor } from '@/modules/idempotency/idempotency.interceptor';
@@ -28,13 +29,21 @@ const idempotencyHeader = ApiHeader({
 @ApiTags('Messages')
 @ClientAuthenticated()
 @UseInterceptors(IdempotencyInterceptor)
-@ApiBadRequestResponse({ description: 'Invalid field, invalid number, or number not on WhatsApp' })
-@ApiNotFoundResponse({ description: 'Unknown instance' })
-@ApiConflictResponse({ description: 'Instance not connected, or the Idempotency-Key is still being processed' })
-@ApiTooManyRequestsResponse({
-  description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After',
+@ApiBadRequestResponse({
+  type: ErrorResponseDto,
+  description: 'Invalid field, invalid number, or number not on WhatsApp',
 })
-@ApiUnprocessableEntityResponse({ description: 'Idempotency-Key reused with a different body' })
+@ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown instance' })
+@ApiConflictResponse({
+  type: ErrorResponseDto,
+  description: 'Instance not connected, or the Idempotency-Key is still being processed',
+})
+@ApiTooManyRequestsResponse({
+  type: ErrorResponseDto,
+  description: 'Pacing slot too far away, or daily cap reached; see Retry-After',
+})
+@ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'Idempotency-Key reused with a different body' })
+@ApiUpstreamErrors()
 @Controller('api/v1/whatsapp')
 export class SendController {
   constructor(private readonly sender: SendService) {}
@@ -55,10 +64,11 @@ export class SendController {
   @ApiOperation({ summary: 'Send an image, video, document or audio file' })
   @ApiCreatedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({
+    type: ErrorResponseDto,
     description:
       'Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format)',
   })
-  @ApiPayloadTooLargeResponse({ description: 'media is larger than MAX_MEDIA_BYTES' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'media is larger than MAX_MEDIA_BYTES' })
   sendMedia(@CurrentClient() auth: ClientAuth, @Body() dto: SendMediaDto): Promise<MessageResponseDto> {
     return this.sender.sendMedia(auth, dto);
   }

@@ -8,6 +8,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { ApiUpstreamErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { CheckNumbersDto, MAX_NUMBERS_PER_CHECK, NumberCheckDto } from './dto/check-numbers.dto';
@@ -28,11 +29,19 @@ export class NumberCheckController {
       'for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers ' +
       'a minute (cached answers do not count): checking many numbers at once gets WhatsApp numbers banned.',
   })
-  @ApiOkResponse({ type: [NumberCheckDto], description: 'One answer per number, in the order asked' })
-  @ApiBadRequestResponse({ description: 'A missing or invalid field, or a number that is not a phone number' })
-  @ApiNotFoundResponse({ description: 'Unknown instance' })
-  @ApiConflictResponse({ description: 'Instance not connected' })
-  @ApiTooManyRequestsResponse({ description: 'The instance’s lookups for this minute are used up; see Retry-After' })
+  @ApiOkResponse({ type: NumberCheckDto, isArray: true, description: 'One answer per number, in the order asked' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A missing or invalid field, or a number that is not a phone number',
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown instance' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Instance not connected' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description:
+      'The client’s requests per minute, or the instance’s lookups for this minute, are used up; see Retry-After',
+  })
+  @ApiUpstreamErrors()
   check(@CurrentClient() auth: ClientAuth, @Body() dto: CheckNumbersDto): Promise<NumberCheckDto[]> {
     return this.numbers.check(auth, dto);
   }

@@ -19,6 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { tagRequestLog } from '@/common/logging/request-log-context';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -78,10 +79,11 @@ export const PassthroughController = (path: string) =>
     UseGuards(PassthroughAuthGuard),
     UseInterceptors(UpstreamAnswerInterceptor),
     ApiSecurity('apikey'),
-    ApiUnauthorizedResponse({ description: 'No apikey header' }),
-    ApiForbiddenResponse({ description: 'Unknown, revoked or deactivated API key' }),
-    ApiNotFoundResponse({ description: 'The instance does not exist, or is not the caller’s' }),
+    ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No apikey header' }),
+    ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Unknown, revoked or deactivated API key' }),
+    ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The instance does not exist, or is not the caller’s' }),
     ApiTooManyRequestsResponse({
+      type: ErrorResponseDto,
       description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After',
     }),
   );

@@ -60,13 +60,18 @@ export class SendBulkDto {
   check_numbers?: boolean;
 }
 
+export class RejectedRecipientDto {
+  @ApiProperty({ example: '0712', description: 'The recipient as given, or `recipients.<index>` when not a string' })
+  number!: string;
+  @ApiProperty({ example: '"0712" is too short to be a phone number' }) reason!: string;
+}
+
 export class BulkAcceptedDto {
-  @ApiProperty() bulk_id!: string;
-  @ApiProperty({ description: 'Recipients in the request' }) total!: number;
-  @ApiProperty({ description: 'Recipients that will be sent to' }) accepted!: number;
-  @ApiProperty({ example: [{ number: '0712', reason: '"0712" is too short to be a phone number' }] })
-  rejected!: { number: string; reason: string }[];
-  @ApiProperty({ type: [String] }) warnings!: string[];
+  @ApiProperty({ format: 'uuid' }) bulk_id!: string;
+  @ApiProperty({ type: 'integer', description: 'Recipients in the request' }) total!: number;
+  @ApiProperty({ type: 'integer', description: 'Recipients that will be sent to' }) accepted!: number;
+  @ApiProperty({ type: RejectedRecipientDto, isArray: true }) rejected!: RejectedRecipientDto[];
+  @ApiProperty({ type: [String], description: 'Content guard warnings about the message' }) warnings!: string[];
 }
 
 export class BulkQueryDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/common/validation/instance-name';
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { OptionalInt } from '@/common/validation/query-fields';
@@ -10,6 +10,12 @@ import { describeRestriction, RESTRICTION_REASONS, restrictionOf } from '@/modul
 export { INSTANCE_NAME, INSTANCE_NAME_RULE };
 
 export const INTEGRATIONS = ['WHATSAPP-BAILEYS', 'EVOLUTION'] as const;
+
+/** An instance's stored status: `pending` until its first connection attempt, then the last state seen. */
+export const INSTANCE_STATUSES = ['pending', 'connecting', 'open', 'close', 'refused'] as const;
+
+/** The connection state the WhatsApp server reports. */
+export const CONNECTION_STATES = ['open', 'connecting', 'close', 'refused'] as const;
 
 export class CreateSubInstanceDto {
   @ApiProperty({ example: 'shop-branch-kilimani', description: INSTANCE_NAME_RULE })
@@ -94,15 +100,16 @@ export class RotatedWebhookSecretDto {
 export class RestrictionDto {
   @ApiProperty({
     enum: RESTRICTION_REASONS,
+    enumName: 'RestrictionReason',
     description:
       'logged_out (status 401 or 406), temporarily_banned (402), banned (403: how WhatsApp reports a ban), ' +
       'connection_refused (428: the QR code limit ran out)',
   })
   reason!: string;
-  @ApiProperty({ description: 'The upstream’s statusReason: WhatsApp’s own code', example: 403 })
+  @ApiProperty({ type: 'integer', description: 'The upstream’s statusReason: WhatsApp’s own code', example: 403 })
   status_reason!: number;
   @ApiProperty({ description: 'What WhatsApp did and what to do about it' }) message!: string;
-  @ApiProperty({ description: 'When the gateway heard of it' }) restricted_at!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the gateway heard of it' }) restricted_at!: string;
 }
 
 const RESTRICTION_FIELD = {
@@ -114,21 +121,67 @@ const RESTRICTION_FIELD = {
 };
 
 export class InstanceResponseDto {
-  @ApiProperty() instance_id!: string;
-  @ApiProperty() instance_name!: string;
-  @ApiProperty() integration!: string;
-  @ApiProperty({ enum: ['pending', 'connecting', 'open', 'close', 'refused'] }) status!: string;
+  @ApiProperty({ format: 'uuid' }) instance_id!: string;
+  @ApiProperty({ example: 'shop-branch-kilimani' }) instance_name!: string;
+  @ApiProperty({ example: 'WHATSAPP-BAILEYS' }) integration!: string;
+  @ApiProperty({ enum: INSTANCE_STATUSES, enumName: 'InstanceStatus' }) status!: string;
   @ApiProperty({ nullable: true, type: String, description: 'The connected WhatsApp account' }) owner_jid!:
     string | null;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
   @ApiProperty(RESTRICTION_FIELD) restriction!: RestrictionDto | null;
-  @ApiProperty() created_at!: string;
-  @ApiProperty() updated_at!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+export class InstanceListResponseDto {
+  @ApiProperty({ type: InstanceResponseDto, isArray: true, description: 'Oldest first' })
+  instances!: InstanceResponseDto[];
+  @ApiProperty({ type: 'integer', description: 'Instances in all, over every page' }) total!: number;
+}
+
+export class InstanceDetailsResponseDto extends InstanceResponseDto {
+  @ApiProperty({
+    enum: CONNECTION_STATES,
+    enumName: 'ConnectionState',
+    description: 'The live state, just read from the WhatsApp server (status stores it)',
+  })
+  state!: string;
+}
+
+/** An instance in the operator's list: with its client and what the periodic check found wrong with it. */
+export class OperatorInstanceDto extends InstanceResponseDto {
+  @ApiProperty({ type: 'integer' }) client_id!: number;
+  @ApiProperty() client_name!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The last difference the periodic check found with the WhatsApp server; null if it never found one',
+  })
+  drift!: string | null;
+}
+
+export class OperatorInstanceListResponseDto {
+  @ApiProperty({ type: OperatorInstanceDto, isArray: true, description: 'Oldest first' })
+  instances!: OperatorInstanceDto[];
+  @ApiProperty({ type: 'integer', description: 'Instances in all, over every page' }) total!: number;
 }
 
 export class StateResponseDto {
   @ApiProperty({ example: 'shop-branch-kilimani' }) instance!: string;
-  @ApiProperty({ enum: ['open', 'connecting', 'close', 'refused'] }) state!: string;
+  @ApiProperty({ enum: CONNECTION_STATES, enumName: 'ConnectionState' }) state!: string;
+}
+
+export class QrCodeQueryDto {
+  @ApiPropertyOptional({
+    example: '0712345678',
+    description:
+      'Link by phone number instead of scanning: the WhatsApp number to link, in any form a send takes. The answer ' +
+      'then carries `pairing_code`, to type on that phone (WhatsApp > Linked devices > Link with phone number).',
+  })
+  @IsOptional()
+  @MaxLength(64)
+  @IsString()
+  number?: string;
 }
 
 export class StatusResponseDto extends StateResponseDto {
@@ -139,7 +192,17 @@ export class QrCodeResponseDto extends StateResponseDto {
   @ApiProperty({ nullable: true, type: String, description: 'PNG data URI of the QR code' }) base64!: string | null;
   @ApiProperty({ nullable: true, type: String }) code!: string | null;
   @ApiProperty({ nullable: true, type: String }) pairingCode!: string | null;
-  @ApiProperty({ description: 'How many QR codes the upstream produced; 0 means none yet' }) count!: number;
+  @ApiProperty({ type: 'integer', description: 'How many QR codes the upstream produced; 0 means none yet' })
+  count!: number;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'WZYEH1YY',
+    description:
+      'Only with `?number=`: the 8-character code to enter on that phone. Null when the instance is already ' +
+      'connected, when no code came yet, or while a connection begun without this number still runs',
+  })
+  pairing_code?: string | null;
 }
 
 export function toInstanceResponse(instance: Instance): InstanceResponseDto {

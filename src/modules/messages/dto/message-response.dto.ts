@@ -6,17 +6,25 @@ export class MessageResponseDto {
   @ApiProperty({ example: 'my-sales' }) instance!: string;
   @ApiProperty({ description: 'Normalised recipient', example: '254712345678' }) number!: string;
   @ApiProperty({ example: 'text' }) message_type!: string;
-  @ApiProperty({ enum: ['queued', 'sent', 'delivered', 'read', 'failed'] }) status!: string;
+  @ApiProperty({ enum: ['queued', 'sent', 'delivered', 'read', 'failed'], enumName: 'MessageStatus' }) status!: string;
   @ApiProperty({ nullable: true, type: String, description: 'WhatsApp message id (data.key.id in webhooks)' })
   message_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) bulk_id!: string | null;
-  @ApiProperty({ enum: ['api', 'bulk', 'passthrough'] }) source!: string;
+  @ApiProperty({ enum: ['api', 'bulk', 'passthrough'], enumName: 'MessageSource' }) source!: string;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
-  @ApiProperty() created_at!: string;
-  @ApiProperty({ nullable: true, type: String }) sent_at!: string | null;
-  @ApiProperty({ nullable: true, type: String }) delivered_at!: string | null;
-  @ApiProperty({ nullable: true, type: String }) read_at!: string | null;
-  @ApiProperty({ nullable: true, type: String }) failed_at!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) sent_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) delivered_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) read_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) failed_at!: string | null;
+}
+
+export class MessageListResponseDto {
+  @ApiProperty({ type: MessageResponseDto, isArray: true, description: 'Newest first' })
+  messages!: MessageResponseDto[];
+  @ApiProperty({ type: 'integer', description: 'Messages matching the filters, over every page' }) total!: number;
+  @ApiProperty({ nullable: true, type: String, description: '`cursor` for the next page; null on the last page' })
+  next_cursor!: string | null;
 }
 
 export function toMessageResponse(message: Message, instanceName: string): MessageResponseDto {

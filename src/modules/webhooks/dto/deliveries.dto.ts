@@ -36,7 +36,39 @@ export class RedeliverDeadDto {
   instance?: string;
 }
 
-export function toDeliveryResponse(d: WebhookDelivery, instanceName: string) {
+export class DeliveryResponseDto {
+  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header of every attempt' }) id!: string;
+  @ApiProperty({ example: 'shop-1' }) instance!: string;
+  @ApiProperty({ example: 'messages.update' }) event!: string;
+  @ApiProperty({ example: 'https://yourapp.com/webhook/whatsapp' }) url!: string;
+  @ApiProperty({ enum: DELIVERY_STATUSES, enumName: 'DeliveryStatus' }) status!: string;
+  @ApiProperty({ type: 'integer', description: 'Attempts made so far' }) attempts!: number;
+  @ApiProperty({ nullable: true, type: 'integer', description: 'HTTP status of the last attempt' })
+  last_status_code!: number | null;
+  @ApiProperty({ nullable: true, type: String }) last_error!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Null once succeeded or dead' })
+  next_attempt_at!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) delivered_at!: string | null;
+}
+
+export class DeliveryListResponseDto {
+  @ApiProperty({ type: DeliveryResponseDto, isArray: true, description: 'Newest first' })
+  deliveries!: DeliveryResponseDto[];
+  @ApiProperty({ nullable: true, type: String, description: '`before` for the next page; null on the last page' })
+  next_before!: string | null;
+}
+
+export class RedeliveryResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['pending'], description: 'Queued for a first attempt again' }) status!: string;
+}
+
+export class RedeliveredDeadResponseDto {
+  @ApiProperty({ type: 'integer', description: 'Dead deliveries queued again' }) redelivered!: number;
+}
+
+export function toDeliveryResponse(d: WebhookDelivery, instanceName: string): DeliveryResponseDto {
   return {
     id: d.id,
     instance: instanceName,

@@ -1,0 +1,62 @@
+import { type ReactNode, useEffect, useRef } from 'react';
+
+/** The gateway's error message, shown where the action happened. */
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : 'Something went wrong; try again.';
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+const BADGE_CLASS: Record<string, string> = {
+  open: 'ok',
+  connected: 'ok',
+  delivered: 'ok',
+  read: 'ok',
+  completed: 'ok',
+  sent: 'info',
+  running: 'info',
+  connecting: 'warn',
+  queued: 'warn',
+  paused: 'warn',
+  scheduled: 'warn',
+  pending: 'warn',
+  close: 'bad',
+  refused: 'bad',
+  failed: 'bad',
+  cancelled: 'bad',
+};
+
+export function Badge({ value, label }: { value: string; label?: string }) {
+  return (
+    <span className={`badge ${BADGE_CLASS[value] ?? ''}`} aria-label={label}>
+      {value}
+    </span>
+  );
+}
+
+/** A modal dialog on the native <dialog> element: focus stays inside and Escape closes it. */
+export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog ref={ref} aria-label={title} onCancel={onClose}>
+      <h2>{title}</h2>
+      {children}
+      <button type="button" className="secondary close" onClick={onClose}>
+        Close
+      </button>
+    </dialog>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}

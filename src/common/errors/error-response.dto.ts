@@ -1,0 +1,35 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBadGatewayResponse, ApiDefaultResponse, ApiGatewayTimeoutResponse, ApiProperty } from '@nestjs/swagger';
+import { ErrorBody } from './http-status';
+
+/** The one error body of the whole API, as GlobalExceptionFilter renders it, for the OpenAPI document. */
+export class ErrorResponseDto implements ErrorBody {
+  @ApiProperty({ type: 'integer', example: 400, description: 'The HTTP status, repeated' })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request', description: 'The name of the HTTP status' })
+  error!: string;
+
+  @ApiProperty({
+    example: 'number: not a valid phone number',
+    description: 'What went wrong, naming the field when a field is at fault; a 5xx names the request id',
+  })
+  message!: string;
+}
+
+/** The error answers every route can give besides those it lists. */
+export const ApiOtherErrors = () =>
+  ApiDefaultResponse({
+    type: ErrorResponseDto,
+    description: 'Any other error: 500, or 503 with Retry-After while the database is unreachable',
+  });
+
+/** A route that calls the WhatsApp server: the failures the Evolution client maps to gateway errors. */
+export const ApiUpstreamErrors = () =>
+  applyDecorators(
+    ApiBadGatewayResponse({
+      type: ErrorResponseDto,
+      description: 'The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials',
+    }),
+    ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'The WhatsApp server did not answer in time' }),
+  );

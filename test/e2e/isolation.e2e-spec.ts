@@ -88,6 +88,30 @@ const ROUTES: WalkedRoute[] = [
     auth: 'instance-key',
   },
   {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/restart',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/restart`,
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/restart',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/restart`,
+    auth: 'apikey',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/logout',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/logout`,
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/logout',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/logout`,
+    auth: 'apikey',
+  },
+  {
     method: 'GET',
     template: '/api/v1/whatsapp/send-bulk/{id}',
     path: (a) => `/api/v1/whatsapp/send-bulk/${a.bulkId}`,

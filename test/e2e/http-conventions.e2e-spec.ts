@@ -141,4 +141,23 @@ describe('HTTP conventions shared by every route', () => {
     );
     expect(docs.paths['/api/admin/clients'].post.security).toEqual([{ 'admin-jwt': [] }]);
   });
+
+  it('documents the one error body, code included, on every error answer', async () => {
+    const docs = (await http.get('/docs-json')).data;
+    expect(Object.keys(docs.components.schemas.ErrorResponse.properties)).toEqual([
+      'statusCode',
+      'error',
+      'code',
+      'message',
+    ]);
+    const errorSchema = { $ref: '#/components/schemas/ErrorResponse' };
+    expect(docs.paths['/api/v1/whatsapp/send'].post.responses['403'].content['application/json'].schema).toEqual(
+      errorSchema,
+    );
+    for (const path of ['/api/v1/whatsapp/send', '/api/v1/whatsapp/send-media', '/message/sendText/{instanceName}'])
+      expect(docs.paths[path].post.responses['403'].description).toMatch(/OPTED_OUT/);
+    expect(docs.paths['/api/v1/whatsapp/opt-outs/{number}'].delete.responses['404'].content).toEqual({
+      'application/json': { schema: errorSchema },
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 
 /** The one error body of the whole API: `code` is the machine-readable id (README, "Error codes"). */
@@ -10,6 +11,18 @@ export interface ErrorBody {
 
 export function errorBody(statusCode: number, code: string, message: string): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message };
+}
+
+/** The error body as the OpenAPI document describes it (schema `ErrorResponse`). */
+export class ErrorResponse implements ErrorBody {
+  @ApiProperty({ example: 403 }) statusCode!: number;
+  @ApiProperty({ example: 'Forbidden', description: 'The status’s name' }) error!: string;
+  @ApiProperty({
+    example: 'OPTED_OUT',
+    description: 'Stable, machine-readable code: branch on it, not on message (docs/errors.md lists every code)',
+  })
+  code!: string;
+  @ApiProperty({ example: '254712345678 has opted out of messages from this account; ...' }) message!: string;
 }
 
 /**

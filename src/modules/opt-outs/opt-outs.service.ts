@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError, NotFoundError, ValidationError } from '@/common/errors/app-error';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
+import { keysetCursor } from '@/common/validation/keyset-cursor';
 import { AppConfig } from '@/config/app-config';
 import { OptOut } from '@/generated/prisma/client';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -75,7 +76,7 @@ export class OptOutsService {
   async list(auth: ClientAuth, q: OptOutsQueryDto): Promise<OptOutsPageDto> {
     assertClientWide(auth);
     const filter = { number: q.number === undefined ? undefined : this.normalise('number', q.number) };
-    const beforeId = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const beforeId = q.cursor === undefined ? undefined : cursor.decode(q.cursor);
     const [rows, total] = await Promise.all([
       this.optOuts.listForClient(auth.clientId, filter, { limit: q.limit, beforeId }),
       this.optOuts.countForClient(auth.clientId, filter),
@@ -84,7 +85,7 @@ export class OptOutsService {
     return {
       opt_outs: rows.map(toOptOutResponse),
       total,
-      next_cursor: rows.length === q.limit && last ? encodeCursor(last.id) : null,
+      next_cursor: rows.length === q.limit && last ? cursor.encode(last.id) : null,
     };
   }
 
@@ -119,6 +120,8 @@ export class OptOutsService {
   }
 }
 
+const cursor = keysetCursor('o');
+
 /**
  * The list is the client's, shared by all its instances: an instance key (one shop of a reseller) may neither read
  * the numbers that opted out of the other shops nor change what they may send.
@@ -130,16 +133,6 @@ function assertClientWide(auth: ClientAuth): void {
       'CLIENT_KEY_REQUIRED',
     );
   }
-}
-
-function encodeCursor(id: bigint): string {
-  return Buffer.from(`o:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): bigint {
-  const match = /^o:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new ValidationError('cursor: must be the next_cursor of a previous page');
-  return BigInt(match[1]!);
 }
 
 function toOptOutResponse(row: OptOut): OptOutResponseDto {

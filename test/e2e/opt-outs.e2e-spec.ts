@@ -1,5 +1,7 @@
 import { AxiosInstance } from 'axios';
 import WebSocket from 'ws';
+import { AppConfig } from '@/config/app-config';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { startTestApp, TestApp } from '../setup/test-app';
@@ -76,7 +78,7 @@ describe('opt-outs', () => {
   }
 
   describe('inbound keywords', () => {
-    it('opts a sender out on STOP (trimmed, any case) and back in on START, telling the webhook and /ws once each', async () => {
+    it('opts a sender out on STOP (trimmed, any case) and back in on START, telling the webhook and /ws each time', async () => {
       const x = await tenant();
       const live = liveEvents(x);
       await live.open;
@@ -97,8 +99,10 @@ describe('opt-outs', () => {
       expect(out.headers['webhook-signature']).toMatch(/^v1,/);
       await waitFor(() => live.events.some((e) => e.event === 'optout.update'), 5000, 'optout.update on /ws');
 
-      // A second STOP changes nothing, so nothing more is announced; the messages themselves still reach the tenant.
+      // A second opt-out keyword keeps the number on the list (added once) and is announced for its own message.
       await inbound(x, '254712300001', 'UNSUBSCRIBE', true);
+      await waitFor(() => hooks(x.instance, 'optout.update').length === 2, 5000, 'the second opt-out event');
+      expect((await listed(x)).opt_outs).toEqual([expect.objectContaining({ keyword: 'STOP' })]);
       await waitFor(() => hooks(x.instance, 'messages.upsert').length === 3, 5000, 'the three inbound messages');
 
       await inbound(x, '254712300001', 'Start', false);
@@ -119,12 +123,29 @@ describe('opt-outs', () => {
           live.events
             .filter((e) => e.event === 'optout.update')
             .map((e) => e.data.opted_out)
-            .join() === 'true,false',
+            .join() === 'true,true,false',
         5000,
-        'both changes on /ws',
+        'the three events on /ws',
       );
-      expect(hooks(x.instance, 'optout.update')).toHaveLength(2);
+      expect(hooks(x.instance, 'optout.update')).toHaveLength(3);
       expect((await send(x, '0712300001')).status).toBe(201);
+    });
+
+    it('announces a keyword message once however often the upstream posts it', async () => {
+      const x = await tenant();
+      const stop = t.sim.receiveMessage(x.instance.name, { from: '254712300003', text: 'STOP' });
+      await waitFor(() => hooks(x.instance, 'optout.update').length === 1, 5000, 'the opt-out event');
+      // The upstream posts the same message again (it retries what it thinks failed, contract §4.3).
+      const repeat = await http.post(
+        `/webhooks/evolution/${x.instance.name}`,
+        { event: 'messages.upsert', instance: x.instance.name, data: stop, date_time: new Date().toISOString() },
+        { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(t.app.get(AppConfig), x.instance.id) } },
+      );
+      expect(repeat.status).toBe(200);
+      t.sim.receiveMessage(x.instance.name, { from: '254712300003', text: 'a later message' });
+      await waitFor(() => hooks(x.instance, 'messages.upsert').length === 2, 5000, 'the later message');
+      expect(hooks(x.instance, 'optout.update')).toHaveLength(1);
+      expect((await listed(x)).total).toBe(1);
     });
 
     it('follows the keywords the operator set for the client, and refuses a word in both lists', async () => {

@@ -20,8 +20,8 @@ export class OptedOutError extends ForbiddenError {
   }
 }
 
-/** What an inbound keyword changed on the list, for the tenant's `optout.update` event. */
-export interface OptOutChange {
+/** What the list says of a number after an inbound keyword, for the tenant's `optout.update` event. */
+export interface OptOutState {
   number: string;
   optedOut: boolean;
   keyword: string;
@@ -54,22 +54,21 @@ export class OptOutsService {
 
   /**
    * Applies an inbound `messages.upsert` whose text is one of the client's keywords: STOP puts the sender on the list,
-   * START takes it off. Returns the change, or null when the message is no keyword or the list already said so (an
-   * upstream repeat, a second STOP), so each change is announced once.
+   * START takes it off. Returns what the list says now (also when it said so already: a second STOP, an upstream
+   * repeat), or null when the message is no keyword.
    */
   async applyInbound(
     clientId: number,
     keywords: ClientKeywords,
     data: Record<string, unknown>,
-  ): Promise<OptOutChange | null> {
+  ): Promise<OptOutState | null> {
     const inbound = inboundText(data);
     const match = inbound && matchKeyword(inbound.text, keywords);
     if (!inbound || !match) return null;
     const changed = match.optedOut
       ? (await this.optOuts.addManyForClient(clientId, [inbound.number], 'keyword', match.keyword)).length > 0
       : await this.optOuts.removeForClient(clientId, inbound.number);
-    if (!changed) return null;
-    await this.lookup.changed(clientId);
+    if (changed) await this.lookup.changed(clientId);
     return { number: inbound.number, optedOut: match.optedOut, keyword: match.keyword };
   }
 

@@ -130,21 +130,22 @@ export class UpstreamWebhookService {
   }
 
   /**
-   * An inbound opt-out keyword (STOP, ... START) changes the client's suppression list; each change is announced as
-   * `optout.update`. A repeat of the upstream changes nothing and so announces nothing. Applied after the message's
-   * own event, so the tenant sees the message first.
+   * An inbound opt-out keyword (STOP, ... START) sets the sender's place on the client's suppression list, announced as
+   * `optout.update` once per inbound message (its dedupe key is the message's), whether or not the list changed: an
+   * event whose recording failed after the list changed is announced when the upstream posts the message again.
+   * Applied after the message's own event, so the tenant sees the message first.
    */
   private async applyKeyword(instance: ReceivingInstance, data: Data, body: UpstreamEnvelope): Promise<void> {
-    const change = await this.optOuts.applyInbound(
+    const state = await this.optOuts.applyInbound(
       instance.clientId,
       { optOut: instance.clientOptOutKeywords, optIn: instance.clientOptInKeywords },
       data,
     );
-    if (!change) return;
+    if (!state) return;
     const event: Data = {
-      number: change.number,
-      opted_out: change.optedOut,
-      keyword: change.keyword,
+      number: state.number,
+      opted_out: state.optedOut,
+      keyword: state.keyword,
       instance: instance.name,
     };
     const messageId = asRecord(data.key).id;

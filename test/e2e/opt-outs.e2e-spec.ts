@@ -155,6 +155,10 @@ describe('opt-outs', () => {
       const both = await patch({ opt_out_keywords: ['basta'], opt_in_keywords: [' Basta '] });
       expect(both.status).toBe(400);
       expect(both.data.code).toBe('VALIDATION_FAILED');
+      const blank = await patch({ opt_out_keywords: ['STOP', '   '] });
+      expect(blank.status).toBe(400);
+      expect(blank.data.message).toMatch(/^opt_out_keywords: each keyword must be 1 to 32 characters/);
+      expect((await patch({ opt_in_keywords: null })).status).toBe(400);
       const set = await patch({ opt_out_keywords: [' basta', 'BAJA'], opt_in_keywords: ['alta'] });
       expect(set.status).toBe(200);
       expect(set.data).toMatchObject({ opt_out_keywords: ['BASTA', 'BAJA'], opt_in_keywords: ['ALTA'] });

@@ -324,6 +324,12 @@ describe('tenant isolation walk', () => {
       { headers: { apikey: clientA.apiKey } },
     );
     a = { ...instanceA, bulkId: bulk.data.bulk_id, deliveryId: delivery.id };
+    // The first recipient leaves at once; the walk starts after it, so its send is not taken for one B caused.
+    await waitFor(
+      () => t.sim.requests().some((r) => r.path === `/message/sendText/${instanceA.name}`),
+      10000,
+      'the bulk’s first send',
+    );
     // B makes a hundred requests in the walk, beyond the default 60 per minute.
     b = await createClient(http, admin, { rate_limit: 10000 });
     bJwt = await resellerToken(http, b);

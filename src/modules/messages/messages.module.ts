@@ -6,6 +6,7 @@ import { LimitsModule } from '@/modules/limits/limits.module';
 import { OptOutsModule } from '@/modules/opt-outs/opt-outs.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
+import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
 import { SendService } from './send.service';
 import { StatsRepository } from './stats.repository';
@@ -20,9 +21,18 @@ import { StatusBatcherService } from './status-batcher.service';
     SendService,
     StatusBatcherService,
     MessageLogService,
+    MessageExportService,
     StatsRepository,
     StatsService,
   ],
-  exports: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsService],
+  exports: [
+    MessageRepository,
+    AcceptanceTracker,
+    SendService,
+    StatusBatcherService,
+    MessageLogService,
+    MessageExportService,
+    StatsService,
+  ],
 })
 export class MessagesModule {}

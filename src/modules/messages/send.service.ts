@@ -10,6 +10,7 @@ import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolutio
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { SendResponse } from '@/integrations/evolution/evolution.types';
 import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
+import { assertNotRestricted } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService, pacingFor } from '@/modules/limits/instance-pacer.service';
@@ -104,6 +105,7 @@ export class SendService {
 
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
+    assertNotRestricted(instance);
     // Before the cap and the pacing slot: a send that will not go out takes neither.
     try {
       await this.optOuts.assertReachable(instance.clientId, d.recipient);

@@ -8,6 +8,7 @@ import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
+import { ReceivingInstance } from '@/modules/instances/instance.repository';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
 import {
   describeRestriction,
@@ -19,6 +20,7 @@ import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
+import { OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { ApplyStatusPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { WebhookDeliveryService } from './webhook-delivery.service';
@@ -32,7 +34,8 @@ interface UpstreamEnvelope {
 
 type Data = Record<string, unknown>;
 
-type ReceivingInstance = Instance & { clientWebhookUrl: string | null };
+/** The gateway's own event when an inbound keyword changed the client's opt-out list. */
+export const OPT_OUT_EVENT = 'optout.update';
 
 /** The gateway's own event when the upstream reports the number logged out, banned or refused. */
 export const INSTANCE_RESTRICTED_EVENT = 'instance.restricted';
@@ -78,6 +81,7 @@ export class UpstreamWebhookService {
     private readonly bulks: BulkService,
     private readonly deliveries: WebhookDeliveryService,
     private readonly live: LiveEventPublisher,
+    private readonly optOuts: OptOutsService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
@@ -114,18 +118,19 @@ export class UpstreamWebhookService {
       }
     }
     if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
-    if (forward) await this.emit(instance, event, body, data, dedupeKey(event, data));
+    if (forward) await this.announce(instance, event, data, body, dedupeKey(event, data));
+    if (event === 'messages.upsert') await this.applyKeyword(instance, data, body);
     const restriction = event === 'connection.update' ? restrictionFrom(data.state, data.statusReason) : null;
     if (restriction) await this.restrict(instance, restriction, body, data);
     return { received: true };
   }
 
-  /** Stores the event for the tenant's webhook and publishes it to the tenant's `/ws` sockets. */
-  private async emit(
+  /** An event for the tenant: stored for its webhook (once per dedupe key) and published to its `/ws` sockets. */
+  private async announce(
     instance: ReceivingInstance,
     event: string,
-    body: UpstreamEnvelope,
     data: Data,
+    body: UpstreamEnvelope,
     key: string | null,
   ): Promise<void> {
     const payload = this.tenantPayload(instance, event, body, data);
@@ -136,6 +141,30 @@ export class UpstreamWebhookService {
       { event, instance: payload.instance, data, date_time: payload.date_time },
       key,
     );
+  }
+
+  /**
+   * An inbound opt-out keyword (STOP, ... START) sets the sender's place on the client's suppression list, announced as
+   * `optout.update` once per inbound message (its dedupe key is the message's), whether or not the list changed: an
+   * event whose recording failed after the list changed is announced when the upstream posts the message again.
+   * Applied after the message's own event, so the tenant sees the message first.
+   */
+  private async applyKeyword(instance: ReceivingInstance, data: Data, body: UpstreamEnvelope): Promise<void> {
+    const state = await this.optOuts.applyInbound(
+      instance.clientId,
+      { optOut: instance.clientOptOutKeywords, optIn: instance.clientOptInKeywords },
+      data,
+    );
+    if (!state) return;
+    const event: Data = {
+      number: state.number,
+      opted_out: state.optedOut,
+      keyword: state.keyword,
+      instance: instance.name,
+    };
+    const messageId = asRecord(data.key).id;
+    const key = typeof messageId === 'string' ? `${OPT_OUT_EVENT}:${messageId}` : null;
+    await this.announce(instance, OPT_OUT_EVENT, event, body, key);
   }
 
   /**
@@ -165,7 +194,7 @@ export class UpstreamWebhookService {
         typeof body.date_time === 'string'
           ? `${INSTANCE_RESTRICTED_EVENT}:${restriction.statusReason}:${body.date_time}`
           : null;
-      await this.emit(instance, INSTANCE_RESTRICTED_EVENT, body, eventData, key);
+      await this.announce(instance, INSTANCE_RESTRICTED_EVENT, eventData, body, key);
     }
     await this.connection.restrict(instance, restriction, since);
   }

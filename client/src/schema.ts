@@ -4457,7 +4457,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Instance not connected, or the Idempotency-Key is still being processed */
+      /** @description Instance not connected, or restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned, nothing sent until it is connected again), or the Idempotency-Key is still being processed */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5080,7 +5080,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Instance not connected, or the Idempotency-Key is still being processed */
+      /** @description Instance not connected, or restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned, nothing sent until it is connected again), or the Idempotency-Key is still being processed */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6937,6 +6937,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
@@ -6994,6 +7003,15 @@ export interface operations {
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -7065,6 +7083,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
@@ -7122,6 +7149,15 @@ export interface operations {
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -7193,6 +7229,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
@@ -7250,6 +7295,15 @@ export interface operations {
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -7321,6 +7375,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
@@ -7385,6 +7448,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
         headers: {
@@ -7442,6 +7514,15 @@ export interface operations {
       };
       /** @description The instance does not exist, or is not the caller’s */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until it is connected again) */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -14,7 +14,8 @@ const LIVE_EVENTS_DESCRIPTION = [
   'Each message is one JSON event `{"event", "instance", "data", "date_time"}` with the event names and data of the ' +
     'tenant webhooks (`connection.update`, `qrcode.updated`, `messages.update`, `messages.upsert`, `send.message`, ' +
     '`optout.update` with `{number, opted_out, keyword, instance}` when an inbound STOP or START changed the ' +
-    'opt-out list, ...), whether or not a webhook URL is set, plus `bulk.progress` with ' +
+    'opt-out list, `instance.restricted` with `{state, reason, status_reason, message, restricted_at}` when WhatsApp ' +
+    'logged the number out, banned or refused it, ...), whether or not a webhook URL is set, plus `bulk.progress` with ' +
     '`{bulk_id, status, sent, failed, pending}`. ' +
     'The server pings every 30 s. Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
     'revoked or client deactivated (checked every 2 s), 4408 client too slow to read its events.',
@@ -25,7 +26,7 @@ const ERROR_CODES_DESCRIPTION =
   'Common codes: `VALIDATION_FAILED`, `INVALID_NUMBER` (400); `UNAUTHORIZED`, `INVALID_TOKEN`, `TOKEN_EXPIRED` ' +
   '(401); `INVALID_API_KEY`, `API_KEY_REVOKED`, `CLIENT_DEACTIVATED`, `CLIENT_KEY_REQUIRED`, `OPTED_OUT` (403); ' +
   '`ROUTE_NOT_FOUND`, `INSTANCE_NOT_FOUND`, `BULK_NOT_FOUND`, `OPT_OUT_NOT_FOUND` (404); ' +
-  '`UPSTREAM_CONNECTION_CLOSED`, `IDEMPOTENCY_IN_PROGRESS` (409); `PAYLOAD_TOO_LARGE` (413); `RATE_LIMITED`, ' +
+  '`UPSTREAM_CONNECTION_CLOSED`, `INSTANCE_RESTRICTED`, `IDEMPOTENCY_IN_PROGRESS` (409); `PAYLOAD_TOO_LARGE` (413); `RATE_LIMITED`, ' +
   '`INSTANCE_PACING`, `DAILY_CAP_REACHED` (429); `INTERNAL_ERROR` (500); `UPSTREAM_ERROR`, `UPSTREAM_UNREACHABLE` ' +
   '(502); `DATABASE_UNAVAILABLE` (503); `UPSTREAM_TIMEOUT` (504).';
 

@@ -41,7 +41,9 @@ const idempotencyHeader = ApiHeader({
 @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown instance' })
 @ApiConflictResponse({
   type: ErrorResponseDto,
-  description: 'Instance not connected, or the Idempotency-Key is still being processed',
+  description:
+    'Instance not connected, or restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned, nothing sent ' +
+    'until it is connected again), or the Idempotency-Key is still being processed',
 })
 @ApiTooManyRequestsResponse({
   type: ErrorResponseDto,

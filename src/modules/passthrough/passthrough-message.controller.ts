@@ -1,5 +1,6 @@
 import { Body, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiForbiddenResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOperation } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { legacyDtoBody } from './dto/passthrough-docs.dto';
 import {
   LegacySendAudioDto,
@@ -19,6 +20,12 @@ const to = '254712345678';
 @ApiForbiddenResponse({
   description:
     'Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
+})
+@ApiConflictResponse({
+  type: ErrorResponseDto,
+  description:
+    'The instance is restricted by WhatsApp (code INSTANCE_RESTRICTED: logged out or banned; nothing is sent until ' +
+    'it is connected again)',
 })
 @PassthroughController('message')
 @ApiCreatedResponse({

@@ -9,12 +9,14 @@ import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
+import { MessageExpiredError } from '@/modules/messages/send-timing';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP } from './bulk-reasons';
+import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
@@ -41,6 +43,7 @@ export class BulkRunnerService {
     private readonly progress: BulkProgressService,
     private readonly numbers: NumberCheckService,
     config: AppConfig,
+    private readonly schedule: BulkScheduleRepository,
   ) {
     this.leaseMs = config.get('BULK_LEASE_MS');
   }
@@ -140,6 +143,8 @@ export class BulkRunnerService {
       await this.bulks.finishRecipientForClient(clientId, id, 'sent', null, null);
       return 'next';
     }
+    // Checked right before the send; a recipient with an interrupted attempt is expired by deliver, which closes its row.
+    if (bulk.expiresAt && bulk.expiresAt.getTime() <= Date.now() && !logged) return this.expire(bulk, id);
     // Rendered only now: the bulk keeps the template once and each recipient's variables, never the filled-in texts.
     const rendered = template.render((recipient.variables ?? undefined) as Variables | undefined);
     if (!rendered.ok) {
@@ -165,6 +170,7 @@ export class BulkRunnerService {
         // A row still `queued` is an attempt a crash or an outage interrupted: it is sent again under that row.
         interruptedMessageId: logged?.status === 'queued' ? (recipient.messageId ?? undefined) : undefined,
         maxWaitMs: SLOT_WAIT_MS,
+        expiresAt: bulk.expiresAt ?? undefined,
         send: (to) =>
           this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
       });
@@ -185,6 +191,7 @@ export class BulkRunnerService {
 
   private async handleFailure(bulk: BulkForRun, id: bigint, attempts: number, err: unknown): Promise<'next' | 'stop'> {
     const clientId = bulk.clientId;
+    if (err instanceof MessageExpiredError) return this.expire(bulk, id);
     if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
       // Recipients past the cap wait for the next day, shown as such.
       const frees = nextUtcMidnight(new Date());
@@ -220,6 +227,17 @@ export class BulkRunnerService {
       throw err;
     }
     await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);
+    return 'next';
+  }
+
+  /**
+   * The bulk's expiry passed: the recipient in hand and every one still waiting are expired, never sent; the next
+   * claim finds none left and completes the bulk.
+   */
+  private async expire(bulk: BulkForRun, id: bigint): Promise<'next'> {
+    const reason = `expired: the bulk expired at ${bulk.expiresAt!.toISOString()} before this recipient's turn`;
+    await this.bulks.finishRecipientForClient(bulk.clientId, id, 'expired', null, reason);
+    await this.schedule.expirePendingForClient(bulk.clientId, bulk.id, reason);
     return 'next';
   }
 

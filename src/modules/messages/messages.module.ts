@@ -6,6 +6,7 @@ import { LimitsModule } from '@/modules/limits/limits.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
 import { MessageLogService } from './message-log.service';
+import { ScheduledSendRepository } from './scheduled-send.repository';
 import { SendService } from './send.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
@@ -15,6 +16,7 @@ import { StatusBatcherService } from './status-batcher.service';
   imports: [EvolutionModule, InstancesModule, LimitsModule, OutboundModule],
   providers: [
     MessageRepository,
+    ScheduledSendRepository,
     AcceptanceTracker,
     SendService,
     StatusBatcherService,
@@ -22,6 +24,14 @@ import { StatusBatcherService } from './status-batcher.service';
     StatsRepository,
     StatsService,
   ],
-  exports: [MessageRepository, AcceptanceTracker, SendService, StatusBatcherService, MessageLogService, StatsService],
+  exports: [
+    MessageRepository,
+    ScheduledSendRepository,
+    AcceptanceTracker,
+    SendService,
+    StatusBatcherService,
+    MessageLogService,
+    StatsService,
+  ],
 })
 export class MessagesModule {}

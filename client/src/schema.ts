@@ -259,6 +259,50 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whatsapp/opt-outs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The client’s opt-out list, newest first
+     * @description Numbers no send of the client reaches (v1, bulk and pass-through alike): those that sent an opt-out keyword (STOP, UNSUBSCRIBE, ... as the operator configured) to any of its instances, and those added here.
+     */
+    get: operations['OptOutsController_list'];
+    put?: never;
+    /**
+     * Add numbers to the opt-out list (import)
+     * @description 1 to 10000 numbers, normalised as sends are. Numbers already on the list are left as they are, so the same import can be repeated; one invalid number is a 400 naming it, and nothing is added.
+     */
+    post: operations['OptOutsController_import'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/whatsapp/opt-outs/{number}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Take a number off the opt-out list
+     * @description Sends reach it again at once. Only for a number that asked for messages again.
+     */
+    delete: operations['OptOutsController_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/whatsapp/qrcode/{instanceName}': {
     parameters: {
       query?: never;
@@ -1372,6 +1416,24 @@ export type components = {
       /** @example 10 */
       max_instances: number;
       name: string;
+      /**
+       * @example [
+       *       "START",
+       *       "UNSTOP"
+       *     ]
+       */
+      opt_in_keywords: string[];
+      /**
+       * @example [
+       *       "STOP",
+       *       "UNSUBSCRIBE",
+       *       "STOPALL",
+       *       "CANCEL",
+       *       "END",
+       *       "QUIT"
+       *     ]
+       */
+      opt_out_keywords: string[];
       /** @description Whether send_interval_ms may go below 1000 on WhatsApp Web instances */
       pacing_override: boolean;
       /** @example 60 */
@@ -1409,6 +1471,26 @@ export type components = {
       max_instances?: number;
       /** @example Acme Shops */
       name: string;
+      /**
+       * @description Inbound texts that take the sender off the opt-out list again
+       * @example [
+       *       "START",
+       *       "UNSTOP"
+       *     ]
+       */
+      opt_in_keywords?: string[];
+      /**
+       * @description Inbound texts (trimmed, any case) that put the sender on the client’s opt-out list; an empty list turns keyword opt-outs off
+       * @example [
+       *       "STOP",
+       *       "UNSUBSCRIBE",
+       *       "STOPALL",
+       *       "CANCEL",
+       *       "END",
+       *       "QUIT"
+       *     ]
+       */
+      opt_out_keywords?: string[];
       /**
        * @description Allows send_interval_ms below 1000 on WhatsApp Web (Baileys) instances, where sending faster than one message a second gets numbers banned. Audited.
        * @default false
@@ -1451,6 +1533,24 @@ export type components = {
       /** @example 10 */
       max_instances: number;
       name: string;
+      /**
+       * @example [
+       *       "START",
+       *       "UNSTOP"
+       *     ]
+       */
+      opt_in_keywords: string[];
+      /**
+       * @example [
+       *       "STOP",
+       *       "UNSUBSCRIBE",
+       *       "STOPALL",
+       *       "CANCEL",
+       *       "END",
+       *       "QUIT"
+       *     ]
+       */
+      opt_out_keywords: string[];
       /** @description Whether send_interval_ms may go below 1000 on WhatsApp Web instances */
       pacing_override: boolean;
       /** @example 60 */
@@ -1540,6 +1640,11 @@ export type components = {
     DeliveryStatus: 'pending' | 'retrying' | 'succeeded' | 'dead';
     ErrorResponseDto: {
       /**
+       * @description Stable, machine-readable code: branch on it, not on message (docs/errors.md lists every code)
+       * @example VALIDATION_FAILED
+       */
+      code: string;
+      /**
        * @description The name of the HTTP status
        * @example Bad Request
        */
@@ -1554,6 +1659,35 @@ export type components = {
        * @example 400
        */
       statusCode: number;
+    };
+    ImportedOptOutsDto: {
+      /**
+       * @description Numbers that were not on the list before (repeats and known ones are not)
+       * @example 2
+       */
+      added: number;
+      /**
+       * @description Numbers in the request
+       * @example 3
+       */
+      received: number;
+    };
+    ImportOptOutsDto: {
+      /**
+       * @description Numbers to put on the list (1 to 10000), in any form a send takes; normalised as sends are
+       * @example [
+       *       "254712345678",
+       *       "+254 711 000 111",
+       *       "0722000222"
+       *     ]
+       */
+      numbers: string[];
+      /**
+       * @description Recorded with each number: `import` marks a list brought over from another system
+       * @default api
+       * @enum {string}
+       */
+      source?: 'api' | 'import';
     };
     InstanceDetailsResponseDto: {
       /** Format: date-time */
@@ -1765,7 +1899,7 @@ export type components = {
       /** @default true */
       enabled?: boolean;
       /**
-       * @description The upstream’s event names; empty or absent means all
+       * @description The upstream’s event names, and the gateway’s OPTOUT_UPDATE; empty or absent means all
        * @example [
        *       "MESSAGES_UPSERT",
        *       "MESSAGES_UPDATE"
@@ -1856,6 +1990,11 @@ export type components = {
     NotReadyResponseDto: {
       checks: components['schemas']['ReadinessChecksDto'];
       /**
+       * @description Stable, machine-readable code: branch on it, not on message (docs/errors.md lists every code)
+       * @example VALIDATION_FAILED
+       */
+      code: string;
+      /**
        * @description The name of the HTTP status
        * @example Bad Request
        */
@@ -1909,6 +2048,29 @@ export type components = {
       /** @description Oldest first */
       instances: components['schemas']['OperatorInstanceDto'][];
       /** @description Instances in all, over every page */
+      total: number;
+    };
+    OptOutResponseDto: {
+      /** @example 2026-12-03T10:00:00.000Z */
+      created_at: string;
+      /**
+       * @description The keyword it sent (source keyword)
+       * @example STOP
+       */
+      keyword: string | null;
+      /** @example 254712345678 */
+      number: string;
+      /**
+       * @description How the number got on the list
+       * @enum {string}
+       */
+      source: 'keyword' | 'api' | 'import';
+    };
+    OptOutsPageDto: {
+      /** @description Pass as `cursor` for the next page; null on the last */
+      next_cursor: string | null;
+      opt_outs: components['schemas']['OptOutResponseDto'][];
+      /** @description Numbers on the list (matching `number` when given) */
       total: number;
     };
     QrCodeResponseDto: {
@@ -2123,7 +2285,7 @@ export type components = {
       /** @default true */
       enabled?: boolean;
       /**
-       * @description Events to receive (the reference’s names); empty or absent means all
+       * @description Events to receive (the reference’s names, and OPTOUT_UPDATE); empty or absent means all
        * @example [
        *       "MESSAGES_UPSERT",
        *       "MESSAGES_UPDATE"
@@ -2182,6 +2344,26 @@ export type components = {
       max_instances?: number;
       /** @example Acme Shops */
       name?: string;
+      /**
+       * @description Inbound texts that take the sender off the opt-out list again
+       * @example [
+       *       "START",
+       *       "UNSTOP"
+       *     ]
+       */
+      opt_in_keywords?: string[];
+      /**
+       * @description Inbound texts (trimmed, any case) that put the sender on the client’s opt-out list; an empty list turns keyword opt-outs off
+       * @example [
+       *       "STOP",
+       *       "UNSUBSCRIBE",
+       *       "STOPALL",
+       *       "CANCEL",
+       *       "END",
+       *       "QUIT"
+       *     ]
+       */
+      opt_out_keywords?: string[];
       /**
        * @description Allows send_interval_ms below 1000 on WhatsApp Web (Baileys) instances, where sending faster than one message a second gets numbers banned. Audited.
        * @default false
@@ -3459,6 +3641,219 @@ export interface operations {
       };
     };
   };
+  OptOutsController_list: {
+    parameters: {
+      query?: {
+        /** @description `next_cursor` of the previous page */
+        cursor?: string;
+        limit?: number;
+        /** @description Only this number, in any form a send takes */
+        number?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OptOutsPageDto'];
+        };
+      };
+      /** @description An invalid number or cursor */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or deactivated API key, or an instance key (the list belongs to the whole client) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  OptOutsController_import: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportOptOutsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImportedOptOutsDto'];
+        };
+      };
+      /** @description A missing or invalid field, or a value that is not a person’s number */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or deactivated API key, or an instance key (the list belongs to the whole client) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  OptOutsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description In any form a send takes */
+        number: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Taken off the list */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not a phone number */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or deactivated API key, or an instance key (the list belongs to the whole client) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The number is not on the list (code OPT_OUT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   ConnectionController_qrCode: {
     parameters: {
       query?: {
@@ -4113,7 +4508,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      /**
+       * @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client
+       *
+       *     Unknown, revoked or deactivated API key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4741,7 +5140,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      /**
+       * @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client
+       *
+       *     Unknown, revoked or deactivated API key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6594,7 +6997,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6654,7 +7061,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6714,7 +7125,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6774,7 +7189,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6834,7 +7253,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6894,7 +7317,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6954,7 +7381,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7014,7 +7445,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7074,7 +7509,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Unknown, revoked or deactivated API key */
+      /**
+       * @description Unknown, revoked or deactivated API key
+       *
+       *     Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)
+       */
       403: {
         headers: {
           [name: string]: unknown;

@@ -6,6 +6,7 @@ import { EventsApiModule } from '@/modules/events/events-api.module';
 import { InstancesApiModule } from '@/modules/instances/instances-api.module';
 import { MessagesApiModule } from '@/modules/messages/messages-api.module';
 import { NumbersApiModule } from '@/modules/numbers/numbers-api.module';
+import { OptOutsApiModule } from '@/modules/opt-outs/opt-outs-api.module';
 import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
@@ -20,6 +21,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     WebhooksApiModule,
     PassthroughModule,
     NumbersApiModule,
+    OptOutsApiModule,
     EventsApiModule,
   ],
 })

@@ -4,6 +4,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { parse as parseQuery } from 'node:querystring';
+import { ValidationError } from '@/common/errors/app-error';
 import { errorBody } from '@/common/errors/http-status';
 import { requestId } from '@/common/logging/logger.options';
 import { MetricsService } from '@/common/metrics/metrics.service';
@@ -56,7 +57,10 @@ function registerBodyParsers(adapter: FastifyAdapter): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     if (text.trim() === '') return done(null, {});
-    void parseJson(request, text, done);
+    // Fastify's error reaches the exception filter without its code; an AppError keeps one.
+    void parseJson(request, text, (err, value) =>
+      err ? done(new ValidationError(err.message, 'INVALID_JSON'), undefined) : done(null, value),
+    );
   });
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, { ...parseQuery(body.toString()) });
@@ -71,11 +75,13 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
     genReqId: requestId,
     // Errors Fastify's router raises before any route runs, in the one error shape (its own would echo the raw path).
     frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => {
-      const message =
-        error.code === 'FST_ERR_BAD_URL'
-          ? 'path: is not a valid URL path (a malformed percent-escape)'
-          : 'request: could not be routed';
-      void reply.code(400).send(errorBody(400, message));
+      void reply
+        .code(400)
+        .send(
+          error.code === 'FST_ERR_BAD_URL'
+            ? errorBody(400, 'INVALID_PATH', 'path: is not a valid URL path (a malformed percent-escape)')
+            : errorBody(400, 'BAD_REQUEST', 'request: could not be routed'),
+        );
     },
   });
   adapter.getInstance().addHook('onRoute', (route) => {
@@ -99,7 +105,7 @@ export async function createApp(env: EnvSchema): Promise<NestFastifyApplication>
   fastify.addHook('preValidation', async (request, reply) => {
     const problem =
       unsafeInput(request.body, 'body') ?? unsafeInput(request.query, 'query') ?? unsafeInput(request.params, 'path');
-    if (problem) return reply.code(400).send(errorBody(400, problem));
+    if (problem) return reply.code(400).send(errorBody(400, 'VALIDATION_FAILED', problem));
   });
   // A response finishing after shutdown began closes its connection; a kept-alive one would hold the server open
   // for the server's whole keep-alive timeout.

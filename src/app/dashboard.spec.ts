@@ -44,13 +44,21 @@ describe('registerDashboard', () => {
 
     const missing = await app.inject({ url: '/dashboard/assets/gone.js' });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'dashboard: no such file' });
+    expect(missing.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'dashboard: no such file',
+    });
   });
 
   it('says the dashboard is not built when its folder has no index.html', async () => {
     await serve(path.join(dir, 'missing'));
     const res = await app.inject({ url: '/dashboard/instances' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ message: 'dashboard: not built; run npm run build' });
+    expect(res.json()).toMatchObject({
+      code: 'DASHBOARD_NOT_BUILT',
+      message: 'dashboard: not built; run npm run build',
+    });
   });
 });

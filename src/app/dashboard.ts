@@ -17,7 +17,7 @@ export const DEFAULT_DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'dist',
 export async function registerDashboard(fastify: FastifyInstance, dir: string): Promise<void> {
   const indexFile = path.join(dir, 'index.html');
   if (!existsSync(indexFile)) {
-    const notBuilt = errorBody(404, 'dashboard: not built; run npm run build');
+    const notBuilt = errorBody(404, 'DASHBOARD_NOT_BUILT', 'dashboard: not built; run npm run build');
     fastify.get('/dashboard', (_request, reply) => reply.code(404).send(notBuilt));
     fastify.get('/dashboard/*', (_request, reply) => reply.code(404).send(notBuilt));
     return;
@@ -44,7 +44,7 @@ export async function registerDashboard(fastify: FastifyInstance, dir: string): 
       // built files exist: a missing one is a plain 404, not the app's HTML.
       scope.setNotFoundHandler((request, reply) => {
         const isPage = (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith(ASSETS);
-        return isPage ? sendIndex(reply) : reply.code(404).send(errorBody(404, 'dashboard: no such file'));
+        return isPage ? sendIndex(reply) : reply.code(404).send(errorBody(404, 'NOT_FOUND', 'dashboard: no such file'));
       });
     },
     { prefix: '/dashboard' },

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 
 /** `/ws` is not an HTTP route Swagger can describe, so the document's description carries it (docs/websocket.md). */
 const LIVE_EVENTS_DESCRIPTION = [
@@ -12,10 +13,21 @@ const LIVE_EVENTS_DESCRIPTION = [
     'deactivated key) before any WebSocket opens. `?instance=<name>` narrows the socket to one instance.',
   'Each message is one JSON event `{"event", "instance", "data", "date_time"}` with the event names and data of the ' +
     'tenant webhooks (`connection.update`, `qrcode.updated`, `messages.update`, `messages.upsert`, `send.message`, ' +
-    '...), whether or not a webhook URL is set, plus `bulk.progress` with `{bulk_id, status, sent, failed, pending}`. ' +
+    '`optout.update` with `{number, opted_out, keyword, instance}` when an inbound STOP or START changed the ' +
+    'opt-out list, ...), whether or not a webhook URL is set, plus `bulk.progress` with ' +
+    '`{bulk_id, status, sent, failed, pending}`. ' +
     'The server pings every 30 s. Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
     'revoked or client deactivated (checked every 2 s), 4408 client too slow to read its events.',
 ].join('\n\n');
+
+/** The codes a client most often branches on; docs/errors.md lists them all. */
+const ERROR_CODES_DESCRIPTION =
+  'Common codes: `VALIDATION_FAILED`, `INVALID_NUMBER` (400); `UNAUTHORIZED`, `INVALID_TOKEN`, `TOKEN_EXPIRED` ' +
+  '(401); `INVALID_API_KEY`, `API_KEY_REVOKED`, `CLIENT_DEACTIVATED`, `CLIENT_KEY_REQUIRED`, `OPTED_OUT` (403); ' +
+  '`ROUTE_NOT_FOUND`, `INSTANCE_NOT_FOUND`, `BULK_NOT_FOUND`, `OPT_OUT_NOT_FOUND` (404); ' +
+  '`UPSTREAM_CONNECTION_CLOSED`, `IDEMPOTENCY_IN_PROGRESS` (409); `PAYLOAD_TOO_LARGE` (413); `RATE_LIMITED`, ' +
+  '`INSTANCE_PACING`, `DAILY_CAP_REACHED` (429); `INTERNAL_ERROR` (500); `UPSTREAM_ERROR`, `UPSTREAM_UNREACHABLE` ' +
+  '(502); `DATABASE_UNAVAILABLE` (503); `UPSTREAM_TIMEOUT` (504).';
 
 /** The gateway's OpenAPI document: served at /docs and /docs-json, and the source of the typed client (client/). */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -23,7 +35,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('NextMavens WhatsApp Gateway')
     .setDescription(
       'Multi-tenant WhatsApp API gateway in front of Evolution API. Errors always have the shape ' +
-        '`{"statusCode":400,"error":"Bad Request","message":"number: not a valid phone number"}`.\n\n' +
+        '`{"statusCode":403,"error":"Forbidden","code":"OPTED_OUT","message":"254712345678 has opted out ..."}` ' +
+        '(schema `ErrorResponseDto`): `code` is stable and machine-readable. ' +
+        ERROR_CODES_DESCRIPTION +
+        '\n\n' +
         LIVE_EVENTS_DESCRIPTION,
     )
     .setVersion('1.0')
@@ -40,7 +55,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'admin-jwt',
     )
     .build();
-  return withDefaultsOptional(SwaggerModule.createDocument(app, config));
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
+  return withErrorSchema(withDefaultsOptional(document));
+}
+
+/** Every 4xx and 5xx answer the document lists without a body of its own has the one error body. */
+function withErrorSchema(document: OpenAPIObject): OpenAPIObject {
+  const schema = { $ref: '#/components/schemas/ErrorResponseDto' };
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, object> }>)) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (Number(status) >= 400 && !('content' in response))
+          Object.assign(response, { content: { 'application/json': { schema } } });
+      }
+    }
+  }
+  return document;
 }
 
 /**

@@ -32,7 +32,12 @@ describe('admin API: login and client management', () => {
       ]) {
         const res = await http.post('/api/login', body);
         expect(res.status).toBe(401);
-        expect(res.data).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid username or password' });
+        expect(res.data).toEqual({
+          statusCode: 401,
+          error: 'Unauthorized',
+          code: 'INVALID_CREDENTIALS',
+          message: 'Invalid username or password',
+        });
       }
     });
 

@@ -61,7 +61,12 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     expect(none.data).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     const unknown = await http.post('/api/v1/auth/token', null, { headers: { apikey: 'nmk_live_not-a-real-key' } });
     expect(unknown.status).toBe(403);
-    expect(unknown.data).toEqual({ statusCode: 403, error: 'Forbidden', message: 'API key is not valid' });
+    expect(unknown.data).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      code: 'INVALID_API_KEY',
+      message: 'API key is not valid',
+    });
   });
 
   it('accepts a valid reseller token as Bearer', async () => {
@@ -109,7 +114,12 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
   ])('refuses a token that is %s with 401', async (_, make, message) => {
     const res = await withBearer(make());
     expect(res.status).toBe(401);
-    expect(res.data).toEqual({ statusCode: 401, error: 'Unauthorized', message });
+    expect(res.data).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: message.endsWith('expired') ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN',
+      message,
+    });
   });
 
   it('refuses a token whose key was revoked by a rotation, or that names another client’s key', async () => {

@@ -47,6 +47,7 @@ describe('while the database is down', () => {
     expect(refused.data).toEqual({
       statusCode: 503,
       error: 'Service Unavailable',
+      code: 'DATABASE_UNAVAILABLE',
       message: `The database is unavailable; try again in a few seconds (request id ${refused.headers['x-request-id']})`,
     });
 

@@ -28,7 +28,12 @@ describe('HTTP conventions shared by every route', () => {
     const padding = 'x'.repeat(100 * 1024);
     const login = await http.post('/api/login', { username: 'admin', password: padding });
     expect(login.status).toBe(413);
-    expect(login.data).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+    expect(login.data).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.any(String),
+    });
     expect((await http.post('/api/v1/auth/token', { padding })).status).toBe(413);
     expect(
       (await http.post('/webhooks/evolution/some-instance', { event: 'x', data: 'y'.repeat(2 * 1024 * 1024) })).status,
@@ -48,6 +53,7 @@ describe('HTTP conventions shared by every route', () => {
     expect(login.data).toEqual({
       statusCode: 400,
       error: 'Bad Request',
+      code: 'VALIDATION_FAILED',
       message: 'body: is nested more than 32 levels deep',
     });
     expect((await http.post('/api/v1/whatsapp/send-bulk', nested(3000), raw)).data.message).toBe(
@@ -64,6 +70,7 @@ describe('HTTP conventions shared by every route', () => {
     expect(badEscape.data).toEqual({
       statusCode: 400,
       error: 'Bad Request',
+      code: 'INVALID_PATH',
       message: 'path: is not a valid URL path (a malformed percent-escape)',
     });
   });
@@ -74,6 +81,7 @@ describe('HTTP conventions shared by every route', () => {
     expect(res.data).toEqual({
       statusCode: 404,
       error: 'Not Found',
+      code: 'ROUTE_NOT_FOUND',
       message: 'Route GET /no/such/route does not exist',
     });
   });
@@ -87,6 +95,7 @@ describe('HTTP conventions shared by every route', () => {
     expect(res.data).toEqual({
       statusCode: 400,
       error: 'Bad Request',
+      code: 'INVALID_JSON',
       message: expect.stringMatching(/^Body is not valid JSON/),
     });
   });
@@ -104,6 +113,7 @@ describe('HTTP conventions shared by every route', () => {
     expect(res.data).toEqual({
       statusCode: 415,
       error: 'Unsupported Media Type',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
       message: expect.stringContaining('text/csv'),
     });
   });
@@ -130,5 +140,24 @@ describe('HTTP conventions shared by every route', () => {
       expect.arrayContaining([{ apikey: [] }, { 'reseller-jwt': [] }]),
     );
     expect(docs.paths['/api/admin/clients'].post.security).toEqual([{ 'admin-jwt': [] }]);
+  });
+
+  it('documents the one error body, code included, on every error answer', async () => {
+    const docs = (await http.get('/docs-json')).data;
+    expect(Object.keys(docs.components.schemas.ErrorResponseDto.properties)).toEqual([
+      'statusCode',
+      'error',
+      'code',
+      'message',
+    ]);
+    const errorSchema = { $ref: '#/components/schemas/ErrorResponseDto' };
+    expect(docs.paths['/api/v1/whatsapp/send'].post.responses['403'].content['application/json'].schema).toEqual(
+      errorSchema,
+    );
+    for (const path of ['/api/v1/whatsapp/send', '/api/v1/whatsapp/send-media', '/message/sendText/{instanceName}'])
+      expect(docs.paths[path].post.responses['403'].description).toMatch(/OPTED_OUT/);
+    expect(docs.paths['/api/v1/whatsapp/opt-outs/{number}'].delete.responses['404'].content).toEqual({
+      'application/json': { schema: errorSchema },
+    });
   });
 });

@@ -20,6 +20,9 @@ interface WalkedRoute {
   auth: 'jwt' | 'apikey' | 'instance-key';
 }
 
+/** A number on A's opt-out list. */
+const A_OPTED_OUT = '254712000009';
+
 const ROUTES: WalkedRoute[] = [
   {
     method: 'GET',
@@ -88,6 +91,30 @@ const ROUTES: WalkedRoute[] = [
     auth: 'instance-key',
   },
   {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/restart',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/restart`,
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/restart',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/restart`,
+    auth: 'apikey',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/logout',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/logout`,
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    template: '/api/v1/whatsapp/instances/{instanceName}/logout',
+    path: (a) => `/api/v1/whatsapp/instances/${a.name}/logout`,
+    auth: 'apikey',
+  },
+  {
     method: 'GET',
     template: '/api/v1/whatsapp/send-bulk/{id}',
     path: (a) => `/api/v1/whatsapp/send-bulk/${a.bulkId}`,
@@ -128,6 +155,13 @@ const ROUTES: WalkedRoute[] = [
     template: '/api/v1/whatsapp/messages/{id}',
     path: (a) => `/api/v1/whatsapp/messages/${a.scheduledId}`,
     auth: 'instance-key',
+  },
+  {
+    // A number on A's opt-out list: B's key finds nothing to take off A's list.
+    method: 'DELETE',
+    template: '/api/v1/whatsapp/opt-outs/{number}',
+    path: () => `/api/v1/whatsapp/opt-outs/${A_OPTED_OUT}`,
+    auth: 'apikey',
   },
   // Routes that name an instance in their body.
   {
@@ -298,6 +332,7 @@ describe('tenant isolation walk', () => {
   let t: TestApp;
   let http: AxiosInstance;
   let a: Walked;
+  let clientA: TestClient;
   let b: TestClient;
   let bJwt: string;
   let bInstance: TestInstance;
@@ -306,7 +341,7 @@ describe('tenant isolation walk', () => {
     t = await startTestApp();
     http = httpClient(t.url);
     const admin = await adminToken(http);
-    const clientA = await createClient(http, admin, { send_interval_ms: 60000, jitter_min_ms: 0, jitter_max_ms: 0 });
+    clientA = await createClient(http, admin, { send_interval_ms: 60000, jitter_min_ms: 0, jitter_max_ms: 0 });
     const instanceA = await createInstance(http, await resellerToken(http, clientA));
     const keyA = { headers: { apikey: clientA.apiKey } };
     // A webhook target, so the scan's state changes become deliveries of A's (never delivered: no network here).
@@ -317,6 +352,7 @@ describe('tenant isolation walk', () => {
       5000,
       'a delivery of A',
     );
+    await http.post('/api/v1/whatsapp/opt-outs', { numbers: [A_OPTED_OUT] }, keyA);
     // Two recipients an hour apart: the bulk stays running for the whole walk.
     const bulk = await http.post(
       '/api/v1/whatsapp/send-bulk',
@@ -334,6 +370,12 @@ describe('tenant isolation walk', () => {
       keyA,
     );
     a = { ...instanceA, bulkId: bulk.data.bulk_id, deliveryId: delivery.id, scheduledId: scheduled.data.id };
+    // The first recipient leaves at once; the walk starts after it, so its send is not taken for one B caused.
+    await waitFor(
+      () => t.sim.requests().some((r) => r.path === `/message/sendText/${instanceA.name}`),
+      10000,
+      'the bulk’s first send',
+    );
     // B makes a hundred requests in the walk, beyond the default 60 per minute.
     b = await createClient(http, admin, { rate_limit: 10000 });
     bJwt = await resellerToken(http, b);
@@ -370,10 +412,11 @@ describe('tenant isolation walk', () => {
     expect(t.sim.requests().filter((r) => r.path.includes(a.name) || r.query.instanceName === a.name)).toHaveLength(0);
   });
 
-  it("leaves A's instance, bulk and scheduled message untouched", async () => {
+  it("leaves A's instance, bulk, opt-out list and scheduled message untouched", async () => {
     expect(t.sim.instance(a.name)?.state).toBe('open');
     const scheduled = await queryDb(t, 'SELECT status FROM messages WHERE id = $1', [a.scheduledId]);
     expect(scheduled).toEqual([{ status: 'scheduled' }]);
+    expect((await http.get('/api/v1/whatsapp/opt-outs', { headers: { apikey: clientA.apiKey } })).data.total).toBe(1);
     expect(t.sim.requests().filter((r) => r.path.startsWith('/message/'))).toHaveLength(0);
   });
 

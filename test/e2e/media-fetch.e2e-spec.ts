@@ -178,7 +178,12 @@ describe('media URLs', () => {
         key,
       );
       expect(v1.status).toBe(400);
-      expect(v1.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
+      expect(v1.data).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'UPSTREAM_UNSUPPORTED_MEDIA',
+        message: unreadable,
+      });
       // The gateway fetched the page and handed it on; the WhatsApp server is what refused it.
       expect(upstreamMediaSends(t).at(-1)!.body).toMatchObject({
         mediatype: 'image',
@@ -197,7 +202,12 @@ describe('media URLs', () => {
         key,
       );
       expect(legacy.status).toBe(400);
-      expect(legacy.data).toEqual({ statusCode: 400, error: 'Bad Request', message: unreadable });
+      expect(legacy.data).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'UPSTREAM_UNSUPPORTED_MEDIA',
+        message: unreadable,
+      });
       expect(await latestLogRow(http, instance, key)).toMatchObject({
         id: legacy.headers['x-message-log-id'],
         source: 'passthrough',

@@ -297,6 +297,7 @@ describe('Evolution API pass-through', () => {
         expect(res.data).toEqual({
           statusCode: 404,
           error: 'Not Found',
+          code: 'INSTANCE_NOT_FOUND',
           message: `Instance "${a.instance.name}" does not exist`,
         });
       }
@@ -850,6 +851,7 @@ describe('Evolution API pass-through', () => {
       expect(leaky.data).toEqual({
         statusCode: 502,
         error: 'Bad Gateway',
+        code: 'UPSTREAM_ERROR',
         message: `The WhatsApp server failed to read the settings (request id ${leaky.headers['x-request-id']})`,
       });
     });

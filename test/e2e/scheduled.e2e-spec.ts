@@ -131,7 +131,10 @@ describe('scheduled and expiring sends', () => {
 
     const again = await http.delete(`/api/v1/whatsapp/messages/${cancelled.data.id}`, key);
     expect(again.status).toBe(409);
-    expect(again.data.message).toContain('is cancelled');
+    expect(again.data).toMatchObject({
+      code: 'MESSAGE_NOT_SCHEDULED',
+      message: expect.stringContaining('is cancelled'),
+    });
     await waitFor(async () => (await logged(kept.data.id)).upstream_message_id, 10000, 'the kept one logged');
     const sent = await http.delete(`/api/v1/whatsapp/messages/${kept.data.id}`, key);
     expect(sent.status).toBe(409);
@@ -139,6 +142,32 @@ describe('scheduled and expiring sends', () => {
     expect((await http.delete('/api/v1/whatsapp/messages/not-an-id', key)).status).toBe(400);
     expect((await http.delete('/api/v1/whatsapp/messages/999999999', key)).status).toBe(404);
     expect(numbersSentBy(instance.name)).toEqual(['254712345604']);
+  }, 30000);
+
+  it('applies the opt-out list when a scheduled message comes due: logged failed, never sent', async () => {
+    const { instance, key } = await tenant();
+    const schedule = (number: string, seconds: number) =>
+      http.post(
+        '/api/v1/whatsapp/send',
+        { instanceName: instance.name, number, text: 'offer', send_at: inSeconds(seconds) },
+        key,
+      );
+    const refused = await schedule('0712345608', 1);
+    const kept = await schedule('0712345609', 2);
+    expect((await http.post('/api/v1/whatsapp/opt-outs', { numbers: ['0712345608'] }, key)).status).toBeLessThan(300);
+
+    await waitFor(() => sendsTo(instance.name).length > 0, 15000, 'the kept message');
+    expect(numbersSentBy(instance.name)).toEqual(['254712345609']);
+    const row = await waitFor(
+      async () => {
+        const r = await logged(refused.data.id);
+        return r.status === 'failed' ? r : undefined;
+      },
+      10000,
+      'the opted-out message to be logged failed',
+    );
+    expect(row.error).toContain('254712345608');
+    expect(kept.status).toBe(202);
   }, 30000);
 
   it('keeps a client from cancelling, or seeing, another client’s scheduled message', async () => {
@@ -152,6 +181,7 @@ describe('scheduled and expiring sends', () => {
     expect(res.status).toBe(202);
     const foreign = await http.delete(`/api/v1/whatsapp/messages/${res.data.id}`, b.key);
     expect(foreign.status).toBe(404);
+    expect(foreign.data.code).toBe('MESSAGE_NOT_FOUND');
     expect(foreign.data.message).not.toContain('scheduled');
     expect((await logged(res.data.id)).status).toBe('scheduled');
     expect((await http.delete(`/api/v1/whatsapp/messages/${res.data.id}`, a.key)).status).toBe(200);
@@ -174,7 +204,7 @@ describe('scheduled and expiring sends', () => {
     // Answered at once, without waiting for the slot 20 s away.
     expect(Date.now() - started).toBeLessThan(10000);
     expect(res.status).toBe(422);
-    expect(res.data.message).toContain('pacing slot');
+    expect(res.data).toMatchObject({ code: 'MESSAGE_EXPIRED', message: expect.stringContaining('pacing slot') });
     const id = res.headers['x-message-log-id'] as string;
     expect(id).toMatch(/^\d+$/);
     expect(await logged(id)).toMatchObject({ status: 'expired', upstream_message_id: null });

@@ -91,6 +91,7 @@ describe('sending, message log and stats', () => {
       expect(res.data).toEqual({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'INVALID_NUMBER',
         message: 'number: "0712" is too short to be a phone number',
       });
       expect(sendsTo(instance.name)).toHaveLength(0);

@@ -126,16 +126,21 @@ describe('live events over /ws', () => {
     it('answers 401 without a credential and for a bad token, 403 for an unknown key, in the API error shape', async () => {
       expect(await refused({})).toEqual({
         status: 401,
-        body: { statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/Missing credentials/) },
+        body: {
+          statusCode: 401,
+          error: 'Unauthorized',
+          code: 'UNAUTHORIZED',
+          message: expect.stringMatching(/Missing credentials/),
+        },
       });
       expect(await refused({ authorization: 'Bearer not-a-jwt' })).toMatchObject({
         status: 401,
-        body: { statusCode: 401, error: 'Unauthorized' },
+        body: { statusCode: 401, error: 'Unauthorized', code: 'INVALID_TOKEN' },
       });
       expect(await refused({}, '?access_token=not-a-jwt')).toMatchObject({ status: 401 });
       expect(await refused({ apikey: 'nm_live_unknown_key_0123456789' })).toMatchObject({
         status: 403,
-        body: { statusCode: 403, error: 'Forbidden', message: 'API key is not valid' },
+        body: { statusCode: 403, error: 'Forbidden', code: 'INVALID_API_KEY', message: 'API key is not valid' },
       });
     });
 
@@ -144,7 +149,7 @@ describe('live events over /ws', () => {
       const b = await tenant();
       expect(await refused({ apikey: b.client.apiKey }, `?instance=${a.instance.name}`)).toMatchObject({
         status: 404,
-        body: { statusCode: 404, error: 'Not Found' },
+        body: { statusCode: 404, error: 'Not Found', code: 'INSTANCE_NOT_FOUND' },
       });
     });
   });

@@ -8,6 +8,7 @@ import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
 import { BulkScheduleRepository } from '@/modules/bulk/bulk-schedule.repository';
 import { Delivery, SendService } from '@/modules/messages/send.service';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
+import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 
 /** Fixtures and fakes for the bulk driver's unit tests (src/modules/bulk/bulk-runner*.spec.ts). */
 export const CLIENT = 7;
@@ -148,6 +149,14 @@ export class FakeNumberCheck {
   }
 }
 
+/** The client's opt-out list: the numbers listed are refused as the real check refuses them. */
+export class FakeOptOuts {
+  readonly optedOut = new Set<string>();
+  assertReachable(_clientId: number, recipient: { value: string }) {
+    return this.optedOut.has(recipient.value) ? Promise.reject(new OptedOutError(recipient.value)) : Promise.resolve();
+  }
+}
+
 /** A BulkRunnerService over the fakes, with what it sent, queued, cancelled and looked up recorded. */
 export function runnerWithFakes() {
   const bulks = new FakeBulks();
@@ -170,6 +179,7 @@ export function runnerWithFakes() {
   };
   const progress = { announce: () => Promise.resolve(), announceProgress: () => Promise.resolve() };
   const numbers = new FakeNumberCheck();
+  const optOuts = new FakeOptOuts();
   const config = { get: (name: string) => (name === 'BULK_LEASE_MS' ? 60000 : undefined) };
   const sut = new BulkRunnerService(
     bulks as unknown as BulkRepository,
@@ -179,8 +189,9 @@ export function runnerWithFakes() {
     bulkService as unknown as BulkService,
     progress as unknown as BulkProgressService,
     numbers as unknown as NumberCheckService,
+    optOuts as unknown as OptOutsService,
     config as unknown as AppConfig,
     bulks as unknown as BulkScheduleRepository,
   );
-  return { sut, bulks, sender, sentTexts, queue, cancelled, numbers };
+  return { sut, bulks, sender, sentTexts, queue, cancelled, numbers, optOuts };
 }

@@ -11,6 +11,12 @@ export class ErrorResponseDto implements ErrorBody {
   error!: string;
 
   @ApiProperty({
+    example: 'VALIDATION_FAILED',
+    description: 'Stable, machine-readable code: branch on it, not on message (docs/errors.md lists every code)',
+  })
+  code!: string;
+
+  @ApiProperty({
     example: 'number: not a valid phone number',
     description: 'What went wrong, naming the field when a field is at fault; a 5xx names the request id',
   })

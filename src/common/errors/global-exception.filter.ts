@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { fromDatabaseOutage, fromPrismaError } from '@/common/errors/database-errors';
 import { AppError } from './app-error';
-import { ErrorBody, errorBody } from './http-status';
+import { codeForStatus, ErrorBody, errorBody } from './http-status';
 
 interface Rendered {
   body: ErrorBody;
@@ -11,7 +11,8 @@ interface Rendered {
 }
 
 /**
- * The one place errors become HTTP answers: `{statusCode, error, message}`, never a stack trace or an upstream body.
+ * The one place errors become HTTP answers: `{statusCode, error, code, message}`, never a stack trace or an upstream
+ * body. `code` is the AppError's; an error from outside the gateway's code (Fastify, Nest) gets its status's name.
  */
 @Catch()
 export class GlobalExceptionFilter implements ExceptionFilter {
@@ -29,17 +30,17 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (exception instanceof AppError) {
       if (exception.status >= 500) this.logger.warn({ code: exception.code, msg: exception.message }, 'Request failed');
       return {
-        body: errorBody(exception.status, withRequestId(exception.status, exception.message, request)),
+        body: errorBody(exception.status, exception.code, withRequestId(exception.status, exception.message, request)),
         headers: exception.headers,
       };
     }
     const prisma = fromPrismaError(exception);
-    if (prisma) return { body: errorBody(prisma.status, prisma.message), headers: {} };
+    if (prisma) return { body: errorBody(prisma.status, prisma.code, prisma.message), headers: {} };
     const outage = fromDatabaseOutage(exception);
     if (outage) {
       this.logger.warn({ err: exception }, 'Database unavailable');
       return {
-        body: errorBody(outage.status, withRequestId(outage.status, outage.message, request)),
+        body: errorBody(outage.status, outage.code, withRequestId(outage.status, outage.message, request)),
         headers: outage.headers,
       };
     }
@@ -47,7 +48,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
 
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'Unhandled error');
-    return { body: errorBody(500, `Internal server error (error id ${errorId})`), headers: {} };
+    return { body: errorBody(500, 'INTERNAL_ERROR', `Internal server error (error id ${errorId})`), headers: {} };
   }
 }
 
@@ -59,11 +60,11 @@ function withRequestId(status: number, message: string, request?: FastifyRequest
 function fromHttpException(exception: HttpException, request?: FastifyRequest): ErrorBody {
   const status = exception.getStatus();
   if (status === 404 && request && /^Cannot /.test(exception.message)) {
-    return errorBody(404, `Route ${request.method} ${request.url.split('?')[0]} does not exist`);
+    return errorBody(404, 'ROUTE_NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} does not exist`);
   }
   const response = exception.getResponse();
   const raw =
     typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
   const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : exception.message;
-  return errorBody(status, message);
+  return errorBody(status, codeForStatus(status), message);
 }

@@ -40,7 +40,12 @@ export class EvolutionError extends AppError {
     /** Whether the same call may succeed later (timeouts, 5xx, an unreachable upstream). */
     readonly retryable: boolean,
   ) {
-    super(GATEWAY_STATUS[kind], `UPSTREAM_${kind.toUpperCase()}`, message);
+    // UPSTREAM_NOT_ON_WHATSAPP, UPSTREAM_TIMEOUT ...; upstream_error is plain UPSTREAM_ERROR.
+    super(
+      GATEWAY_STATUS[kind],
+      kind === 'upstream_error' ? 'UPSTREAM_ERROR' : `UPSTREAM_${kind.toUpperCase()}`,
+      message,
+    );
   }
 
   /** No answer came in time: the call may still have done its work (a send may have reached WhatsApp). */

@@ -29,6 +29,8 @@ function toSettings(dto: UpdateClientDto): ClientSettings {
     pacingOverride: dto.pacing_override,
     jitterMinMs: dto.jitter_min_ms,
     jitterMaxMs: dto.jitter_max_ms,
+    optOutKeywords: dto.opt_out_keywords && [...new Set(dto.opt_out_keywords)],
+    optInKeywords: dto.opt_in_keywords && [...new Set(dto.opt_in_keywords)],
   };
 }
 
@@ -44,6 +46,7 @@ export class AdminService {
 
   async createClient(admin: AdminAuth, dto: CreateClientDto): Promise<CreatedClientResponseDto> {
     assertJitterRange(dto);
+    assertKeywordsApart(dto.opt_out_keywords, dto.opt_in_keywords);
     assertPacingAllowed(dto.send_interval_ms ?? BAILEYS_MIN_INTERVAL_MS, dto.pacing_override ?? false);
     assertAllowedUrl(this.guard, 'webhook_url', dto.webhook_url);
     const key = issueClientKey();
@@ -77,6 +80,11 @@ export class AdminService {
         dto.send_interval_ms ?? current.sendIntervalMs,
         dto.pacing_override ?? current.pacingOverride,
       );
+    }
+    if (dto.opt_out_keywords !== undefined || dto.opt_in_keywords !== undefined) {
+      const current = await this.clients.findById(clientId);
+      if (!current) throw clientNotFound(clientId);
+      assertKeywordsApart(dto.opt_out_keywords ?? current.optOutKeywords, dto.opt_in_keywords ?? current.optInKeywords);
     }
     const client = await this.clients.update(clientId, toSettings(dto));
     if (!client) throw clientNotFound(clientId);
@@ -125,6 +133,14 @@ export class AdminService {
       targetId: String(clientId),
       details: details as never,
     });
+  }
+}
+
+/** A word in both lists would opt a number out and in at once. */
+function assertKeywordsApart(optOut: string[] | undefined, optIn: string[] | undefined): void {
+  const both = optOut?.find((k) => optIn?.includes(k));
+  if (both !== undefined) {
+    throw new ValidationError(`opt_in_keywords: "${both}" is also an opt-out keyword; a word can be in one list only`);
   }
 }
 

@@ -20,6 +20,8 @@ export type ClientSettings = Partial<
     | 'pacingOverride'
     | 'jitterMinMs'
     | 'jitterMaxMs'
+    | 'optOutKeywords'
+    | 'optInKeywords'
   >
 >;
 

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { RateLimitedError } from '@/common/errors/app-error';
 import { Delivery } from '@/modules/messages/send.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP } from './bulk-reasons';
+import { OptedOutError } from '@/modules/opt-outs/opt-outs.service';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP, OPTED_OUT } from './bulk-reasons';
 import { BulkRunnerService } from './bulk-runner.service';
 
 const sleeps: number[] = [];
@@ -17,6 +18,7 @@ import {
   CLIENT,
   FakeBulks,
   FakeNumberCheck,
+  FakeOptOuts,
   FakeSender,
   recipient,
   runnerWithFakes,
@@ -29,6 +31,7 @@ describe(BulkRunnerService.name, () => {
   let queue: { driven: unknown[][]; resumes: unknown[][] };
   let cancelled: unknown[][];
   let numbers: FakeNumberCheck;
+  let optOuts: FakeOptOuts;
   let sut: BulkRunnerService;
 
   beforeAll(() => {
@@ -39,7 +42,7 @@ describe(BulkRunnerService.name, () => {
   });
   beforeEach(() => {
     sleeps.length = 0;
-    ({ sut, bulks, sender, sentTexts, queue, cancelled, numbers } = runnerWithFakes());
+    ({ sut, bulks, sender, sentTexts, queue, cancelled, numbers, optOuts } = runnerWithFakes());
   });
 
   describe('run', () => {
@@ -106,6 +109,27 @@ describe(BulkRunnerService.name, () => {
         ['complete', CLIENT, BULK],
       ]);
       expect(sender.deliveries.map((d) => d.recipient.value)).toEqual([recipient(2).number]);
+    });
+
+    it('skips a recipient that opted out (the send refused it before taking anything) and goes on', async () => {
+      bulks.claims = [recipient(1), recipient(2), undefined];
+      sender.outcomes = [new OptedOutError(recipient(1).number), 502];
+      await sut.run(CLIENT, BULK);
+      expect(bulks.writes()).toEqual([
+        ['finish', CLIENT, 1n, 'skipped', null, OPTED_OUT],
+        ['finish', CLIENT, 2n, 'sent', 502n, null],
+        ['complete', CLIENT, BULK],
+      ]);
+    });
+
+    it('with check_numbers, never looks up a number that opted out', async () => {
+      bulks.found = bulk({ checkNumbers: true });
+      bulks.claims = [recipient(1), undefined];
+      optOuts.optedOut.add(recipient(1).number);
+      await sut.run(CLIENT, BULK);
+      expect(numbers.looked).toEqual([]);
+      expect(sender.deliveries).toEqual([]);
+      expect(bulks.writes()[0]).toEqual(['finish', CLIENT, 1n, 'skipped', null, OPTED_OUT]);
     });
 
     it('without check_numbers, looks nothing up', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitedError } from '@/common/errors/app-error';
+import { Recipient } from '@/common/phone/phone';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
@@ -11,11 +12,12 @@ import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
 import { MessageExpiredError } from '@/modules/messages/send-timing';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
+import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP } from './bulk-reasons';
+import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP, OPTED_OUT } from './bulk-reasons';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
 
@@ -42,6 +44,7 @@ export class BulkRunnerService {
     private readonly bulkService: BulkService,
     private readonly progress: BulkProgressService,
     private readonly numbers: NumberCheckService,
+    private readonly optOuts: OptOutsService,
     config: AppConfig,
     private readonly schedule: BulkScheduleRepository,
   ) {
@@ -153,16 +156,21 @@ export class BulkRunnerService {
     }
     const limits = limitsOf(instance.client);
     try {
+      const to: Recipient = { value: number, kind: number.endsWith('@g.us') ? 'group' : 'phone' };
       // Looked up right before its send, through the number checks' cache and per-minute limit (a 429 there waits
-      // like a pacing slot, below).
-      if (bulk.checkNumbers && !(await this.numbers.hasWhatsApp(instance, number))) {
-        await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, NOT_ON_WHATSAPP);
-        return 'next';
+      // like a pacing slot, below); a number that opted out is skipped as such (deliver checks it too) before any
+      // WhatsApp lookup.
+      if (bulk.checkNumbers) {
+        await this.optOuts.assertReachable(clientId, to);
+        if (!(await this.numbers.hasWhatsApp(instance, number))) {
+          await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, NOT_ON_WHATSAPP);
+          return 'next';
+        }
       }
       const message = await this.sender.deliver({
         instance,
         limits: { ...limits, sendIntervalMs: Math.max(bulk.delayMs, limits.sendIntervalMs) },
-        recipient: { value: number, kind: number.endsWith('@g.us') ? 'group' : 'phone' },
+        recipient: to,
         messageType: 'text',
         source: 'bulk',
         bulkId: bulk.id,
@@ -192,6 +200,11 @@ export class BulkRunnerService {
   private async handleFailure(bulk: BulkForRun, id: bigint, attempts: number, err: unknown): Promise<'next' | 'stop'> {
     const clientId = bulk.clientId;
     if (err instanceof MessageExpiredError) return this.expire(bulk, id);
+    if (err instanceof OptedOutError) {
+      // Refused before any cap unit, pacing slot or log row was taken: the recipient is skipped, not failed.
+      await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, OPTED_OUT);
+      return 'next';
+    }
     if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
       // Recipients past the cap wait for the next day, shown as such.
       const frees = nextUtcMidnight(new Date());

@@ -4,6 +4,7 @@ import { EventsModule } from '@/modules/events/events.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MessagesModule } from '@/modules/messages/messages.module';
 import { NumbersModule } from '@/modules/numbers/numbers.module';
+import { OptOutsModule } from '@/modules/opt-outs/opt-outs.module';
 import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
@@ -12,7 +13,7 @@ import { BulkRunnerService } from './bulk-runner.service';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 
 @Module({
-  imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule, NumbersModule],
+  imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule, NumbersModule, OptOutsModule],
   providers: [
     BulkRepository,
     BulkScheduleRepository,

@@ -89,7 +89,7 @@ export class EventsGateway
   }
 
   private async verify(request: IncomingMessage, done: VerifyDone): Promise<void> {
-    if (this.closing) return refuse(done, 503, 'The server is shutting down; connect again');
+    if (this.closing) return refuse(done, 503, 'SHUTTING_DOWN', 'The server is shutting down; connect again');
     try {
       const grant = await this.socketAuth.authenticate(request);
       // Subscribed before the socket opens, so no event between its open and its registration is missed.
@@ -97,9 +97,9 @@ export class EventsGateway
       this.grants.set(request, grant);
       done(true);
     } catch (err) {
-      if (err instanceof AppError) return refuse(done, err.status, err.message, err.headers);
+      if (err instanceof AppError) return refuse(done, err.status, err.code, err.message, err.headers);
       this.logger.error({ err }, 'WebSocket upgrade failed');
-      refuse(done, 500, 'Internal server error');
+      refuse(done, 500, 'INTERNAL_ERROR', 'Internal server error');
     }
   }
 
@@ -133,8 +133,14 @@ export class EventsGateway
   }
 }
 
-function refuse(done: VerifyDone, status: number, message: string, headers: Record<string, string> = {}): void {
-  done(false, status, JSON.stringify(errorBody(status, message)), {
+function refuse(
+  done: VerifyDone,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  done(false, status, JSON.stringify(errorBody(status, code, message)), {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
   });

@@ -31,6 +31,6 @@ export class HealthController {
       .filter(([, c]) => c.status === 'down')
       .map(([name, c]) => `${name} (${c.error})`);
     void reply.status(503).header('Retry-After', '5');
-    return { ...errorBody(503, `Not ready: ${down.join(', ')}`), checks };
+    return { ...errorBody(503, 'NOT_READY', `Not ready: ${down.join(', ')}`), checks };
   }
 }

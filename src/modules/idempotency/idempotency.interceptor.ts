@@ -93,7 +93,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
                 clientId,
                 header,
                 err.status,
-                errorBody(err.status, err.message) as never,
+                errorBody(err.status, err.code, err.message) as never,
               );
             } else {
               await this.repository.releaseForClient(clientId, header);

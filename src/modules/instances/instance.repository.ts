@@ -48,9 +48,17 @@ const INSTANCE_COLUMNS: RowShape<Instance> = {
   deletingAt: 'date?',
 };
 const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
-const instanceWithClientUrlRow = rowMapper<Instance & { clientWebhookUrl: string | null }>('instances', {
+/** An instance with what the webhook receiver needs of its client: the default webhook URL and the keyword lists. */
+export type ReceivingInstance = Instance & {
+  clientWebhookUrl: string | null;
+  clientOptOutKeywords: string[];
+  clientOptInKeywords: string[];
+};
+const receivingInstanceRow = rowMapper<ReceivingInstance>('instances', {
   ...INSTANCE_COLUMNS,
   clientWebhookUrl: 'string?',
+  clientOptOutKeywords: 'strings',
+  clientOptInKeywords: 'strings',
 });
 
 /**
@@ -291,17 +299,18 @@ export class InstanceRepository {
   }
 
   /**
-   * The webhook receiver's lookup, run for every upstream event (four per send): the instance and its client's
-   * webhook URL at once, cached like the send path's lookups (see TenantReadCache).
+   * The webhook receiver's lookup, run for every upstream event (four per send): the instance with its client's
+   * webhook URL and opt-out keywords at once, cached like the send path's lookups (see TenantReadCache).
    */
-  findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
+  findLiveByNameWithClientUrlForSystem(name: string): Promise<ReceivingInstance | null> {
     return this.cache.read(`receiver:${name}`, async () => {
       const [row] = await this.prisma.rows<Record<string, unknown>>(
-        `SELECT i.*, c.webhook_url AS client_webhook_url FROM instances i JOIN clients c ON c.id = i.client_id
+        `SELECT i.*, c.webhook_url AS client_webhook_url, c.opt_out_keywords AS client_opt_out_keywords,
+           c.opt_in_keywords AS client_opt_in_keywords FROM instances i JOIN clients c ON c.id = i.client_id
          WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
         [name],
       );
-      return row ? instanceWithClientUrlRow(row) : null;
+      return row ? receivingInstanceRow(row) : null;
     });
   }
 

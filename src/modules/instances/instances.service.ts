@@ -25,7 +25,7 @@ import {
   OperatorInstanceListResponseDto,
   toInstanceResponse,
 } from './dto/instance.dto';
-import { InstanceRepository } from './instance.repository';
+import { InstanceRepository, ReceivingInstance } from './instance.repository';
 import { instanceNotFound, UUID, visibleTo } from './instance-access';
 import { hasQr, InstanceConnectionService } from './instance-connection.service';
 
@@ -251,7 +251,7 @@ export class InstancesService {
     return this.instances.findLiveByNameForSystem(name);
   }
 
-  findLiveByNameWithClientUrlForSystem(name: string): Promise<(Instance & { clientWebhookUrl: string | null }) | null> {
+  findLiveByNameWithClientUrlForSystem(name: string): Promise<ReceivingInstance | null> {
     return this.instances.findLiveByNameWithClientUrlForSystem(name);
   }
 

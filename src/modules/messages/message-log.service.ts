@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationError } from '@/common/errors/app-error';
+import { keysetCursor } from '@/common/validation/keyset-cursor';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { LogsQueryDto } from './dto/logs-query.dto';
@@ -7,15 +7,7 @@ import { MessageResponseDto, toMessageResponse } from './dto/message-response.dt
 import { MessageFilters, MessageRepository } from './message.repository';
 import { SendService } from './send.service';
 
-export function encodeCursor(id: bigint): string {
-  return Buffer.from(`m:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): bigint {
-  const match = /^m:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new ValidationError('cursor: must be the next_cursor of a previous page');
-  return BigInt(match[1]!);
-}
+const cursor = keysetCursor('m');
 
 /** The tenant's message log, newest first. */
 @Injectable()
@@ -38,7 +30,7 @@ export class MessageLogService {
       from: q.from === undefined ? undefined : new Date(q.from),
       to: q.to === undefined ? undefined : new Date(q.to),
     };
-    const beforeId = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const beforeId = q.cursor === undefined ? undefined : cursor.decode(q.cursor);
     const countersSuffice =
       filters.number === undefined && filters.bulkId === undefined && !filters.from && !filters.to;
     const [rows, total] = await Promise.all([
@@ -51,7 +43,7 @@ export class MessageLogService {
     return {
       messages: rows.map((row) => toMessageResponse(row, row.instance.name)),
       total,
-      next_cursor: rows.length === q.limit && last ? encodeCursor(last.id) : null,
+      next_cursor: rows.length === q.limit && last ? cursor.encode(last.id) : null,
     };
   }
 

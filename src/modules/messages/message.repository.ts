@@ -337,8 +337,9 @@ FROM input LEFT JOIN found f ON f.position = input.position LEFT JOIN allowed a 
  */
 const CREATE_MESSAGE_SQL = `
 WITH m AS (
-  INSERT INTO messages (client_id, instance_id, bulk_id, source, number, message_type, status, error, created_at, updated_at)
-  VALUES ($1, $2::uuid, $3::uuid, $4::"MessageSource", $5, $6, $7::"MessageStatus", $8, $9::timestamp, $9::timestamp)
+  INSERT INTO messages (client_id, instance_id, bulk_id, source, number, message_type, status, error, created_at, updated_at, failed_at)
+  VALUES ($1, $2::uuid, $3::uuid, $4::"MessageSource", $5, $6, $7::"MessageStatus", $8, $9::timestamp, $9::timestamp,
+    CASE WHEN $7::"MessageStatus" = 'failed' THEN $9::timestamp END)
   RETURNING *
 ), counted AS (
   INSERT INTO message_counts (client_id, instance_id, status, count) SELECT client_id, instance_id, status, 1 FROM m

@@ -3,6 +3,7 @@ import { OutboundModule } from '@/common/net/outbound.module';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { LimitsModule } from '@/modules/limits/limits.module';
+import { OptOutsModule } from '@/modules/opt-outs/opt-outs.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
 import { MessageLogService } from './message-log.service';
@@ -13,7 +14,7 @@ import { StatsService } from './stats.service';
 import { StatusBatcherService } from './status-batcher.service';
 
 @Module({
-  imports: [EvolutionModule, InstancesModule, LimitsModule, OutboundModule],
+  imports: [EvolutionModule, InstancesModule, LimitsModule, OptOutsModule, OutboundModule],
   providers: [
     MessageRepository,
     ScheduledSendRepository,

@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOperation,
@@ -29,6 +30,10 @@ const idempotencyHeader = ApiHeader({
 });
 
 @ApiTags('Messages')
+@ApiForbiddenResponse({
+  description:
+    'Unknown, revoked or deactivated API key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
+})
 @ClientAuthenticated()
 @UseInterceptors(IdempotencyInterceptor)
 @ApiBadRequestResponse({

@@ -13,6 +13,7 @@ import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapCheck, DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService, pacingFor, PacingSettings } from '@/modules/limits/instance-pacer.service';
+import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { SendMediaDto, SendTextDto } from './dto/send.dto';
@@ -74,6 +75,7 @@ export class SendService {
     private readonly config: AppConfig,
     private readonly acceptances: AcceptanceTracker,
     private readonly mediaFetcher: MediaFetcher,
+    private readonly optOuts: OptOutsService,
     private readonly scheduled: ScheduledSendRepository,
   ) {}
 
@@ -145,6 +147,12 @@ export class SendService {
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
     if (d.expiresAt && d.expiresAt.getTime() <= Date.now()) throw await this.expire(d, null);
+    // Before the cap and the pacing slot: a send that will not go out takes neither.
+    try {
+      await this.optOuts.assertReachable(instance.clientId, d.recipient);
+    } catch (err) {
+      throw err instanceof OptedOutError ? await this.refuseOptedOut(d, err) : err;
+    }
     // An interrupted attempt took its unit of the cap when it was logged and never gave it back.
     const cap =
       d.interruptedMessageId === undefined
@@ -269,6 +277,30 @@ export class SendService {
       if (tookCapUnit) await this.caps.giveBack(d.instance.id).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * A send to a number on the client's opt-out list is logged `failed` with the refusal as its error and never sent.
+   * A bulk recipient gets no row of its own (the bulk marks it skipped); a scheduled or interrupted attempt's row is closed.
+   */
+  private async refuseOptedOut(d: Delivery, err: OptedOutError): Promise<OptedOutError> {
+    if (d.scheduledMessageId !== undefined) {
+      await this.scheduled.closeForClient(d.instance.clientId, d.scheduledMessageId, 'failed', err.message);
+      return withLogId(err, d.scheduledMessageId) as OptedOutError;
+    }
+    if (d.interruptedMessageId !== undefined) await this.abandon(d.instance, d.interruptedMessageId, err.message);
+    if (d.bulkRecipientId !== undefined) return err;
+    const message = await this.messages.createForClient(d.instance.clientId, {
+      instanceId: d.instance.id,
+      bulkId: d.bulkId,
+      source: d.source,
+      number: d.recipient.value,
+      messageType: d.messageType,
+      status: 'failed',
+      error: err.message,
+    });
+    d.onLogged?.(message.id);
+    return withLogId(err, message.id) as OptedOutError;
   }
 
   /** Closes the row of an interrupted attempt that will not be sent after all, and frees the cap unit it held. */

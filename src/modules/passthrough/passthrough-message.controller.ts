@@ -1,5 +1,5 @@
 import { Body, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiForbiddenResponse, ApiOperation } from '@nestjs/swagger';
 import { legacyDtoBody } from './dto/passthrough-docs.dto';
 import {
   LegacySendAudioDto,
@@ -16,6 +16,10 @@ import { UpstreamAnswer } from './upstream-answer';
 const to = '254712345678';
 
 /** Every send is logged (source `passthrough`), paced, capped and counted like a v1 send. */
+@ApiForbiddenResponse({
+  description:
+    'Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
+})
 @PassthroughController('message')
 @ApiCreatedResponse({
   description:

@@ -8,11 +8,13 @@ import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
+import { ReceivingInstance } from '@/modules/instances/instance.repository';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
+import { OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { ApplyStatusPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { WebhookDeliveryService } from './webhook-delivery.service';
@@ -25,6 +27,9 @@ interface UpstreamEnvelope {
 }
 
 type Data = Record<string, unknown>;
+
+/** The gateway's own event when an inbound keyword changed the client's opt-out list. */
+export const OPT_OUT_EVENT = 'optout.update';
 
 /** Checked against when the name is unknown, so that case costs what a wrong token costs. */
 const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
@@ -67,6 +72,7 @@ export class UpstreamWebhookService {
     private readonly bulks: BulkService,
     private readonly deliveries: WebhookDeliveryService,
     private readonly live: LiveEventPublisher,
+    private readonly optOuts: OptOutsService,
     @InjectQueue(QueueName.UpstreamEvents) private readonly queue: Queue<ApplyStatusPayload>,
   ) {}
 
@@ -100,18 +106,51 @@ export class UpstreamWebhookService {
       if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
     }
     if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
-    if (forward) {
-      const payload = this.tenantPayload(instance, event, body, data);
-      const key = dedupeKey(event, data);
-      await this.deliveries.record(instance, instance.clientWebhookUrl, event, payload, key);
-      // Every event goes to the tenant's `/ws` sockets, whether or not it has a webhook URL or subscribed to it.
-      await this.live.publish(
-        { clientId: instance.clientId, instanceId: instance.id },
-        { event, instance: payload.instance, data, date_time: payload.date_time },
-        key,
-      );
-    }
+    if (forward) await this.announce(instance, event, data, body, dedupeKey(event, data));
+    if (event === 'messages.upsert') await this.applyKeyword(instance, data, body);
     return { received: true };
+  }
+
+  /** An event for the tenant: stored for its webhook (once per dedupe key) and published to its `/ws` sockets. */
+  private async announce(
+    instance: ReceivingInstance,
+    event: string,
+    data: Data,
+    body: UpstreamEnvelope,
+    key: string | null,
+  ): Promise<void> {
+    const payload = this.tenantPayload(instance, event, body, data);
+    await this.deliveries.record(instance, instance.clientWebhookUrl, event, payload, key);
+    // Every event goes to the tenant's `/ws` sockets, whether or not it has a webhook URL or subscribed to it.
+    await this.live.publish(
+      { clientId: instance.clientId, instanceId: instance.id },
+      { event, instance: payload.instance, data, date_time: payload.date_time },
+      key,
+    );
+  }
+
+  /**
+   * An inbound opt-out keyword (STOP, ... START) sets the sender's place on the client's suppression list, announced as
+   * `optout.update` once per inbound message (its dedupe key is the message's), whether or not the list changed: an
+   * event whose recording failed after the list changed is announced when the upstream posts the message again.
+   * Applied after the message's own event, so the tenant sees the message first.
+   */
+  private async applyKeyword(instance: ReceivingInstance, data: Data, body: UpstreamEnvelope): Promise<void> {
+    const state = await this.optOuts.applyInbound(
+      instance.clientId,
+      { optOut: instance.clientOptOutKeywords, optIn: instance.clientOptInKeywords },
+      data,
+    );
+    if (!state) return;
+    const event: Data = {
+      number: state.number,
+      opted_out: state.optedOut,
+      keyword: state.keyword,
+      instance: instance.name,
+    };
+    const messageId = asRecord(data.key).id;
+    const key = typeof messageId === 'string' ? `${OPT_OUT_EVENT}:${messageId}` : null;
+    await this.announce(instance, OPT_OUT_EVENT, event, body, key);
   }
 
   /**

@@ -1,9 +1,40 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { Client } from '@/generated/prisma/client';
+import { DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS, keywordForm } from '@/modules/opt-outs/keywords';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+/** A list of inbound keywords: at most 20 words, stored trimmed and in upper case (they match in any case). */
+function Keywords(description: string, example: string[]): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description, example, type: [String] }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    IsString({ each: true }),
+    Matches(/^\S(.{0,30}\S)?$/u, { each: true, message: 'each keyword must be 1 to 32 characters, not blank' }),
+    Transform(({ value }: { value: unknown }) =>
+      Array.isArray(value) ? value.map((k: unknown) => (typeof k === 'string' ? keywordForm(k) : k)) : value,
+    ),
+  );
+}
 
 export class CreateClientDto {
   @ApiProperty({ example: 'Acme Shops' })
@@ -75,6 +106,15 @@ export class CreateClientDto {
   @MaxLength(2000)
   @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
   webhook_url?: string;
+
+  @Keywords(
+    'Inbound texts (trimmed, any case) that put the sender on the client’s opt-out list; an empty list turns keyword opt-outs off',
+    DEFAULT_OPT_OUT_KEYWORDS,
+  )
+  opt_out_keywords?: string[];
+
+  @Keywords('Inbound texts that take the sender off the opt-out list again', DEFAULT_OPT_IN_KEYWORDS)
+  opt_in_keywords?: string[];
 }
 
 export class UpdateClientDto extends PartialType(CreateClientDto) {
@@ -105,6 +145,8 @@ export class ClientResponseDto {
   @ApiProperty({ example: 1000 }) jitter_min_ms!: number;
   @ApiProperty({ example: 5000 }) jitter_max_ms!: number;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
+  @ApiProperty({ example: DEFAULT_OPT_OUT_KEYWORDS }) opt_out_keywords!: string[];
+  @ApiProperty({ example: DEFAULT_OPT_IN_KEYWORDS }) opt_in_keywords!: string[];
   @ApiProperty({ description: 'First characters of the current key, to tell keys apart', nullable: true, type: String })
   api_key_prefix!: string | null;
   @ApiProperty() created_at!: string;
@@ -135,6 +177,8 @@ export function toClientResponse(client: Client, keyPrefix: string | null): Clie
     jitter_min_ms: client.jitterMinMs,
     jitter_max_ms: client.jitterMaxMs,
     webhook_url: client.webhookUrl,
+    opt_out_keywords: client.optOutKeywords,
+    opt_in_keywords: client.optInKeywords,
     api_key_prefix: keyPrefix,
     created_at: client.createdAt.toISOString(),
     updated_at: client.updatedAt.toISOString(),

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { AcceptsUnknownFields } from '@/common/validation/app-validation.pipe';
 import { UPSTREAM_EVENT_NAMES } from '@/integrations/evolution/upstream-webhook';
-import { SetWebhookDto, WebhookEvents } from '@/modules/webhooks/dto/webhook-config.dto';
+import { GATEWAY_WEBHOOK_EVENTS, SetWebhookDto, WebhookEvents } from '@/modules/webhooks/dto/webhook-config.dto';
 
 /**
  * `{enabled, url, events?, byEvents?, base64?, headers?}` (contract §2.5): v1's url and enabled, and any of the
@@ -12,7 +12,10 @@ import { SetWebhookDto, WebhookEvents } from '@/modules/webhooks/dto/webhook-con
  */
 @AcceptsUnknownFields()
 export class LegacyWebhookDto extends PickType(SetWebhookDto, ['url', 'enabled'] as const) {
-  @WebhookEvents(UPSTREAM_EVENT_NAMES, 'The upstream’s event names; empty or absent means all')
+  @WebhookEvents(
+    [...UPSTREAM_EVENT_NAMES, ...GATEWAY_WEBHOOK_EVENTS],
+    'The upstream’s event names, and the gateway’s OPTOUT_UPDATE; empty or absent means all',
+  )
   events?: string[];
 
   @ApiPropertyOptional({ description: 'Accepted, no effect: every event goes to one URL' })

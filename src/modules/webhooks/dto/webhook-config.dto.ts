@@ -3,6 +3,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUrl, MaxLength } from 'class-validator';
 import { UPSTREAM_WEBHOOK_EVENTS } from '@/integrations/evolution/upstream-webhook';
 
+/** Events of the gateway's own that a tenant webhook can subscribe to beside the upstream's (OPTOUT_UPDATE). */
+export const GATEWAY_WEBHOOK_EVENTS = ['OPTOUT_UPDATE'];
+
 /** An optional list of event names (at most 50) out of `names`; empty or absent means all. */
 export function WebhookEvents(names: readonly string[], description: string): PropertyDecorator {
   return applyDecorators(
@@ -23,7 +26,10 @@ export class SetWebhookDto {
   )
   url!: string;
 
-  @WebhookEvents(UPSTREAM_WEBHOOK_EVENTS, 'Events to receive (the reference’s names); empty or absent means all')
+  @WebhookEvents(
+    [...UPSTREAM_WEBHOOK_EVENTS, ...GATEWAY_WEBHOOK_EVENTS],
+    'Events to receive (the reference’s names, and OPTOUT_UPDATE); empty or absent means all',
+  )
   events?: string[];
 
   @ApiPropertyOptional({ default: true })

@@ -259,6 +259,26 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whatsapp/messages/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Message log as a file (CSV or NDJSON), newest first
+     * @description The same filters and scope as GET /messages, every matching row, streamed as a download (Content-Disposition: attachment; filename="messages-<date>.csv|ndjson"). CSV is RFC 4180 with a header row of the JSON field names; a cell starting with = + - @ tab or CR gets a leading apostrophe so spreadsheets do not run it as a formula. NDJSON is one JSON object a line, as GET /messages returns them.
+     */
+    get: operations['MessageLogController_export'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/whatsapp/opt-outs': {
     parameters: {
       query?: never;
@@ -552,7 +572,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Connection state: open, connecting, close or refused */
+    /**
+     * Connection state: open, connecting, close or refused
+     * @description `restriction` says when WhatsApp has the number logged out, banned or refused (null otherwise).
+     */
     get: operations['ConnectionController_status'];
     put?: never;
     post?: never;
@@ -1700,6 +1723,8 @@ export type components = {
       integration: string;
       /** @description The connected WhatsApp account */
       owner_jid: string | null;
+      /** @description Set while WhatsApp has the number logged out, banned or refused: sends answer 409 INSTANCE_RESTRICTED and bulks pause until the instance is open again; null otherwise */
+      restriction: components['schemas']['RestrictionDto'] | null;
       /** @description The live state, just read from the WhatsApp server (status stores it) */
       state: components['schemas']['ConnectionState'];
       status: components['schemas']['InstanceStatus'];
@@ -1724,6 +1749,8 @@ export type components = {
       integration: string;
       /** @description The connected WhatsApp account */
       owner_jid: string | null;
+      /** @description Set while WhatsApp has the number logged out, banned or refused: sends answer 409 INSTANCE_RESTRICTED and bulks pause until the instance is open again; null otherwise */
+      restriction: components['schemas']['RestrictionDto'] | null;
       status: components['schemas']['InstanceStatus'];
       /** Format: date-time */
       updated_at: string;
@@ -1899,7 +1926,7 @@ export type components = {
       /** @default true */
       enabled?: boolean;
       /**
-       * @description The upstream’s event names, and the gateway’s OPTOUT_UPDATE; empty or absent means all
+       * @description The upstream’s event names, and the gateway’s OPTOUT_UPDATE and INSTANCE_RESTRICTED; empty or absent means all
        * @example [
        *       "MESSAGES_UPSERT",
        *       "MESSAGES_UPDATE"
@@ -2039,6 +2066,8 @@ export type components = {
       integration: string;
       /** @description The connected WhatsApp account */
       owner_jid: string | null;
+      /** @description Set while WhatsApp has the number logged out, banned or refused: sends answer 409 INSTANCE_RESTRICTED and bulks pause until the instance is open again; null otherwise */
+      restriction: components['schemas']['RestrictionDto'] | null;
       status: components['schemas']['InstanceStatus'];
       /** Format: date-time */
       updated_at: string;
@@ -2144,6 +2173,27 @@ export type components = {
       /** @description Reseller JWT (HS256, 30 days); send as Authorization: Bearer */
       token: string;
     };
+    RestrictionDto: {
+      /** @description What WhatsApp did and what to do about it */
+      message: string;
+      /** @description logged_out (status 401 or 406), temporarily_banned (402), banned (403: how WhatsApp reports a ban), connection_refused (428: the QR code limit ran out) */
+      reason: components['schemas']['RestrictionReason'];
+      /**
+       * Format: date-time
+       * @description When the gateway heard of it
+       */
+      restricted_at: string;
+      /**
+       * @description The upstream’s statusReason: WhatsApp’s own code
+       * @example 403
+       */
+      status_reason: number;
+    };
+    /**
+     * @description logged_out (status 401 or 406), temporarily_banned (402), banned (403: how WhatsApp reports a ban), connection_refused (428: the QR code limit ran out)
+     * @enum {string}
+     */
+    RestrictionReason: 'logged_out' | 'temporarily_banned' | 'banned' | 'connection_refused';
     RotatedInstanceKeyDto: {
       /** @description The new instance API key. Shown once. */
       api_key: string;
@@ -2285,7 +2335,7 @@ export type components = {
       /** @default true */
       enabled?: boolean;
       /**
-       * @description Events to receive (the reference’s names, and OPTOUT_UPDATE); empty or absent means all
+       * @description Events to receive (the reference’s names, and the gateway’s OPTOUT_UPDATE and INSTANCE_RESTRICTED); empty or absent means all
        * @example [
        *       "MESSAGES_UPSERT",
        *       "MESSAGES_UPDATE"
@@ -2318,6 +2368,13 @@ export type components = {
       total_attempts: number;
       /** @description Messages that reached at least sent, in all */
       total_sent: number;
+    };
+    StatusResponseDto: {
+      /** @example shop-branch-kilimani */
+      instance: string;
+      /** @description Set while WhatsApp has the number logged out, banned or refused: sends answer 409 INSTANCE_RESTRICTED and bulks pause until the instance is open again; null otherwise */
+      restriction: components['schemas']['RestrictionDto'] | null;
+      state: components['schemas']['ConnectionState'];
     };
     UpdateClientDto: {
       /** @description false deactivates the client: its keys and tokens get 403 */
@@ -3614,6 +3671,86 @@ export interface operations {
       };
       /** @description The message is not scheduled (already sent, failed, cancelled or expired); the message names its status */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  MessageLogController_export: {
+    parameters: {
+      query?: {
+        /** @description Messages of one bulk send */
+        bulk_id?: string;
+        /** @description csv (the default): RFC 4180 with a header row; ndjson: one JSON object a line */
+        format?: 'csv' | 'ndjson';
+        /** @description Created at or after (ISO 8601) */
+        from?: string;
+        /** @description Instance name */
+        instance?: string;
+        /** @description Recipient, in any form the send endpoints accept */
+        number?: string;
+        status?: 'scheduled' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'expired';
+        /** @description Created before (ISO 8601) */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The export, streamed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      /** @description An unknown format, or an invalid filter or number */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -5302,7 +5439,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['StateResponseDto'];
+          'application/json': components['schemas']['StatusResponseDto'];
         };
       };
       /** @description A malformed instance name */

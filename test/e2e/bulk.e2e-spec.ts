@@ -10,6 +10,8 @@ const BULK = '/api/v1/whatsapp/send-bulk';
 /** The reference's pacing floor, without jitter so the gaps are predictable. */
 const PACED = { send_interval_ms: 1000, jitter_min_ms: 0, jitter_max_ms: 0 };
 const FAST = { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0 };
+/** A dropped connection (408); the simulator's default close, a logout (401), would restrict the instance. */
+const DROPPED = { statusReason: 408 };
 
 describe('bulk sends', () => {
   let t: TestApp;
@@ -298,7 +300,7 @@ describe('bulk sends', () => {
       key,
     );
     await waitFor(() => sendsTo(name).length >= 1, 5000, 'one send');
-    t.sim.setState(name, 'close');
+    t.sim.setState(name, 'close', DROPPED);
     const paused = await waitFor(
       async () => {
         const res = await http.get(`${BULK}/${data.bulk_id}`, key);
@@ -331,7 +333,7 @@ describe('bulk sends', () => {
   it('cancelling closes the log row of an attempt that was interrupted before it left', async () => {
     const { client, instances, key } = await tenant(FAST);
     const name = instances[0]!.name;
-    t.sim.setState(name, 'close');
+    t.sim.setState(name, 'close', DROPPED);
     const { data } = await http.post(
       BULK,
       { instanceName: name, recipients: ['254712350001', '254712350002'], message: 'i' },
@@ -374,7 +376,7 @@ describe('bulk sends', () => {
       key,
     );
     await waitFor(() => sendsTo(name).length >= 1, 5000, 'the first send');
-    t.sim.setState(name, 'close');
+    t.sim.setState(name, 'close', DROPPED);
     const paused = await http.post(BULK, { instanceName: name, recipients: ['254712370004'], message: 'p' }, key);
     await waitFor(
       async () => (await http.get(`${BULK}/${paused.data.bulk_id}`, key)).data.status === 'paused',
@@ -450,7 +452,7 @@ describe('bulk sends', () => {
   it('cancelling settles what a dead worker left sending: sent if the upstream had accepted it, cancelled otherwise', async () => {
     const { client, instances, key } = await tenant(FAST);
     const name = instances[0]!.name;
-    t.sim.setState(name, 'close');
+    t.sim.setState(name, 'close', DROPPED);
     const { data } = await http.post(
       BULK,
       { instanceName: name, recipients: ['254712390001', '254712390002', '254712390003'], message: 'd' },

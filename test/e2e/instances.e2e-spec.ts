@@ -218,12 +218,14 @@ describe('instances: reseller sub-instances, QR and status, tokens', () => {
       expect((await http.get(`/api/v1/whatsapp/status/${created.name}`, key(client.apiKey))).data).toEqual({
         instance: created.name,
         state: 'open',
+        restriction: null,
       });
 
       for (const state of ['close', 'refused'] as const) {
         t.sim.setState(created.name, state);
         const res = await http.get(`/api/v1/whatsapp/status/${created.name}`, bearer(jwt));
-        expect(res.data).toEqual({ instance: created.name, state });
+        // Whether the close's restriction is stored yet depends on its webhook: instance-restriction.e2e-spec.ts.
+        expect(res.data).toMatchObject({ instance: created.name, state });
         const row = await queryDb(t, 'SELECT status FROM instances WHERE id = $1', [created.id]);
         expect(row[0]!.status).toBe(state);
         // A closed instance starts a new connection and answers a fresh QR; a refused one says so, with no QR.

@@ -106,7 +106,19 @@ describe('OpenAPI document: answers match their documented schemas', () => {
     await expectStatus(http.post(`${V1}/instances/${instance.name}/logout`, null, tenant), 200);
     await expectStatus(http.post(`${V1}/instances/${instance.name}/logout`, null, tenant), 400);
     await expectStatus(http.post(`${V1}/instances/${instance.name}/restart`, null, tenant), 502);
+    // The logout restricted the instance (the upstream's close 401): sends wait until the gateway hears it is open.
+    const restricted = await waitFor(
+      async () => (await http.get(`${V1}/status/${instance.name}`, tenant)).data.restriction ?? undefined,
+      5000,
+      'the restriction',
+    );
+    expect(restricted).toMatchObject({ reason: 'logged_out', status_reason: 401 });
     t.sim.scan(instance.name);
+    await waitFor(
+      async () => (await http.get(`${V1}/status/${instance.name}`, tenant)).data.restriction === null,
+      5000,
+      'the restriction to lift',
+    );
   });
 
   it('messages, stats, number checks and webhook deliveries', async () => {
@@ -124,6 +136,7 @@ describe('OpenAPI document: answers match their documented schemas', () => {
 
     await expectStatus(http.get(`${V1}/messages`, { params: { limit: 1 }, ...tenant }), 200);
     await expectStatus(http.get(`${V1}/messages`, { params: { status: 'lost' }, ...tenant }), 400);
+    await expectStatus(http.get(`${V1}/messages/export`, { params: { format: 'xml' }, ...tenant }), 400);
     await expectStatus(http.get(`${V1}/stats`, tenant), 200);
 
     // The receiver fails every attempt; with one retry 100 ms apart the deliveries die quickly.

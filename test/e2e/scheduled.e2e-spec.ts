@@ -170,6 +170,32 @@ describe('scheduled and expiring sends', () => {
     expect(kept.status).toBe(202);
   }, 30000);
 
+  it('refuses a scheduled message that comes due on a restricted instance: logged failed with the reason, never sent', async () => {
+    const { instance, key } = await tenant();
+    const res = await http.post(
+      '/api/v1/whatsapp/send',
+      { instanceName: instance.name, number: '0712345610', text: 'offer', send_at: inSeconds(2) },
+      key,
+    );
+    expect(res.status).toBe(202);
+    t.sim.setState(instance.name, 'close', { statusReason: 403 });
+    await waitFor(
+      async () => (await http.get(`/api/v1/whatsapp/status/${instance.name}`, key)).data.restriction ?? undefined,
+      5000,
+      `${instance.name} to be restricted`,
+    );
+    const row = await waitFor(
+      async () => {
+        const r = await logged(res.data.id);
+        return r.status === 'failed' ? r : undefined;
+      },
+      15000,
+      'the due message to be refused',
+    );
+    expect(row.error).toContain('restricted');
+    expect(sendsTo(instance.name)).toHaveLength(0);
+  }, 30000);
+
   it('keeps a client from cancelling, or seeing, another client’s scheduled message', async () => {
     const a = await tenant();
     const b = await tenant();

@@ -10,6 +10,8 @@ import { waitFor } from '../setup/wait-for';
 
 /** Pacing off, so tests that are not about pacing run at full speed. */
 const UNPACED = { send_interval_ms: 0, jitter_min_ms: 0, jitter_max_ms: 0, max_instances: 50 };
+/** A dropped connection (408); the simulator's default close, a logout (401), would restrict the instance. */
+const DROPPED = { statusReason: 408 };
 
 describe('sending, message log and stats', () => {
   let t: TestApp;
@@ -129,7 +131,7 @@ describe('sending, message log and stats', () => {
 
     it('answers 409 telling the user to reconnect when the instance is not connected', async () => {
       const { instance, key } = await tenant();
-      t.sim.setState(instance.name, 'close');
+      t.sim.setState(instance.name, 'close', DROPPED);
       const res = await http.post(
         '/api/v1/whatsapp/send',
         { instanceName: instance.name, number: '254712345678', text: 'hi' },
@@ -475,7 +477,7 @@ describe('sending, message log and stats', () => {
     it('releases the key when the request fails, so it can be retried', async () => {
       const { instance, key } = await tenant();
       const headers = { ...key.headers, 'idempotency-key': 'retry-me' };
-      t.sim.setState(instance.name, 'close');
+      t.sim.setState(instance.name, 'close', DROPPED);
       expect(
         (
           await http.post(

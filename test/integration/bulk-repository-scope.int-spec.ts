@@ -67,6 +67,7 @@ describe(`${BulkRepository.name}: tenant scope`, () => {
     expect(await sut.transitionForClient(other, mine.id, ['running'], 'cancelled')).toBe(false);
     expect(await sut.cancelPendingForClient(other, mine.id, 'stolen')).toEqual([]);
     expect(await sut.completeIfDoneForClient(other, mine.id)).toBe(false);
+    expect(await sut.pauseOfInstanceForClient(other, mine.instanceId, 'stolen', 'instance')).toEqual([]);
     await sut.markStartedForClient(other, mine.id);
     await sut.finishRecipientForClient(other, first!.id, 'failed', null, 'stolen');
     await sut.releaseRecipientForClient(other, first!.id, 'stolen');

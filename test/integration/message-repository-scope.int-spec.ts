@@ -73,6 +73,7 @@ describe(`${MessageRepository.name} and ${StatsRepository.name}: tenant scope`, 
 
   it('finds the owner’s message with the owner’s id (the rows the other checks look for exist)', async () => {
     expect((await sut.listForClient(owner, {}, { limit: 100, offset: 0 })).map((m) => m.id)).toEqual([mine.id]);
+    expect((await sut.exportPageForClient(owner, { bulkId }, { limit: 100 })).map((m) => m.id)).toEqual([mine.id]);
     expect(await sut.countFromCountersForClient(owner, [instanceId], 'sent')).toBe(1);
     expect(await stats.totalsForClient(owner)).toEqual({ attempts: 1, sent: 1 });
   });
@@ -83,6 +84,9 @@ describe(`${MessageRepository.name} and ${StatsRepository.name}: tenant scope`, 
     expect(await sut.listForClient(other, { instanceIds: [instanceId] }, page)).toEqual([]);
     expect(await sut.listForClient(other, { bulkId, number: mine.number, status: 'sent' }, page)).toEqual([]);
     expect(await sut.listForClient(other, {}, { ...page, beforeId: mine.id + 1n })).toEqual([]);
+    expect(await sut.exportPageForClient(other, {}, { limit: 100 })).toEqual([]);
+    expect(await sut.exportPageForClient(other, { instanceIds: [instanceId], bulkId }, { limit: 100 })).toEqual([]);
+    expect(await sut.exportPageForClient(other, {}, { limit: 100, beforeId: mine.id + 1n })).toEqual([]);
     expect(await sut.countForClient(other, {})).toBe(0);
     expect(await sut.countForClient(other, { instanceIds: [instanceId], bulkId })).toBe(0);
     expect(await sut.countFromCountersForClient(other, undefined, undefined)).toBe(0);

@@ -27,7 +27,12 @@ describe(OpenApiConformance.name, () => {
   });
 
   it('checks error answers against the error body, and formats', () => {
-    const error = { statusCode: 404, error: 'Not Found', message: 'Instance "x" does not exist' };
+    const error = {
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'INSTANCE_NOT_FOUND',
+      message: 'Instance "x" does not exist',
+    };
     expect(sut.problems('get', '/api/v1/whatsapp/status/x', 404, error)).toEqual([]);
     expect(sut.problems('get', '/api/v1/whatsapp/status/x', 500, { ...error, statusCode: 500.5 })).toHaveLength(1);
     const summary = { bulk_id: 'not-a-uuid', status: 'paused', pause_reason: null };

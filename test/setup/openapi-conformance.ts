@@ -73,7 +73,9 @@ export class OpenApiConformance {
 
   private check(schema: Schema, value: unknown, at: string, problems: string[]): void {
     if (typeof schema.$ref === 'string') {
-      return this.check(this.document.components.schemas[schema.$ref.split('/').pop()!]!, value, at, problems);
+      const target = this.document.components.schemas[schema.$ref.split('/').pop()!]!;
+      // A nullable field of a named type is `{nullable, allOf: [{$ref}]}`: the null is allowed by the field.
+      return this.check(schema.nullable === true ? { ...target, nullable: true } : target, value, at, problems);
     }
     if (Array.isArray(schema.allOf)) {
       for (const part of schema.allOf as Schema[])

@@ -73,8 +73,15 @@ export interface EvolutionSimulator {
   instance(name: string): SimInstanceView | undefined;
   requests(): ClearableLog<LoggedRequest>;
   webhookDeliveries(): ClearableLog<WebhookDelivery>;
-  /** Sets the connection state and emits what the upstream would (connection.update, …). */
-  setState(name: string, state: ConnectionState, opts?: { ownerNumber?: string }): SimInstanceView;
+  /**
+   * Sets the connection state and emits what the upstream would (connection.update, …). A close carries
+   * `statusReason` (401, loggedOut, by default; the real upstream posts a close only for 401, 402, 403 and 406).
+   */
+  setState(
+    name: string,
+    state: ConnectionState,
+    opts?: { ownerNumber?: string; statusReason?: number },
+  ): SimInstanceView;
   /** "The user scanned the QR": connecting → open. */
   scan(name: string, opts?: { ownerNumber?: string }): SimInstanceView;
   /** Replaces the instance token (the old one now gets 401) and returns the new one. */
@@ -140,7 +147,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): 
     webhookDeliveries: () => clearable(webhooks.deliveries(), () => webhooks.clearLog()),
     setState: (name, state, stateOpts) => {
       const inst = engine.require(name);
-      engine.setState(inst, state, stateOpts?.ownerNumber);
+      engine.setState(inst, state, stateOpts);
       return view(inst);
     },
     scan: (name, scanOpts) => {

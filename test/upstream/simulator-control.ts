@@ -96,7 +96,16 @@ function setState(sim: EvolutionSimulator, body: Record<string, unknown>, name: 
   if (typeof state !== 'string' || !(CONNECTION_STATES as readonly string[]).includes(state)) {
     throw badRequest(`"state" must be one of ${CONNECTION_STATES.join(', ')}`);
   }
-  const inst = sim.setState(name, state as ConnectionState, { ownerNumber: stringField(body, 'ownerNumber') });
+  const statusReason = body['statusReason'];
+  if (statusReason !== undefined) {
+    if (state !== 'close') throw badRequest('"statusReason" goes with "state": "close" only');
+    if (typeof statusReason !== 'number' || !Number.isInteger(statusReason) || statusReason < 100 || statusReason > 599)
+      throw badRequest('"statusReason" must be an integer status code (100-599)');
+  }
+  const inst = sim.setState(name, state as ConnectionState, {
+    ownerNumber: stringField(body, 'ownerNumber'),
+    statusReason,
+  });
   return ok(stateBody(inst));
 }
 

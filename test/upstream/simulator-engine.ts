@@ -330,15 +330,19 @@ export class SimulatorEngine {
     this.emit(inst, 'connection.update', this.openData(inst, 'refused', 428));
   }
 
-  setState(inst: SimInstance, state: ConnectionState, ownerNumber?: string): void {
+  setState(
+    inst: SimInstance,
+    state: ConnectionState,
+    opts: { ownerNumber?: string; statusReason?: number } = {},
+  ): void {
     switch (state) {
       case 'open':
-        return this.open(inst, ownerNumber);
+        return this.open(inst, opts.ownerNumber);
       case 'connecting':
         this.startConnecting(inst);
         return;
       case 'close':
-        return this.close(inst);
+        return this.close(inst, opts.statusReason);
       case 'refused':
         return this.refuse(inst);
     }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { RateLimitedError, ValidationError } from '@/common/errors/app-error';
+import { ConflictError, RateLimitedError, ValidationError } from '@/common/errors/app-error';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
+import { INSTANCE_RESTRICTED } from '@/modules/instances/instance-restriction';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { DAILY_CAP_REASON, DISCONNECTED_REASON } from './bulk-reasons';
 import { BulkRunnerService } from './bulk-runner.service';
@@ -14,6 +15,7 @@ jest.mock('node:timers/promises', () => ({
 }));
 import {
   BULK,
+  bulk,
   CLIENT,
   FakeBulks,
   FakeSender,
@@ -90,6 +92,28 @@ describe(`${BulkRunnerService.name}: on a failed send`, () => {
           ['running'],
           'paused',
           `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`,
+        ],
+      ]);
+      expect(sender.deliveries).toHaveLength(1);
+    });
+
+    it('pauses the bulk, keeping the recipient, when its instance is restricted, saying why', async () => {
+      const restricted = bulk();
+      Object.assign(restricted.instance, { restriction: 'banned', restrictionStatus: 403, restrictedAt: new Date() });
+      bulks.found = restricted;
+      bulks.claims = [recipient(1), recipient(2)];
+      sender.outcomes = [new ConflictError('Instance "shop" is restricted', INSTANCE_RESTRICTED)];
+      await sut.run(CLIENT, BULK);
+      expect(bulks.writes()).toEqual([
+        ['release', CLIENT, 1n],
+        [
+          'transition',
+          CLIENT,
+          BULK,
+          ['running'],
+          'paused',
+          'instance restricted: WhatsApp forbade the number, which is how it reports a ban or a restriction (status ' +
+            '403): reconnect it by scanning a new QR code; the bulk resumes when the instance is connected again',
         ],
       ]);
       expect(sender.deliveries).toHaveLength(1);

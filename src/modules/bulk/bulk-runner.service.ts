@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateLimitedError } from '@/common/errors/app-error';
+import { ConflictError, RateLimitedError } from '@/common/errors/app-error';
 import { Recipient } from '@/common/phone/phone';
 import { AppConfig } from '@/config/app-config';
 import { storeDespiteOutage } from '@/database/store-despite-outage';
 import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { limitsOf } from '@/modules/auth/auth-context';
+import { INSTANCE_RESTRICTED, restrictionOf } from '@/modules/instances/instance-restriction';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
 import { MessageExpiredError } from '@/modules/messages/send-timing';
@@ -17,7 +18,13 @@ import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository'
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { DAILY_CAP_REASON, DISCONNECTED_REASON, NOT_ON_WHATSAPP, OPTED_OUT } from './bulk-reasons';
+import {
+  DAILY_CAP_REASON,
+  DISCONNECTED_REASON,
+  NOT_ON_WHATSAPP,
+  OPTED_OUT,
+  restrictedPauseReason,
+} from './bulk-reasons';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
 
@@ -219,6 +226,12 @@ export class BulkRunnerService {
       await this.bulks.releaseRecipientForClient(clientId, id, null, { uncountAttempt: true });
       await sleep(Math.min(Math.max(err.retryAfterSeconds * 1000 - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
       return 'next';
+    }
+    const restriction = restrictionOf(bulk.instance);
+    if (restriction && err instanceof ConflictError && err.code === INSTANCE_RESTRICTED) {
+      // Started on an instance already restricted: it waits, as a bulk the restriction paused mid-way does.
+      await this.pause(bulk, id, restrictedPauseReason(restriction));
+      return 'stop';
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {
       await this.pause(bulk, id, `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`);

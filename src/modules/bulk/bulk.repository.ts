@@ -348,10 +348,45 @@ export class BulkRepository {
     });
   }
 
-  listPausedOfInstanceForSystem(instanceId: string, reasonPrefix: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
+  listPausedOfInstanceForSystem(
+    instanceId: string,
+    reasonPrefixes: string[],
+  ): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
     return this.prisma.bulkJob.findMany({
-      where: { instanceId, status: 'paused', pauseReason: { startsWith: reasonPrefix } },
+      where: {
+        instanceId,
+        status: 'paused',
+        OR: reasonPrefixes.map((prefix) => ({ pauseReason: { startsWith: prefix } })),
+      },
       select: { id: true, clientId: true },
+    });
+  }
+
+  /**
+   * Pauses the instance's queued and running bulks with `reason`, and gives it to those paused with a reason starting
+   * with `replacedPrefix` too; the ids of the bulks it changed.
+   */
+  pauseOfInstanceForClient(
+    clientId: number,
+    instanceId: string,
+    reason: string,
+    replacedPrefix: string,
+  ): Promise<string[]> {
+    const where: Prisma.BulkJobWhereInput = {
+      clientId,
+      instanceId,
+      OR: [
+        { status: { in: ['queued', 'running'] } },
+        { status: 'paused', pauseReason: { startsWith: replacedPrefix } },
+      ],
+    };
+    return this.prisma.$transaction(async (tx) => {
+      const ids = (await tx.bulkJob.findMany({ where, select: { id: true } })).map((bulk) => bulk.id);
+      await tx.bulkJob.updateMany({
+        where: { ...where, id: { in: ids } },
+        data: { status: 'paused', pauseReason: reason },
+      });
+      return ids;
     });
   }
 }

@@ -4,13 +4,14 @@ import { normalizeRecipient } from '@/common/phone/phone';
 import { AppConfig } from '@/config/app-config';
 import { BulkStatus } from '@/generated/prisma/client';
 import { ClientAuth } from '@/modules/auth/auth-context';
+import { Restriction } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
 import { readSendTiming } from '@/modules/messages/send-timing';
 import { BulkRepository, NewRecipient } from './bulk.repository';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON } from './bulk-reasons';
+import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON, RESTRICTED_REASON, restrictedPauseReason } from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
 import { BulkListResponseDto, bulkProgress } from './dto/bulk-response.dto';
 import { decodeBulkCursor, encodeBulkCursor, ListBulksQueryDto } from './dto/list-bulks.dto';
@@ -214,9 +215,24 @@ export class BulkService {
       await this.sender.abandon({ id: bulk.instanceId, clientId }, messageId, reason ?? 'bulk cancelled');
   }
 
-  /** The instance is connected again: bulks it paused by disconnecting carry on. */
+  /**
+   * WhatsApp restricted the instance's number: its unfinished bulks pause saying why (one paused as disconnected a
+   * moment before, when its send met the closed connection, is told the real reason), and carry on once it is open.
+   */
+  async pauseForRestriction(clientId: number, instanceId: string, restriction: Restriction): Promise<void> {
+    const paused = await this.bulks.pauseOfInstanceForClient(
+      clientId,
+      instanceId,
+      restrictedPauseReason(restriction),
+      DISCONNECTED_REASON,
+    );
+    for (const bulkId of paused) await this.progress.announce(clientId, bulkId);
+  }
+
+  /** The instance is connected again: bulks it paused by disconnecting or by a restriction carry on. */
   async resumeAfterReconnect(instanceId: string): Promise<void> {
-    for (const bulk of await this.bulks.listPausedOfInstanceForSystem(instanceId, DISCONNECTED_REASON)) {
+    const paused = await this.bulks.listPausedOfInstanceForSystem(instanceId, [DISCONNECTED_REASON, RESTRICTED_REASON]);
+    for (const bulk of paused) {
       if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) {
         await this.progress.announce(bulk.clientId, bulk.id);
         await this.queue.drive(bulk.clientId, bulk.id);

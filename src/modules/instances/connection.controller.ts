@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import { ApiUpstreamErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
-import { QrCodeQueryDto, QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
+import { QrCodeQueryDto, QrCodeResponseDto, StateResponseDto, StatusResponseDto } from './dto/instance.dto';
 import { InstanceConnectionService } from './instance-connection.service';
 import { InstanceNamePipe } from './instance-name.pipe';
 
@@ -42,14 +42,17 @@ export class ConnectionController {
   }
 
   @Get('status/:instanceName')
-  @ApiOperation({ summary: 'Connection state: open, connecting, close or refused' })
-  @ApiOkResponse({ type: StateResponseDto })
+  @ApiOperation({
+    summary: 'Connection state: open, connecting, close or refused',
+    description: '`restriction` says when WhatsApp has the number logged out, banned or refused (null otherwise).',
+  })
+  @ApiOkResponse({ type: StatusResponseDto })
   @badName()
   @unknown()
   status(
     @CurrentClient() auth: ClientAuth,
     @Param('instanceName', instanceName) name: string,
-  ): Promise<StateResponseDto> {
+  ): Promise<StatusResponseDto> {
     return this.connection.status(auth, name);
   }
 

@@ -7,9 +7,11 @@ import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolutio
 import { ConnectionStateResponse, QrCode, UpstreamState } from '@/integrations/evolution/evolution.types';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { ConnectionAttempts } from './connection-attempts.service';
-import { QrCodeResponseDto, StateResponseDto } from './dto/instance.dto';
+import { QrCodeResponseDto, StateResponseDto, StatusResponseDto, toRestrictionResponse } from './dto/instance.dto';
 import { InstanceRepository } from './instance.repository';
 import { visibleTo } from './instance-access';
+import { Restriction } from './instance-restriction';
+import { InstanceRestrictionRepository } from './instance-restriction.repository';
 
 const UPSTREAM_STATES: readonly UpstreamState[] = ['open', 'connecting', 'close', 'refused'];
 
@@ -30,6 +32,7 @@ export class InstanceConnectionService {
     private readonly evolution: EvolutionClient,
     private readonly attempts: ConnectionAttempts,
     private readonly config: AppConfig,
+    private readonly restrictions: InstanceRestrictionRepository,
   ) {}
 
   /**
@@ -134,9 +137,10 @@ export class InstanceConnectionService {
     return this.liveState(instance);
   }
 
-  async status(auth: ClientAuth, name: string): Promise<StateResponseDto> {
+  /** The live state, and the restriction the upstream reported, if any. */
+  async status(auth: ClientAuth, name: string): Promise<StatusResponseDto> {
     const instance = await this.resolve(auth, name);
-    return this.liveState(instance);
+    return { ...(await this.liveState(instance)), restriction: toRestrictionResponse(instance) };
   }
 
   /** The caller's live instance by name, or 404 before any upstream call. */
@@ -153,6 +157,16 @@ export class InstanceConnectionService {
     if (state === 'connecting') await this.attempts.stillRunning(instance.id);
     else await this.attempts.end(instance.id);
     return this.instances.recordEventStateForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+  }
+
+  /** Marks the instance restricted (since `since`, unless it already had this restriction): its sends are refused. */
+  async restrict(instance: Instance, restriction: Restriction, since: Date): Promise<void> {
+    await this.restrictions.restrictForClient(instance.clientId, instance.id, restriction, since);
+  }
+
+  /** The instance is open again: it may send. */
+  async clearRestriction(instance: Instance): Promise<void> {
+    await this.restrictions.clearForClient(instance.clientId, instance.id);
   }
 
   /** Keeps the QR of a `qrcode.updated` event (contract §4.4) for the QR requests that come while it is valid. */

@@ -46,6 +46,9 @@ const INSTANCE_COLUMNS: RowShape<Instance> = {
   updatedAt: 'date',
   deletedAt: 'date?',
   deletingAt: 'date?',
+  restriction: 'string?',
+  restrictionStatus: 'number?',
+  restrictedAt: 'date?',
 };
 const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
 /** An instance with what the webhook receiver needs of its client: the default webhook URL and the keyword lists. */

@@ -7,6 +7,7 @@ import { ConnectionAttempts } from './connection-attempts.service';
 import { InstanceRepository } from './instance.repository';
 import { InstanceConnectionService } from './instance-connection.service';
 import { InstanceCredentialsService } from './instance-credentials.service';
+import { InstanceRestrictionRepository } from './instance-restriction.repository';
 import { InstanceTokenService } from './instance-token.service';
 import { InstanceUpkeepService } from './instance-upkeep.service';
 import { InstancesService } from './instances.service';
@@ -19,6 +20,7 @@ import { InstancesService } from './instances.service';
     InstanceConnectionService,
     InstanceCredentialsService,
     InstanceRepository,
+    InstanceRestrictionRepository,
     InstanceTokenService,
     InstancesService,
     InstanceUpkeepService,

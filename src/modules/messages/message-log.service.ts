@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { keysetCursor } from '@/common/validation/keyset-cursor';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
-import { LogsQueryDto } from './dto/logs-query.dto';
+import { LogsQueryDto, MessageFiltersDto } from './dto/logs-query.dto';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { MessageFilters, MessageRepository } from './message.repository';
 import { SendService } from './send.service';
@@ -22,14 +22,7 @@ export class MessageLogService {
     auth: ClientAuth,
     q: LogsQueryDto,
   ): Promise<{ messages: MessageResponseDto[]; total: number; next_cursor: string | null }> {
-    const filters: MessageFilters = {
-      instanceIds: await this.instanceScope(auth, q.instance),
-      status: q.status,
-      number: q.number === undefined ? undefined : this.send.recipient(q.number).value,
-      bulkId: q.bulk_id,
-      from: q.from === undefined ? undefined : new Date(q.from),
-      to: q.to === undefined ? undefined : new Date(q.to),
-    };
+    const filters = await this.filters(auth, q);
     const beforeId = q.cursor === undefined ? undefined : cursor.decode(q.cursor);
     const countersSuffice =
       filters.number === undefined && filters.bulkId === undefined && !filters.from && !filters.to;
@@ -44,6 +37,18 @@ export class MessageLogService {
       messages: rows.map((row) => toMessageResponse(row, row.instance.name)),
       total,
       next_cursor: rows.length === q.limit && last ? cursor.encode(last.id) : null,
+    };
+  }
+
+  /** The query's filters as the repository takes them, narrowed to what the caller may see. */
+  async filters(auth: ClientAuth, q: MessageFiltersDto): Promise<MessageFilters> {
+    return {
+      instanceIds: await this.instanceScope(auth, q.instance),
+      status: q.status,
+      number: q.number === undefined ? undefined : this.send.recipient(q.number).value,
+      bulkId: q.bulk_id,
+      from: q.from === undefined ? undefined : new Date(q.from),
+      to: q.to === undefined ? undefined : new Date(q.to),
     };
   }
 

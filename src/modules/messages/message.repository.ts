@@ -158,14 +158,25 @@ export class MessageRepository {
     filters: MessageFilters,
     page: { limit: number; offset: number; beforeId?: bigint },
   ): Promise<MessageWithInstance[]> {
-    const rows = await this.prisma.$queryRaw<Record<string, unknown>[]>`
-      SELECT m.*, i.name AS instance_name FROM messages m JOIN instances i ON i.id = m.instance_id
-      WHERE ${whereSql(clientId, filters)} ${page.beforeId !== undefined ? Prisma.sql`AND m.id < ${page.beforeId}` : Prisma.empty}
-      ORDER BY m.id DESC LIMIT ${page.limit} OFFSET ${page.beforeId !== undefined ? 0 : page.offset}`;
-    return rows.map(({ instance_name, ...row }) => ({
-      ...messageRow(row),
-      instance: { name: instance_name as string },
-    }));
+    const rows = await this.prisma.$queryRaw<Record<string, unknown>[]>(listSql(clientId, filters, page));
+    return rows.map(withInstanceRow);
+  }
+
+  /**
+   * One page of an export: the log's query for the rows below `beforeId`, on the hot pool, whose rows cost a fifth of
+   * the CPU Prisma's raw queries take (an export reads every row of the log).
+   */
+  async exportPageForClient(
+    clientId: number,
+    filters: MessageFilters,
+    page: { limit: number; beforeId?: bigint },
+  ): Promise<MessageWithInstance[]> {
+    const query = listSql(clientId, filters, { ...page, offset: 0 });
+    // Dates as ISO strings: a `timestamp` column takes their UTC digits, whatever the process's time zone (node-postgres
+    // would write a Date in local time).
+    const values = query.values.map((value) => (value instanceof Date ? value.toISOString() : value));
+    const rows = await this.prisma.rows<Record<string, unknown>>(query.text, values);
+    return rows.map(withInstanceRow);
   }
 
   async countForClient(clientId: number, filters: MessageFilters): Promise<number> {
@@ -197,6 +208,22 @@ export class MessageRepository {
     });
     return (result._sum.attempts ?? 0) - (result._sum.failed ?? 0);
   }
+}
+
+/** The log's rows newest first, a page at an offset or below a keyset cursor, with their instance's name. */
+function listSql(
+  clientId: number,
+  filters: MessageFilters,
+  page: { limit: number; offset: number; beforeId?: bigint },
+): Prisma.Sql {
+  return Prisma.sql`
+    SELECT m.*, i.name AS instance_name FROM messages m JOIN instances i ON i.id = m.instance_id
+    WHERE ${whereSql(clientId, filters)} ${page.beforeId !== undefined ? Prisma.sql`AND m.id < ${page.beforeId}` : Prisma.empty}
+    ORDER BY m.id DESC LIMIT ${page.limit} OFFSET ${page.beforeId !== undefined ? 0 : page.offset}`;
+}
+
+function withInstanceRow({ instance_name, ...row }: Record<string, unknown>): MessageWithInstance {
+  return { ...messageRow(row), instance: { name: instance_name as string } };
 }
 
 /** The log's filters, for the hand-written list and count queries (messages aliased `m`). */

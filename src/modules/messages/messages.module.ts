@@ -6,6 +6,7 @@ import { LimitsModule } from '@/modules/limits/limits.module';
 import { OptOutsModule } from '@/modules/opt-outs/opt-outs.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
+import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
 import { ScheduledSendRepository } from './scheduled-send.repository';
 import { SendService } from './send.service';
@@ -22,6 +23,7 @@ import { StatusBatcherService } from './status-batcher.service';
     SendService,
     StatusBatcherService,
     MessageLogService,
+    MessageExportService,
     StatsRepository,
     StatsService,
   ],
@@ -32,6 +34,7 @@ import { StatusBatcherService } from './status-batcher.service';
     SendService,
     StatusBatcherService,
     MessageLogService,
+    MessageExportService,
     StatsService,
   ],
 })

@@ -10,6 +10,7 @@ import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolutio
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { SendResponse } from '@/integrations/evolution/evolution.types';
 import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
+import { assertNotRestricted } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapCheck, DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService, pacingFor, PacingSettings } from '@/modules/limits/instance-pacer.service';
@@ -146,6 +147,7 @@ export class SendService {
 
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
+    assertNotRestricted(instance);
     if (d.expiresAt && d.expiresAt.getTime() <= Date.now()) throw await this.expire(d, null);
     // Before the cap and the pacing slot: a send that will not go out takes neither.
     try {

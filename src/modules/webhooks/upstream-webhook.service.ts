@@ -10,6 +10,12 @@ import { BulkService } from '@/modules/bulk/bulk.service';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { ReceivingInstance } from '@/modules/instances/instance.repository';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
+import {
+  describeRestriction,
+  Restriction,
+  restrictionFrom,
+  restrictionOf,
+} from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
@@ -30,6 +36,9 @@ type Data = Record<string, unknown>;
 
 /** The gateway's own event when an inbound keyword changed the client's opt-out list. */
 export const OPT_OUT_EVENT = 'optout.update';
+
+/** The gateway's own event when the upstream reports the number logged out, banned or refused. */
+export const INSTANCE_RESTRICTED_EVENT = 'instance.restricted';
 
 /** Checked against when the name is unknown, so that case costs what a wrong token costs. */
 const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
@@ -103,11 +112,16 @@ export class UpstreamWebhookService {
         data.state,
         typeof data.wuid === 'string' ? data.wuid : undefined,
       );
-      if (data.state === 'open') await this.bulks.resumeAfterReconnect(instance.id);
+      if (data.state === 'open') {
+        await this.connection.clearRestriction(instance);
+        await this.bulks.resumeAfterReconnect(instance.id);
+      }
     }
     if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
     if (forward) await this.announce(instance, event, data, body, dedupeKey(event, data));
     if (event === 'messages.upsert') await this.applyKeyword(instance, data, body);
+    const restriction = event === 'connection.update' ? restrictionFrom(data.state, data.statusReason) : null;
+    if (restriction) await this.restrict(instance, restriction, body, data);
     return { received: true };
   }
 
@@ -151,6 +165,38 @@ export class UpstreamWebhookService {
     const messageId = asRecord(data.key).id;
     const key = typeof messageId === 'string' ? `${OPT_OUT_EVENT}:${messageId}` : null;
     await this.announce(instance, OPT_OUT_EVENT, event, body, key);
+  }
+
+  /**
+   * The upstream reported the number logged out, banned or refused: the instance's bulks pause saying why, the tenant
+   * hears `instance.restricted` once, and the restriction is stored, which refuses every send until the instance is
+   * open again. In that order, so that the upstream's retry of an event that failed midway does what is missing: the
+   * pause changes nothing the second time, and the event is stored once under the upstream event's time.
+   */
+  private async restrict(
+    instance: ReceivingInstance,
+    restriction: Restriction,
+    body: UpstreamEnvelope,
+    data: Data,
+  ): Promise<void> {
+    await this.bulks.pauseForRestriction(instance.clientId, instance.id, restriction);
+    const since = new Date();
+    const known = restrictionOf(instance);
+    if (known?.reason !== restriction.reason || known.statusReason !== restriction.statusReason) {
+      const eventData = {
+        state: data.state,
+        reason: restriction.reason,
+        status_reason: restriction.statusReason,
+        message: describeRestriction(restriction),
+        restricted_at: since.toISOString(),
+      };
+      const key =
+        typeof body.date_time === 'string'
+          ? `${INSTANCE_RESTRICTED_EVENT}:${restriction.statusReason}:${body.date_time}`
+          : null;
+      await this.announce(instance, INSTANCE_RESTRICTED_EVENT, eventData, body, key);
+    }
+    await this.connection.restrict(instance, restriction, since);
   }
 
   /**

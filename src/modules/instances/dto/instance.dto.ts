@@ -5,6 +5,7 @@ import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/common/validation/instance-
 import { MAX_INT_ID } from '@/common/validation/parse-positive-id.pipe';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { Instance } from '@/generated/prisma/client';
+import { describeRestriction, RESTRICTION_REASONS, restrictionOf } from '@/modules/instances/instance-restriction';
 
 export { INSTANCE_NAME, INSTANCE_NAME_RULE };
 
@@ -96,6 +97,29 @@ export class RotatedWebhookSecretDto {
   previous_secret_expires_at!: string;
 }
 
+export class RestrictionDto {
+  @ApiProperty({
+    enum: RESTRICTION_REASONS,
+    enumName: 'RestrictionReason',
+    description:
+      'logged_out (status 401 or 406), temporarily_banned (402), banned (403: how WhatsApp reports a ban), ' +
+      'connection_refused (428: the QR code limit ran out)',
+  })
+  reason!: string;
+  @ApiProperty({ type: 'integer', description: 'The upstream’s statusReason: WhatsApp’s own code', example: 403 })
+  status_reason!: number;
+  @ApiProperty({ description: 'What WhatsApp did and what to do about it' }) message!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the gateway heard of it' }) restricted_at!: string;
+}
+
+const RESTRICTION_FIELD = {
+  nullable: true,
+  type: RestrictionDto,
+  description:
+    'Set while WhatsApp has the number logged out, banned or refused: sends answer 409 INSTANCE_RESTRICTED and bulks ' +
+    'pause until the instance is open again; null otherwise',
+};
+
 export class InstanceResponseDto {
   @ApiProperty({ format: 'uuid' }) instance_id!: string;
   @ApiProperty({ example: 'shop-branch-kilimani' }) instance_name!: string;
@@ -104,6 +128,7 @@ export class InstanceResponseDto {
   @ApiProperty({ nullable: true, type: String, description: 'The connected WhatsApp account' }) owner_jid!:
     string | null;
   @ApiProperty({ nullable: true, type: String }) webhook_url!: string | null;
+  @ApiProperty(RESTRICTION_FIELD) restriction!: RestrictionDto | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
@@ -159,6 +184,10 @@ export class QrCodeQueryDto {
   number?: string;
 }
 
+export class StatusResponseDto extends StateResponseDto {
+  @ApiProperty(RESTRICTION_FIELD) restriction!: RestrictionDto | null;
+}
+
 export class QrCodeResponseDto extends StateResponseDto {
   @ApiProperty({ nullable: true, type: String, description: 'PNG data URI of the QR code' }) base64!: string | null;
   @ApiProperty({ nullable: true, type: String }) code!: string | null;
@@ -184,7 +213,19 @@ export function toInstanceResponse(instance: Instance): InstanceResponseDto {
     status: instance.status,
     owner_jid: instance.ownerJid,
     webhook_url: instance.webhookUrl,
+    restriction: toRestrictionResponse(instance),
     created_at: instance.createdAt.toISOString(),
     updated_at: instance.updatedAt.toISOString(),
+  };
+}
+
+export function toRestrictionResponse(instance: Instance): RestrictionDto | null {
+  const restriction = restrictionOf(instance);
+  if (!restriction) return null;
+  return {
+    reason: restriction.reason,
+    status_reason: restriction.statusReason,
+    message: describeRestriction(restriction),
+    restricted_at: restriction.since.toISOString(),
   };
 }

@@ -17,13 +17,8 @@ export const MESSAGE_STATUSES = [
   'expired',
 ] as const;
 
-export class LogsQueryDto {
-  @OptionalInt({ min: 1, max: 200, default: 50 })
-  limit: number = 50;
-
-  @OptionalInt({ min: 0, default: 0, description: 'Rows to skip; prefer `cursor` for deep pages' })
-  offset: number = 0;
-
+/** The log's filters, shared by the paged list and the export. */
+export class MessageFiltersDto {
   @OptionalInstanceName()
   instance?: string;
 
@@ -50,6 +45,14 @@ export class LogsQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date or time' })
   to?: string;
+}
+
+export class LogsQueryDto extends MessageFiltersDto {
+  @OptionalInt({ min: 1, max: 200, default: 50 })
+  limit: number = 50;
+
+  @OptionalInt({ min: 0, default: 0, description: 'Rows to skip; prefer `cursor` for deep pages' })
+  offset: number = 0;
 
   @ApiPropertyOptional({ description: '`next_cursor` of the previous page: fast at any depth' })
   @IsOptional()

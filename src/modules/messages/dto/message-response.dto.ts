@@ -47,6 +47,9 @@ export class MessageListResponseDto {
   next_cursor!: string | null;
 }
 
+/** Fields only the answers that schedule or cancel a message carry: the log's pages and its export have none. */
+export type ScheduleAnswerField = 'send_at' | 'expires_at';
+
 /** The log row as the API shows it; `schedule` adds a scheduled message's due time and expiry. */
 export function toMessageResponse(
   message: Message,

@@ -14,7 +14,7 @@ import { GATEWAY_WEBHOOK_EVENTS, SetWebhookDto, WebhookEvents } from '@/modules/
 export class LegacyWebhookDto extends PickType(SetWebhookDto, ['url', 'enabled'] as const) {
   @WebhookEvents(
     [...UPSTREAM_EVENT_NAMES, ...GATEWAY_WEBHOOK_EVENTS],
-    'The upstream’s event names, and the gateway’s OPTOUT_UPDATE; empty or absent means all',
+    'The upstream’s event names, and the gateway’s OPTOUT_UPDATE and INSTANCE_RESTRICTED; empty or absent means all',
   )
   events?: string[];
 

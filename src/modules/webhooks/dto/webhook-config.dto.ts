@@ -3,8 +3,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsUrl, MaxLength } from 'class-validator';
 import { UPSTREAM_WEBHOOK_EVENTS } from '@/integrations/evolution/upstream-webhook';
 
-/** Events of the gateway's own that a tenant webhook can subscribe to beside the upstream's (OPTOUT_UPDATE). */
-export const GATEWAY_WEBHOOK_EVENTS = ['OPTOUT_UPDATE'];
+/** The gateway's own events a tenant webhook can subscribe to, beside the upstream's (`optout.update`, `instance.restricted`). */
+export const GATEWAY_WEBHOOK_EVENTS: readonly string[] = ['OPTOUT_UPDATE', 'INSTANCE_RESTRICTED'];
 
 /** An optional list of event names (at most 50) out of `names`; empty or absent means all. */
 export function WebhookEvents(names: readonly string[], description: string): PropertyDecorator {
@@ -28,7 +28,7 @@ export class SetWebhookDto {
 
   @WebhookEvents(
     [...UPSTREAM_WEBHOOK_EVENTS, ...GATEWAY_WEBHOOK_EVENTS],
-    'Events to receive (the reference’s names, and OPTOUT_UPDATE); empty or absent means all',
+    'Events to receive (the reference’s names, and the gateway’s OPTOUT_UPDATE and INSTANCE_RESTRICTED); empty or absent means all',
   )
   events?: string[];
 

@@ -239,6 +239,26 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whatsapp/messages/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Cancel a scheduled message
+     * @description A message sent with send_at that is not due yet becomes `cancelled` and is never sent. A scheduled bulk is cancelled with POST /send-bulk/{id}/cancel.
+     */
+    delete: operations['ScheduledMessageController_cancel'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/whatsapp/messages/export': {
     parameters: {
       query?: never;
@@ -407,7 +427,7 @@ export type paths = {
     put?: never;
     /**
      * Send a text message
-     * @description Paced per instance (anti-ban); answers with the logged message.
+     * @description Paced per instance (anti-ban); answers with the logged message. With send_at it is scheduled (202) and sent then; with expires_at or ttl_seconds it is never sent later than that.
      */
     post: operations['SendController_send'];
     delete?: never;
@@ -517,7 +537,10 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Send an image, video, document or audio file */
+    /**
+     * Send an image, video, document or audio file
+     * @description send_at, expires_at and ttl_seconds work as on /send; a URL is fetched when the request is made.
+     */
     post: operations['SendController_sendMedia'];
     delete?: never;
     options?: never;
@@ -1234,7 +1257,22 @@ export type components = {
       accepted: number;
       /** Format: uuid */
       bulk_id: string;
+      /**
+       * Format: date-time
+       * @description Recipients not sent by then are never sent (status `expired`)
+       */
+      expires_at: string | null;
       rejected: components['schemas']['RejectedRecipientDto'][];
+      /**
+       * Format: date-time
+       * @description When a scheduled bulk starts
+       */
+      send_at: string | null;
+      /**
+       * @description `scheduled` when send_at was given, else `queued`
+       * @enum {string}
+       */
+      status: 'queued' | 'scheduled';
       /** @description Recipients in the request */
       total: number;
       /** @description Content guard warnings about the message */
@@ -1245,6 +1283,8 @@ export type components = {
       cancelled: number;
       /** @description Delivered to the phone */
       delivered: number;
+      /** @description Not sent: the bulk’s expiry (expires_at / ttl_seconds) came before their turn */
+      expired: number;
       /** @description Failed for good */
       failed: number;
       /** @description Not sent yet */
@@ -1305,7 +1345,7 @@ export type components = {
     };
     /** @enum {string} */
     BulkRecipientStatus:
-      'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'skipped';
+      'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'skipped' | 'expired';
     BulkResponseDto: {
       /** Format: uuid */
       bulk_id: string;
@@ -1317,6 +1357,11 @@ export type components = {
        * @description Estimate, from the pacing, while queued or running
        */
       expected_finish_at: string | null;
+      /**
+       * Format: date-time
+       * @description Recipients not sent by then are never sent (status `expired`)
+       */
+      expires_at: string | null;
       /** Format: date-time */
       finished_at: string | null;
       /** @example my-sales */
@@ -1335,6 +1380,11 @@ export type components = {
       progress: number;
       /** @description This page of recipients, by position */
       recipients: components['schemas']['BulkRecipientDto'][];
+      /**
+       * Format: date-time
+       * @description When a scheduled bulk starts
+       */
+      send_at: string | null;
       /** Format: date-time */
       started_at: string | null;
       status: components['schemas']['BulkStatus'];
@@ -1344,7 +1394,7 @@ export type components = {
       warnings: string[];
     };
     /** @enum {string} */
-    BulkStatus: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+    BulkStatus: 'scheduled' | 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
     BulkSummaryDto: {
       /** Format: uuid */
       bulk_id: string;
@@ -1915,6 +1965,11 @@ export type components = {
       /** Format: date-time */
       delivered_at: string | null;
       error: string | null;
+      /**
+       * Format: date-time
+       * @description When a scheduled message expires unsent (null: never): in the answers that schedule or cancel it
+       */
+      expires_at?: string | null;
       /** Format: date-time */
       failed_at: string | null;
       /**
@@ -1935,15 +1990,24 @@ export type components = {
       number: string;
       /** Format: date-time */
       read_at: string | null;
+      /**
+       * Format: date-time
+       * @description When a scheduled message is due: in the answers that schedule or cancel it
+       */
+      send_at?: string;
       /** Format: date-time */
       sent_at: string | null;
       source: components['schemas']['MessageSource'];
+      /** @description queued → sent → delivered → read, or failed; scheduled until send_at, then queued, cancelled or expired */
       status: components['schemas']['MessageStatus'];
     };
     /** @enum {string} */
     MessageSource: 'api' | 'bulk' | 'passthrough';
-    /** @enum {string} */
-    MessageStatus: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+    /**
+     * @description queued → sent → delivered → read, or failed; scheduled until send_at, then queued, cancelled or expired
+     * @enum {string}
+     */
+    MessageStatus: 'scheduled' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'expired';
     MessageTypeCountDto: {
       /** @description Send attempts of this type, in all */
       count: number;
@@ -2168,6 +2232,12 @@ export type components = {
        * @example 2000
        */
       delay?: number;
+      /**
+       * Format: date-time
+       * @description Never send after this time: a message (or bulk recipient) that has not left by then gets status `expired` and is not sent. After send_at when both are given. Not with ttl_seconds.
+       * @example 2026-12-24T09:05:00+03:00
+       */
+      expires_at?: string;
       /** @example my-sales */
       instanceName: string;
       /** @example Hello {{name}}! */
@@ -2185,10 +2255,27 @@ export type components = {
        *     ]
        */
       recipients: string[];
+      /**
+       * Format: date-time
+       * @description Send later: the message (or bulk) is accepted with 202 and status `scheduled`, and goes out at this time through the normal path (pacing, daily cap, opt-outs). In the future, at most 30 days ahead.
+       * @example 2026-12-24T09:00:00+03:00
+       */
+      send_at?: string;
+      /**
+       * @description Never send more than this many seconds after the request (after send_at for a scheduled send), as expires_at does. Not with expires_at.
+       * @example 300
+       */
+      ttl_seconds?: number;
     };
     SendMediaDto: {
       /** @description Shown under images, videos and documents */
       caption?: string;
+      /**
+       * Format: date-time
+       * @description Never send after this time: a message (or bulk recipient) that has not left by then gets status `expired` and is not sent. After send_at when both are given. Not with ttl_seconds.
+       * @example 2026-12-24T09:05:00+03:00
+       */
+      expires_at?: string;
       /** @description Required for documents: the name the recipient sees, with its extension */
       fileName?: string;
       /** @example my-sales */
@@ -2204,8 +2291,25 @@ export type components = {
       mimetype?: string;
       /** @example 254712345678 */
       number: string;
+      /**
+       * Format: date-time
+       * @description Send later: the message (or bulk) is accepted with 202 and status `scheduled`, and goes out at this time through the normal path (pacing, daily cap, opt-outs). In the future, at most 30 days ahead.
+       * @example 2026-12-24T09:00:00+03:00
+       */
+      send_at?: string;
+      /**
+       * @description Never send more than this many seconds after the request (after send_at for a scheduled send), as expires_at does. Not with expires_at.
+       * @example 300
+       */
+      ttl_seconds?: number;
     };
     SendTextDto: {
+      /**
+       * Format: date-time
+       * @description Never send after this time: a message (or bulk recipient) that has not left by then gets status `expired` and is not sent. After send_at when both are given. Not with ttl_seconds.
+       * @example 2026-12-24T09:05:00+03:00
+       */
+      expires_at?: string;
       /** @example my-sales */
       instanceName: string;
       /**
@@ -2213,8 +2317,19 @@ export type components = {
        * @example 254712345678
        */
       number: string;
+      /**
+       * Format: date-time
+       * @description Send later: the message (or bulk) is accepted with 202 and status `scheduled`, and goes out at this time through the normal path (pacing, daily cap, opt-outs). In the future, at most 30 days ahead.
+       * @example 2026-12-24T09:00:00+03:00
+       */
+      send_at?: string;
       /** @example Hello from NextMavens! */
       text: string;
+      /**
+       * @description Never send more than this many seconds after the request (after send_at for a scheduled send), as expires_at does. Not with expires_at.
+       * @example 300
+       */
+      ttl_seconds?: number;
     };
     SetWebhookDto: {
       /** @default true */
@@ -3432,7 +3547,7 @@ export interface operations {
         number?: string;
         /** @description Rows to skip; prefer `cursor` for deep pages */
         offset?: number;
-        status?: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+        status?: 'scheduled' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'expired';
         /** @description Created before (ISO 8601) */
         to?: string;
       };
@@ -3497,6 +3612,92 @@ export interface operations {
       };
     };
   };
+  ScheduledMessageController_cancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Message log id (`id` of the send answer) */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The message, now `cancelled` */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MessageResponseDto'];
+        };
+      };
+      /** @description id is not a message log id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No credentials, or an invalid or expired token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unknown, revoked or expired API key (or the key behind the token), or a deactivated client */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No such message, or not the caller’s */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The message is not scheduled (already sent, failed, cancelled or expired); the message names its status */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The client’s requests per minute are used up; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   MessageLogController_export: {
     parameters: {
       query?: {
@@ -3510,7 +3711,7 @@ export interface operations {
         instance?: string;
         /** @description Recipient, in any form the send endpoints accept */
         number?: string;
-        status?: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+        status?: 'scheduled' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'expired';
         /** @description Created before (ISO 8601) */
         to?: string;
       };
@@ -4417,6 +4618,15 @@ export interface operations {
           'application/json': components['schemas']['MessageResponseDto'];
         };
       };
+      /** @description With send_at: the message, status `scheduled`; it goes out at send_at */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MessageResponseDto'];
+        };
+      };
       /** @description Invalid field, invalid number, or number not on WhatsApp */
       400: {
         headers: {
@@ -4466,7 +4676,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Idempotency-Key reused with a different body */
+      /** @description MESSAGE_EXPIRED: the expiry (expires_at / ttl_seconds) comes before the instance’s next pacing slot, so the message was logged `expired` and not sent (X-Message-Log-Id names the row); or an Idempotency-Key reused with a different body */
       422: {
         headers: {
           [name: string]: unknown;
@@ -4526,7 +4736,7 @@ export interface operations {
         instance?: string;
         limit?: number;
         /** @description Only the bulks in this status */
-        status?: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+        status?: 'scheduled' | 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
       };
       header?: never;
       path?: never;
@@ -5040,6 +5250,15 @@ export interface operations {
           'application/json': components['schemas']['MessageResponseDto'];
         };
       };
+      /** @description With send_at: the message, status `scheduled`; it goes out at send_at */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MessageResponseDto'];
+        };
+      };
       /** @description Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format) */
       400: {
         headers: {
@@ -5098,7 +5317,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Idempotency-Key reused with a different body */
+      /** @description MESSAGE_EXPIRED: the expiry (expires_at / ttl_seconds) comes before the instance’s next pacing slot, so the message was logged `expired` and not sent (X-Message-Log-Id names the row); or an Idempotency-Key reused with a different body */
       422: {
         headers: {
           [name: string]: unknown;

@@ -5,6 +5,7 @@ import { InstanceTokensProcessor } from '@/modules/instances/instance-tokens.pro
 import { InstancesModule } from '@/modules/instances/instances.module';
 import { MaintenanceModule } from '@/modules/maintenance/maintenance.module';
 import { MaintenanceProcessor } from '@/modules/maintenance/maintenance.processor';
+import { SchedulingModule } from '@/modules/scheduling/scheduling.module';
 import { UpstreamEventsProcessor } from '@/modules/webhooks/upstream-events.processor';
 import { WebhookDeliveryProcessor } from '@/modules/webhooks/webhook-delivery.processor';
 import { WebhooksModule } from '@/modules/webhooks/webhooks.module';
@@ -12,7 +13,7 @@ import { WorkerDrainService } from './worker-drain.service';
 
 /** Every BullMQ processor: importing this is what makes a process a worker. */
 @Module({
-  imports: [BulkModule, InstancesModule, MaintenanceModule, WebhooksModule],
+  imports: [BulkModule, InstancesModule, MaintenanceModule, SchedulingModule, WebhooksModule],
   providers: [
     BulkProcessor,
     MaintenanceProcessor,

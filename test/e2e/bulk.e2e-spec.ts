@@ -73,7 +73,16 @@ describe('bulk sends', () => {
       key,
     );
     expect(res.status).toBe(202);
-    expect(res.data).toEqual({ bulk_id: expect.any(String), total: 3, accepted: 3, rejected: [], warnings: [] });
+    expect(res.data).toEqual({
+      bulk_id: expect.any(String),
+      total: 3,
+      accepted: 3,
+      rejected: [],
+      warnings: [],
+      status: 'queued',
+      send_at: null,
+      expires_at: null,
+    });
 
     const done = await bulkDone(key, res.data.bulk_id);
     expect(done).toMatchObject({

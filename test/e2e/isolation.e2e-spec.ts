@@ -1,7 +1,7 @@
 import { AxiosInstance, Method } from 'axios';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { startTestApp, TestApp } from '../setup/test-app';
+import { queryDb, startTestApp, TestApp } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 
 /**
@@ -143,6 +143,18 @@ const ROUTES: WalkedRoute[] = [
     template: '/api/v1/whatsapp/send-bulk/{id}/cancel',
     path: (a) => `/api/v1/whatsapp/send-bulk/${a.bulkId}/cancel`,
     auth: 'apikey',
+  },
+  {
+    method: 'DELETE',
+    template: '/api/v1/whatsapp/messages/{id}',
+    path: (a) => `/api/v1/whatsapp/messages/${a.scheduledId}`,
+    auth: 'apikey',
+  },
+  {
+    method: 'DELETE',
+    template: '/api/v1/whatsapp/messages/{id}',
+    path: (a) => `/api/v1/whatsapp/messages/${a.scheduledId}`,
+    auth: 'instance-key',
   },
   {
     // A number on A's opt-out list: B's key finds nothing to take off A's list.
@@ -305,8 +317,8 @@ function legacyRoutes(): WalkedRoute[] {
   );
 }
 
-/** What the walk knows of A: its instance, a running bulk, and a webhook delivery. */
-type Walked = TestInstance & { bulkId: string; deliveryId: string };
+/** What the walk knows of A: its instance, a running bulk, a webhook delivery and a scheduled message. */
+type Walked = TestInstance & { bulkId: string; deliveryId: string; scheduledId: string };
 
 /** Admin routes are operator-wide by design and stay out of the walk. */
 const OPERATOR_PREFIX = '/api/admin/';
@@ -347,7 +359,17 @@ describe('tenant isolation walk', () => {
       { instanceName: instanceA.name, recipients: ['254712000001', '254712000002'], message: 'x' },
       { headers: { apikey: clientA.apiKey } },
     );
-    a = { ...instanceA, bulkId: bulk.data.bulk_id, deliveryId: delivery.id };
+    const scheduled = await http.post(
+      '/api/v1/whatsapp/send',
+      {
+        instanceName: instanceA.name,
+        number: '254712000003',
+        text: 'later',
+        send_at: new Date(Date.now() + 3600000).toISOString(),
+      },
+      keyA,
+    );
+    a = { ...instanceA, bulkId: bulk.data.bulk_id, deliveryId: delivery.id, scheduledId: scheduled.data.id };
     // The first recipient leaves at once; the walk starts after it, so its send is not taken for one B caused.
     await waitFor(
       () => t.sim.requests().some((r) => r.path === `/message/sendText/${instanceA.name}`),
@@ -365,7 +387,13 @@ describe('tenant isolation walk', () => {
     ROUTES.map(
       (r) =>
         [
-          `${r.method} ${r.path({ id: '<A id>', name: '<A name>', bulkId: '<A bulk>', deliveryId: '<A delivery>' } as Walked)} with B's ${r.auth}`,
+          `${r.method} ${r.path({
+            id: '<A id>',
+            name: '<A name>',
+            bulkId: '<A bulk>',
+            deliveryId: '<A delivery>',
+            scheduledId: '<A message>',
+          } as Walked)} with B's ${r.auth}`,
           r,
         ] as const,
     ),
@@ -384,8 +412,10 @@ describe('tenant isolation walk', () => {
     expect(t.sim.requests().filter((r) => r.path.includes(a.name) || r.query.instanceName === a.name)).toHaveLength(0);
   });
 
-  it("leaves A's instance, bulk and opt-out list untouched", async () => {
+  it("leaves A's instance, bulk, opt-out list and scheduled message untouched", async () => {
     expect(t.sim.instance(a.name)?.state).toBe('open');
+    const scheduled = await queryDb(t, 'SELECT status FROM messages WHERE id = $1', [a.scheduledId]);
+    expect(scheduled).toEqual([{ status: 'scheduled' }]);
     expect((await http.get('/api/v1/whatsapp/opt-outs', { headers: { apikey: clientA.apiKey } })).data.total).toBe(1);
     expect(t.sim.requests().filter((r) => r.path.startsWith('/message/'))).toHaveLength(0);
   });

@@ -5,6 +5,7 @@ import { BulkService } from '@/modules/bulk/bulk.service';
 import { BulkProgressService } from '@/modules/bulk/bulk-progress.service';
 import { BulkQueueService } from '@/modules/bulk/bulk-queue.service';
 import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
+import { BulkScheduleRepository } from '@/modules/bulk/bulk-schedule.repository';
 import { Delivery, SendService } from '@/modules/messages/send.service';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
@@ -110,6 +111,10 @@ export class FakeBulks {
     this.calls.push(['transition', ...args]);
     return Promise.resolve(this.transitions);
   }
+  expirePendingForClient(...args: unknown[]) {
+    this.calls.push(['expire-pending', ...args]);
+    return Promise.resolve(0);
+  }
   listActiveForSystem() {
     return Promise.resolve([
       { id: 'b-1', clientId: 1 },
@@ -119,7 +124,9 @@ export class FakeBulks {
 
   /** The recorded writes, without the reads and lease bookkeeping around them. */
   writes(): [string, ...unknown[]][] {
-    return this.calls.filter(([name]) => ['finish', 'release', 'transition', 'complete'].includes(name));
+    return this.calls.filter(([name]) =>
+      ['finish', 'release', 'transition', 'complete', 'expire-pending'].includes(name),
+    );
   }
 }
 
@@ -187,6 +194,7 @@ export function runnerWithFakes() {
     numbers as unknown as NumberCheckService,
     optOuts as unknown as OptOutsService,
     config as unknown as AppConfig,
+    bulks as unknown as BulkScheduleRepository,
   );
   return { sut, bulks, sender, sentTexts, queue, cancelled, numbers, optOuts };
 }

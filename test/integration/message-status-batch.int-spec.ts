@@ -1,12 +1,11 @@
 import { AppConfig } from '@/config/app-config';
 import { PrismaService } from '@/database/prisma.service';
-import { MessageStatus } from '@/generated/prisma/client';
 import { MessageRepository } from '@/modules/messages/message.repository';
-import { canAdvance, rollupIncrements } from '@/modules/messages/message-status';
+import { canAdvance, DeliveryStatus, rollupIncrements } from '@/modules/messages/message-status';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
 import { IsolatedEnv, isolatedEnv } from '../setup/test-env';
 
-const STATUSES: MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
+const STATUSES: DeliveryStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
 
 /** The batched status statement against the status rules written in TypeScript (message-status.ts), on Postgres. */
 describe('upstream statuses applied in batches', () => {
@@ -97,7 +96,7 @@ describe('upstream statuses applied in batches', () => {
     await messages.markAcceptedForClient(clientId, m.id, 'WA-merge');
     const batcher = new StatusBatcherService(messages);
     const outcomes = await Promise.all(
-      (['sent', 'read', 'delivered', 'failed'] as MessageStatus[]).map((status) =>
+      (['sent', 'read', 'delivered', 'failed'] as DeliveryStatus[]).map((status) =>
         batcher.apply({ instanceId, upstreamMessageId: 'WA-merge', status }),
       ),
     );

@@ -28,6 +28,7 @@ const BADGE_CLASS: Record<string, string> = {
   refused: 'bad',
   failed: 'bad',
   cancelled: 'bad',
+  expired: 'bad',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {

@@ -15,7 +15,7 @@ interface MessageRow {
   created_at: string;
 }
 
-const STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+const STATUSES = ['scheduled', 'queued', 'sent', 'delivered', 'read', 'failed', 'cancelled', 'expired'] as const;
 
 interface Filters {
   instance?: string;

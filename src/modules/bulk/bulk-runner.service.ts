@@ -11,6 +11,7 @@ import { limitsOf } from '@/modules/auth/auth-context';
 import { INSTANCE_RESTRICTED, restrictionOf } from '@/modules/instances/instance-restriction';
 import { nextUtcMidnight } from '@/modules/limits/daily-cap.service';
 import { SendService } from '@/modules/messages/send.service';
+import { MessageExpiredError } from '@/modules/messages/send-timing';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
@@ -24,6 +25,7 @@ import {
   OPTED_OUT,
   restrictedPauseReason,
 } from './bulk-reasons';
+import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
 
 /** A bulk send waits this long at most for one pacing slot before checking its status (and lease) again. */
@@ -51,6 +53,7 @@ export class BulkRunnerService {
     private readonly numbers: NumberCheckService,
     private readonly optOuts: OptOutsService,
     config: AppConfig,
+    private readonly schedule: BulkScheduleRepository,
   ) {
     this.leaseMs = config.get('BULK_LEASE_MS');
   }
@@ -150,6 +153,8 @@ export class BulkRunnerService {
       await this.bulks.finishRecipientForClient(clientId, id, 'sent', null, null);
       return 'next';
     }
+    // Checked right before the send; a recipient with an interrupted attempt is expired by deliver, which closes its row.
+    if (bulk.expiresAt && bulk.expiresAt.getTime() <= Date.now() && !logged) return this.expire(bulk, id);
     // Rendered only now: the bulk keeps the template once and each recipient's variables, never the filled-in texts.
     const rendered = template.render((recipient.variables ?? undefined) as Variables | undefined);
     if (!rendered.ok) {
@@ -180,6 +185,7 @@ export class BulkRunnerService {
         // A row still `queued` is an attempt a crash or an outage interrupted: it is sent again under that row.
         interruptedMessageId: logged?.status === 'queued' ? (recipient.messageId ?? undefined) : undefined,
         maxWaitMs: SLOT_WAIT_MS,
+        expiresAt: bulk.expiresAt ?? undefined,
         send: (to) =>
           this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: rendered.text }),
       });
@@ -200,6 +206,7 @@ export class BulkRunnerService {
 
   private async handleFailure(bulk: BulkForRun, id: bigint, attempts: number, err: unknown): Promise<'next' | 'stop'> {
     const clientId = bulk.clientId;
+    if (err instanceof MessageExpiredError) return this.expire(bulk, id);
     if (err instanceof OptedOutError) {
       // Refused before any cap unit, pacing slot or log row was taken: the recipient is skipped, not failed.
       await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, OPTED_OUT);
@@ -246,6 +253,17 @@ export class BulkRunnerService {
       throw err;
     }
     await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);
+    return 'next';
+  }
+
+  /**
+   * The bulk's expiry passed: the recipient in hand and every one still waiting are expired, never sent; the next
+   * claim finds none left and completes the bulk.
+   */
+  private async expire(bulk: BulkForRun, id: bigint): Promise<'next'> {
+    const reason = `expired: the bulk expired at ${bulk.expiresAt!.toISOString()} before this recipient's turn`;
+    await this.bulks.finishRecipientForClient(bulk.clientId, id, 'expired', null, reason);
+    await this.schedule.expirePendingForClient(bulk.clientId, bulk.id, reason);
     return 'next';
   }
 

@@ -10,10 +10,18 @@ import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
 import { BulkRunnerService } from './bulk-runner.service';
+import { BulkScheduleRepository } from './bulk-schedule.repository';
 
 @Module({
   imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule, NumbersModule, OptOutsModule],
-  providers: [BulkRepository, BulkProgressService, BulkQueueService, BulkService, BulkRunnerService],
-  exports: [BulkService, BulkRunnerService],
+  providers: [
+    BulkRepository,
+    BulkScheduleRepository,
+    BulkProgressService,
+    BulkQueueService,
+    BulkService,
+    BulkRunnerService,
+  ],
+  exports: [BulkService, BulkRunnerService, BulkScheduleRepository, BulkQueueService, BulkProgressService],
 })
 export class BulkModule {}

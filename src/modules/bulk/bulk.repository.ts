@@ -59,13 +59,23 @@ export class BulkRepository {
 
   createForClient(
     clientId: number,
-    bulk: { instanceId: string; message: string; delayMs: number; warnings: string[]; checkNumbers?: boolean },
+    bulk: {
+      instanceId: string;
+      message: string;
+      delayMs: number;
+      warnings: string[];
+      checkNumbers?: boolean;
+      /** `queued` unless given. */
+      status?: Extract<BulkStatus, 'queued' | 'scheduled'>;
+      sendAt?: Date | null;
+      expiresAt?: Date | null;
+    },
     recipients: NewRecipient[],
   ): Promise<BulkJob> {
     return this.prisma.$transaction(
       async (tx) => {
         const created = await tx.bulkJob.create({
-          data: { ...bulk, clientId, total: recipients.length, status: 'queued' },
+          data: { ...bulk, clientId, total: recipients.length },
         });
         // One statement for up to 10,000 rows: three arrays unnested server-side cost a fraction of a multi-row
         // createMany, whose parameters Prisma builds one by one.
@@ -280,7 +290,7 @@ export class BulkRepository {
   async finishRecipientForClient(
     clientId: number,
     id: bigint,
-    status: 'sent' | 'failed' | 'skipped',
+    status: 'sent' | 'failed' | 'skipped' | 'expired',
     messageId: bigint | null,
     error: string | null,
   ): Promise<void> {
@@ -330,10 +340,10 @@ export class BulkRepository {
     });
   }
 
-  /** The bulks of an instance that are not finished: queued, running or paused. */
+  /** The bulks of an instance that are not finished: scheduled, queued, running or paused. */
   listUnfinishedOfInstanceForClient(clientId: number, instanceId: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
     return this.prisma.bulkJob.findMany({
-      where: { clientId, instanceId, status: { in: ['queued', 'running', 'paused'] } },
+      where: { clientId, instanceId, status: { in: ['scheduled', 'queued', 'running', 'paused'] } },
       select: { id: true, clientId: true },
     });
   }
@@ -383,5 +393,5 @@ export class BulkRepository {
 
 /** Counts by recipient status, every status at zero. */
 function noRecipients(): Record<RecipientStatus, number> {
-  return { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0 };
+  return { pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0, expired: 0 };
 }

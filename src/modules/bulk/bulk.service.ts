@@ -7,6 +7,7 @@ import { ClientAuth } from '@/modules/auth/auth-context';
 import { Restriction } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
+import { readSendTiming } from '@/modules/messages/send-timing';
 import { BulkRepository, NewRecipient } from './bulk.repository';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
@@ -33,6 +34,7 @@ export class BulkService {
   }
 
   async create(auth: ClientAuth, dto: SendBulkDto): Promise<BulkAcceptedDto> {
+    const timing = readSendTiming(dto, new Date());
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const template = new BulkTemplate(dto.message);
     const scan = new ContentScan(template);
@@ -65,11 +67,24 @@ export class BulkService {
         delayMs: dto.delay ?? 0,
         warnings,
         checkNumbers: dto.check_numbers ?? false,
+        // A scheduled bulk waits in Postgres; the worker's poller queues it when it is due.
+        status: timing.sendAt ? 'scheduled' : 'queued',
+        sendAt: timing.sendAt,
+        expiresAt: timing.expiresAt,
       },
       accepted,
     );
-    await this.queue.drive(auth.clientId, bulk.id);
-    return { bulk_id: bulk.id, total: dto.recipients.length, accepted: accepted.length, rejected, warnings };
+    if (!timing.sendAt) await this.queue.drive(auth.clientId, bulk.id);
+    return {
+      bulk_id: bulk.id,
+      total: dto.recipients.length,
+      accepted: accepted.length,
+      rejected,
+      warnings,
+      status: timing.sendAt ? 'scheduled' : 'queued',
+      send_at: timing.sendAt?.toISOString() ?? null,
+      expires_at: timing.expiresAt?.toISOString() ?? null,
+    };
   }
 
   async get(auth: ClientAuth, id: string, after: number, limit: number) {
@@ -93,12 +108,14 @@ export class BulkService {
       counts,
       progress: bulkProgress(bulk.total, counts),
       expected_finish_at:
-        bulk.status === 'running' || bulk.status === 'queued'
-          ? new Date(Date.now() + remaining * gap).toISOString()
+        bulk.status === 'running' || bulk.status === 'queued' || bulk.status === 'scheduled'
+          ? new Date(Math.max(Date.now(), bulk.sendAt?.getTime() ?? 0) + remaining * gap).toISOString()
           : null,
       // Written only by create, from the content scan: a list of strings.
       warnings: bulk.warnings as string[],
       created_at: bulk.createdAt.toISOString(),
+      send_at: bulk.sendAt?.toISOString() ?? null,
+      expires_at: bulk.expiresAt?.toISOString() ?? null,
       started_at: bulk.startedAt?.toISOString() ?? null,
       finished_at: bulk.finishedAt?.toISOString() ?? null,
       recipients: recipients.map((r) => ({
@@ -160,7 +177,7 @@ export class BulkService {
   }
 
   async cancel(auth: ClientAuth, id: string) {
-    const bulk = await this.transition(auth, id, ['queued', 'running', 'paused'], 'cancelled');
+    const bulk = await this.transition(auth, id, ['scheduled', 'queued', 'running', 'paused'], 'cancelled');
     await this.cancelRecipients(auth.clientId, bulk, null);
     await this.progress.announce(auth.clientId, id);
     return this.summary(auth, id);
@@ -176,7 +193,7 @@ export class BulkService {
         !(await this.bulks.transitionForClient(
           clientId,
           bulk.id,
-          ['queued', 'running', 'paused'],
+          ['scheduled', 'queued', 'running', 'paused'],
           'cancelled',
           INSTANCE_DELETED_REASON,
         ))

@@ -82,7 +82,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         return next.handle().pipe(
           mergeMap(async (body: unknown) => {
-            await this.repository.completeForClient(clientId, header, successStatus, body as never);
+            // A handler may answer another success status than its route's (a scheduled send's 202).
+            const status = reply.statusCode >= 200 && reply.statusCode < 300 ? reply.statusCode : successStatus;
+            await this.repository.completeForClient(clientId, header, status, body as never);
             return body;
           }),
           catchError(async (err: unknown) => {

@@ -1,6 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { ExportFormat } from './dto/export-query.dto';
-import { MessageResponseDto } from './dto/message-response.dto';
+import { MessageResponseDto, ScheduleAnswerField } from './dto/message-response.dto';
+
+/** The fields of a row on the log's pages: a scheduled message's due time and expiry are not among them. */
+type ListedField = Exclude<keyof MessageResponseDto, ScheduleAnswerField>;
 
 /**
  * Every field of the /messages JSON, in its order and under its name: a field added to MessageResponseDto does not
@@ -21,9 +24,9 @@ const COLUMN_SET = {
   delivered_at: true,
   read_at: true,
   failed_at: true,
-} satisfies Record<keyof MessageResponseDto, true>;
+} satisfies Record<ListedField, true>;
 
-export const EXPORT_COLUMNS = Object.keys(COLUMN_SET) as (keyof MessageResponseDto)[];
+export const EXPORT_COLUMNS = Object.keys(COLUMN_SET) as ListedField[];
 
 export interface ExportEncoding {
   contentType: string;

@@ -1,5 +1,5 @@
 import { MessageStatus } from '@/generated/prisma/client';
-import { canAdvance, furthest, rollupIncrements, statusesAdvancingTo } from './message-status';
+import { canAdvance, DeliveryStatus, furthest, rollupIncrements, statusesAdvancingTo } from './message-status';
 
 describe('message status', () => {
   it('moves forward only', () => {
@@ -18,9 +18,29 @@ describe('message status', () => {
   });
 
   it('counts each milestone once, even when a step is skipped', () => {
-    expect(rollupIncrements('queued', 'read')).toEqual({ sent: 1, delivered: 1, read: 1, failed: 0 });
-    expect(rollupIncrements('sent', 'delivered')).toEqual({ sent: 0, delivered: 1, read: 0, failed: 0 });
-    expect(rollupIncrements('sent', 'failed')).toEqual({ sent: 0, delivered: 0, read: 0, failed: 1 });
+    expect(rollupIncrements('queued', 'read')).toEqual({ attempts: 0, sent: 1, delivered: 1, read: 1, failed: 0 });
+    expect(rollupIncrements('sent', 'delivered')).toEqual({ attempts: 0, sent: 0, delivered: 1, read: 0, failed: 0 });
+    expect(rollupIncrements('sent', 'failed')).toEqual({ attempts: 0, sent: 0, delivered: 0, read: 0, failed: 1 });
+  });
+
+  it('counts an attempt when a scheduled message leaves, and takes it back when a queued attempt expires', () => {
+    expect(rollupIncrements('scheduled', 'queued')).toEqual({ attempts: 1, sent: 0, delivered: 0, read: 0, failed: 0 });
+    expect(rollupIncrements('scheduled', 'failed')).toEqual({ attempts: 1, sent: 0, delivered: 0, read: 0, failed: 1 });
+    expect(rollupIncrements('scheduled', 'cancelled')).toEqual({
+      attempts: 0,
+      sent: 0,
+      delivered: 0,
+      read: 0,
+      failed: 0,
+    });
+    expect(rollupIncrements('scheduled', 'expired')).toEqual({
+      attempts: 0,
+      sent: 0,
+      delivered: 0,
+      read: 0,
+      failed: 0,
+    });
+    expect(rollupIncrements('queued', 'expired')).toEqual({ attempts: -1, sent: 0, delivered: 0, read: 0, failed: 0 });
   });
 
   it('merges two statuses of one message: delivered or read wins, then failed, then the further one', () => {
@@ -32,16 +52,28 @@ describe('message status', () => {
   });
 });
 
-const STATUSES: MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
+const STATUSES: MessageStatus[] = [
+  'scheduled',
+  'queued',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'cancelled',
+  'expired',
+];
 
 describe('message status, every pair', () => {
   /** The allowed moves, written out: forward along queued → sent → delivered → read, or to failed before delivery. */
   const ALLOWED: Record<MessageStatus, MessageStatus[]> = {
-    queued: ['sent', 'delivered', 'read', 'failed'],
+    scheduled: ['queued', 'failed', 'cancelled', 'expired'],
+    queued: ['sent', 'delivered', 'read', 'failed', 'expired'],
     sent: ['delivered', 'read', 'failed'],
     delivered: ['read'],
     read: [],
     failed: [],
+    cancelled: [],
+    expired: [],
   };
 
   it.each(STATUSES.flatMap((from) => STATUSES.map((to) => [from, to] as const)))(
@@ -52,7 +84,7 @@ describe('message status, every pair', () => {
   );
 
   /** furthest of each unordered pair. */
-  const MERGED: [MessageStatus, MessageStatus, MessageStatus][] = [
+  const MERGED: [DeliveryStatus, DeliveryStatus, DeliveryStatus][] = [
     ['queued', 'queued', 'queued'],
     ['queued', 'sent', 'sent'],
     ['queued', 'delivered', 'delivered'],
@@ -77,11 +109,12 @@ describe('message status, every pair', () => {
 
   it('covers every unordered pair in the merge table', () => {
     const covered = new Set(MERGED.map(([a, b]) => [a, b].sort().join('+')));
-    const all = new Set(STATUSES.flatMap((a) => STATUSES.map((b) => [a, b].sort().join('+'))));
+    const delivery = ['queued', 'sent', 'delivered', 'read', 'failed'];
+    const all = new Set(delivery.flatMap((a) => delivery.map((b) => [a, b].sort().join('+'))));
     expect(covered).toEqual(all);
   });
 
-  const none = { sent: 0, delivered: 0, read: 0, failed: 0 };
+  const none = { attempts: 0, sent: 0, delivered: 0, read: 0, failed: 0 };
   /** What each allowed move (and the create's queued → status) adds to the rollups. */
   const INCREMENTS: [MessageStatus, MessageStatus, typeof none][] = [
     ['queued', 'queued', none],
@@ -93,6 +126,11 @@ describe('message status, every pair', () => {
     ['sent', 'read', { ...none, delivered: 1, read: 1 }],
     ['sent', 'failed', { ...none, failed: 1 }],
     ['delivered', 'read', { ...none, read: 1 }],
+    ['scheduled', 'queued', { ...none, attempts: 1 }],
+    ['scheduled', 'failed', { ...none, attempts: 1, failed: 1 }],
+    ['scheduled', 'cancelled', none],
+    ['scheduled', 'expired', none],
+    ['queued', 'expired', { ...none, attempts: -1 }],
   ];
 
   it.each(INCREMENTS)('rollupIncrements(%s, %s) adds each passed milestone once', (from, to, add) => {
@@ -109,6 +147,7 @@ describe('message status, every pair', () => {
 
   it('counts a message the same whether it moved in steps or in one jump', () => {
     const add = (a: typeof none, b: typeof none) => ({
+      attempts: a.attempts + b.attempts,
       sent: a.sent + b.sent,
       delivered: a.delivered + b.delivered,
       read: a.read + b.read,
@@ -125,8 +164,10 @@ describe('message status, every pair', () => {
 
 describe('statusesAdvancingTo', () => {
   it('lists the statuses canAdvance lets move to each status', () => {
-    expect(statusesAdvancingTo('failed').sort()).toEqual(['queued', 'sent']);
+    expect(statusesAdvancingTo('failed').sort()).toEqual(['queued', 'scheduled', 'sent']);
     expect(statusesAdvancingTo('read').sort()).toEqual(['delivered', 'queued', 'sent']);
-    expect(statusesAdvancingTo('queued')).toEqual([]);
+    expect(statusesAdvancingTo('queued')).toEqual(['scheduled']);
+    expect(statusesAdvancingTo('cancelled')).toEqual(['scheduled']);
+    expect(statusesAdvancingTo('expired').sort()).toEqual(['queued', 'scheduled']);
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@/database/prisma.service';
 import { rowMapper } from '@/database/row-mapping';
 import { Message, MessageSource, MessageStatus, Prisma } from '@/generated/prisma/client';
-import { rollupIncrements } from './message-status';
+import { DeliveryStatus, rollupIncrements } from './message-status';
 
 export interface NewMessage {
   instanceId: string;
@@ -14,6 +14,8 @@ export interface NewMessage {
   messageType: string;
   status?: MessageStatus;
   error?: string | null;
+  /** For a `scheduled` message: when it is due and what to send then, kept in scheduled_sends with the row. */
+  schedule?: { sendAt: Date; expiresAt: Date | null; payload: Prisma.InputJsonValue };
 }
 
 export interface MessageFilters {
@@ -30,7 +32,7 @@ export type MessageWithInstance = Message & { instance: { name: string } };
 export interface UpstreamStatus {
   instanceId: string;
   upstreamMessageId: string;
-  status: MessageStatus;
+  status: DeliveryStatus;
 }
 
 export type StatusOutcome = 'applied' | 'ignored' | 'unknown';
@@ -49,7 +51,7 @@ function compareKeys(a: UpstreamStatus, b: UpstreamStatus): number {
 
 type Tx = Prisma.TransactionClient;
 
-const messageRow = rowMapper<Message>('messages', {
+export const messageRow = rowMapper<Message>('messages', {
   id: 'bigint',
   clientId: 'number',
   instanceId: 'string',
@@ -79,7 +81,8 @@ export class MessageRepository {
   /** The row, both rollups and the link from its bulk recipient in one statement: this runs for every send. */
   async createForClient(clientId: number, data: NewMessage): Promise<Message> {
     const status = data.status ?? 'queued';
-    const add = rollupIncrements('queued', status);
+    // Counted as if it left `scheduled`: a queued or failed row is an attempt, a scheduled or expired one is not.
+    const add = rollupIncrements('scheduled', status);
     const [row] = await this.prisma.rows<Record<string, unknown>>(CREATE_MESSAGE_SQL, [
       clientId,
       data.instanceId,
@@ -95,6 +98,10 @@ export class MessageRepository {
       add.read,
       add.failed,
       data.bulkRecipientId ?? null,
+      add.attempts,
+      data.schedule?.sendAt.toISOString() ?? null,
+      data.schedule?.expiresAt?.toISOString() ?? null,
+      data.schedule ? JSON.stringify(data.schedule.payload) : null,
     ]);
     return messageRow(row!);
   }
@@ -240,9 +247,13 @@ const STAMP_COLUMNS: Record<MessageStatus, string | null> = {
   delivered: 'delivered_at',
   read: 'read_at',
   failed: 'failed_at',
+  scheduled: null,
+  cancelled: null,
+  expired: null,
 };
 
-async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message> {
+/** Moves a locked message to `to` with both rollups (the caller checked the move is allowed). */
+export async function advance(tx: Tx, message: Message, to: MessageStatus, error?: string): Promise<Message> {
   const now = new Date();
   const stampColumn = STAMP_COLUMNS[to];
   const stamp = stampColumn ? Prisma.sql`, ${Prisma.raw(stampColumn)} = ${now}` : Prisma.empty;
@@ -251,7 +262,7 @@ async function advance(tx: Tx, message: Message, to: MessageStatus, error?: stri
     UPDATE messages SET status = ${to}::"MessageStatus", updated_at = ${now}${stamp}${setError} WHERE id = ${message.id} RETURNING *`;
   const updated = messageRow(row!);
   await moveCount(tx, message, message.status, to);
-  await addUsage(tx, message, { attempts: 0, ...rollupIncrements(message.status, to) });
+  await addUsage(tx, message, rollupIncrements(message.status, to));
   return updated;
 }
 
@@ -346,7 +357,8 @@ SELECT input.position, CASE WHEN a.id IS NOT NULL THEN 'applied' WHEN f.id IS NO
 FROM input LEFT JOIN found f ON f.position = input.position LEFT JOIN allowed a ON a.position = input.position`;
 
 /**
- * The logged message with both rollups and, for a bulk recipient ($14), the recipient's link to it. `counted` is read
+ * The logged message with both rollups, for a bulk recipient ($14) the recipient's link to it, and for a scheduled
+ * message ($16 to $18) its due time, expiry and payload. `counted` is read
  * by `used` so its row lock comes first, the order status changes take too: Postgres does not otherwise order sibling
  * CTEs, and the opposite order deadlocks with a concurrent status change. Days are UTC, as `created_at` is.
  */
@@ -362,8 +374,12 @@ WITH m AS (
   RETURNING 1
 ), used AS (
   INSERT INTO usage_daily (client_id, instance_id, day, message_type, attempts, sent, delivered, read, failed)
-  SELECT client_id, instance_id, created_at::date, message_type, 1, $10::int, $11::int, $12::int, $13::int FROM m CROSS JOIN counted
+  SELECT client_id, instance_id, created_at::date, message_type, $15::int, $10::int, $11::int, $12::int, $13::int FROM m CROSS JOIN counted
+  WHERE $15::int + $10::int + $13::int > 0
   ${ON_USAGE_CONFLICT_SQL}
+), scheduled AS (
+  INSERT INTO scheduled_sends (message_id, client_id, send_at, expires_at, payload)
+  SELECT id, client_id, $16::timestamp, $17::timestamp, $18::jsonb FROM m WHERE $16::timestamp IS NOT NULL
 ), linked AS (
   UPDATE bulk_recipients SET message_id = m.id FROM m WHERE bulk_recipients.id = $14::bigint AND bulk_recipients.client_id = $1
 )

@@ -8,6 +8,7 @@ import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageRepository } from './message.repository';
 import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
+import { ScheduledSendRepository } from './scheduled-send.repository';
 import { SendService } from './send.service';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
@@ -17,6 +18,7 @@ import { StatusBatcherService } from './status-batcher.service';
   imports: [EvolutionModule, InstancesModule, LimitsModule, OptOutsModule, OutboundModule],
   providers: [
     MessageRepository,
+    ScheduledSendRepository,
     AcceptanceTracker,
     SendService,
     StatusBatcherService,
@@ -27,6 +29,7 @@ import { StatusBatcherService } from './status-batcher.service';
   ],
   exports: [
     MessageRepository,
+    ScheduledSendRepository,
     AcceptanceTracker,
     SendService,
     StatusBatcherService,

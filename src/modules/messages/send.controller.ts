@@ -1,5 +1,6 @@
-import { Body, Controller, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Post, Res, UseInterceptors } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -12,6 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
 import { ApiUpstreamErrors, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -49,7 +51,15 @@ const idempotencyHeader = ApiHeader({
   type: ErrorResponseDto,
   description: 'Pacing slot too far away, or daily cap reached; see Retry-After',
 })
-@ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'Idempotency-Key reused with a different body' })
+@ApiUnprocessableEntityResponse({
+  type: ErrorResponseDto,
+  description:
+    'MESSAGE_EXPIRED: the expiry (expires_at / ttl_seconds) comes before the instance’s next pacing slot, so the message was logged `expired` and not sent (X-Message-Log-Id names the row); or an Idempotency-Key reused with a different body',
+})
+@ApiAcceptedResponse({
+  type: MessageResponseDto,
+  description: 'With send_at: the message, status `scheduled`; it goes out at send_at',
+})
 @ApiUpstreamErrors()
 @Controller('api/v1/whatsapp')
 export class SendController {
@@ -59,16 +69,24 @@ export class SendController {
   @idempotencyHeader
   @ApiOperation({
     summary: 'Send a text message',
-    description: 'Paced per instance (anti-ban); answers with the logged message.',
+    description:
+      'Paced per instance (anti-ban); answers with the logged message. With send_at it is scheduled (202) and sent then; with expires_at or ttl_seconds it is never sent later than that.',
   })
   @ApiCreatedResponse({ type: MessageResponseDto })
-  send(@CurrentClient() auth: ClientAuth, @Body() dto: SendTextDto): Promise<MessageResponseDto> {
-    return this.sender.sendText(auth, dto);
+  async send(
+    @CurrentClient() auth: ClientAuth,
+    @Body() dto: SendTextDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessageResponseDto> {
+    return acceptedIfScheduled(reply, await this.sender.sendText(auth, dto));
   }
 
   @Post('send-media')
   @idempotencyHeader
-  @ApiOperation({ summary: 'Send an image, video, document or audio file' })
+  @ApiOperation({
+    summary: 'Send an image, video, document or audio file',
+    description: 'send_at, expires_at and ttl_seconds work as on /send; a URL is fetched when the request is made.',
+  })
   @ApiCreatedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
@@ -76,7 +94,17 @@ export class SendController {
       'Invalid field or number, number not on WhatsApp, media that cannot be fetched, or a file the WhatsApp server cannot process (an image in an unsupported format)',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'media is larger than MAX_MEDIA_BYTES' })
-  sendMedia(@CurrentClient() auth: ClientAuth, @Body() dto: SendMediaDto): Promise<MessageResponseDto> {
-    return this.sender.sendMedia(auth, dto);
+  async sendMedia(
+    @CurrentClient() auth: ClientAuth,
+    @Body() dto: SendMediaDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MessageResponseDto> {
+    return acceptedIfScheduled(reply, await this.sender.sendMedia(auth, dto));
   }
+}
+
+/** A scheduled message is accepted, not created: 202, and the Idempotency-Key replays record that status. */
+function acceptedIfScheduled(reply: FastifyReply, message: MessageResponseDto): MessageResponseDto {
+  if (message.status === 'scheduled') void reply.status(202);
+  return message;
 }

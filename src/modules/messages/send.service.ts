@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, NotFoundError, ValidationError } from '@/common/errors/app-error';
+import { AppError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '@/common/errors/app-error';
 import { MediaFetcher } from '@/common/net/media-fetcher';
 import { normalizeRecipient, Recipient } from '@/common/phone/phone';
 import { AppConfig } from '@/config/app-config';
@@ -12,8 +12,8 @@ import { SendResponse } from '@/integrations/evolution/evolution.types';
 import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
 import { assertNotRestricted } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
-import { DailyCapService } from '@/modules/limits/daily-cap.service';
-import { InstancePacerService, pacingFor } from '@/modules/limits/instance-pacer.service';
+import { DailyCapCheck, DailyCapService } from '@/modules/limits/daily-cap.service';
+import { InstancePacerService, pacingFor, PacingSettings } from '@/modules/limits/instance-pacer.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { AcceptanceTracker } from './acceptance-tracker.service';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
@@ -21,6 +21,13 @@ import { SendMediaDto, SendTextDto } from './dto/send.dto';
 import { readMedia } from './media';
 import { MessageRepository } from './message.repository';
 import { statusesAdvancingTo } from './message-status';
+import { ScheduledSendRepository } from './scheduled-send.repository';
+import { MessageExpiredError, readSendTiming, SendTiming } from './send-timing';
+
+/** What a message sends, kept as is for a scheduled one until it is due: the upstream body without its number. */
+export type SendPayload =
+  | { kind: 'text'; text: string }
+  | { kind: 'media'; body: Record<string, string | undefined> & { mediatype: string; media: string } };
 
 export interface Delivery {
   instance: Instance;
@@ -36,6 +43,13 @@ export interface Delivery {
   bulkRecipientId?: bigint;
   /** The `queued` row of such an interrupted attempt: sent again under it, so a recipient has one row. */
   interruptedMessageId?: bigint;
+  /**
+   * A scheduled message come due: its `scheduled` row becomes this attempt's (`queued`) once the cap unit and the
+   * pacing slot are taken, in the transaction that drops its due time.
+   */
+  scheduledMessageId?: bigint;
+  /** Not sent after this moment: logged `expired` instead, also when its pacing slot would come later. */
+  expiresAt?: Date;
   /** Told the log row's id as soon as it is written, so a caller can name it even when the send then fails. */
   onLogged?: (messageId: bigint) => void;
   /** How long the send may wait for the instance's pacing slot before answering 429. */
@@ -63,49 +77,78 @@ export class SendService {
     private readonly acceptances: AcceptanceTracker,
     private readonly mediaFetcher: MediaFetcher,
     private readonly optOuts: OptOutsService,
+    private readonly scheduled: ScheduledSendRepository,
   ) {}
 
   async sendText(auth: ClientAuth, dto: SendTextDto): Promise<MessageResponseDto> {
+    const timing = readSendTiming(dto, new Date());
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const recipient = this.recipient(dto.number);
-    return this.deliver({
-      instance,
-      limits: auth.limits,
-      recipient,
-      messageType: 'text',
-      source: 'api',
-      maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
-      send: (to) => this.evolution.sendText(instance.name, instanceAuth(instance.id), { number: to, text: dto.text }),
-    });
+    return this.sendOrSchedule(auth.limits, instance, recipient, 'text', { kind: 'text', text: dto.text }, timing);
   }
 
   async sendMedia(auth: ClientAuth, dto: SendMediaDto): Promise<MessageResponseDto> {
+    const timing = readSendTiming(dto, new Date());
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const recipient = this.recipient(dto.number);
     const read = readMedia(dto.media, this.config.get('MAX_MEDIA_BYTES'));
+    // Fetched now even for a later send: what was accepted is what goes out.
     const fetched = read.url ? await this.mediaFetcher.fetch('media', read.media) : undefined;
     const body = {
-      number: recipient.value,
       mediatype: dto.mediaType,
       media: fetched?.base64 ?? read.media,
       caption: dto.caption,
       fileName: dto.fileName ?? fetched?.fileName,
       mimetype: dto.mimetype ?? read.mimetype ?? fetched?.mimetype,
     };
+    return this.sendOrSchedule(auth.limits, instance, recipient, dto.mediaType, { kind: 'media', body }, timing);
+  }
+
+  /** A v1 send: now, or logged `scheduled` with its payload for the poller when it has a send_at. */
+  private async sendOrSchedule(
+    limits: ClientLimits,
+    instance: Instance,
+    recipient: Recipient,
+    messageType: string,
+    payload: SendPayload,
+    timing: SendTiming,
+  ): Promise<MessageResponseDto> {
+    if (timing.sendAt) {
+      const schedule = { sendAt: timing.sendAt, expiresAt: timing.expiresAt, payload };
+      const message = await this.messages.createForClient(instance.clientId, {
+        instanceId: instance.id,
+        source: 'api',
+        number: recipient.value,
+        messageType,
+        status: 'scheduled',
+        schedule,
+      });
+      return toMessageResponse(message, instance.name, schedule);
+    }
     return this.deliver({
       instance,
-      limits: auth.limits,
+      limits,
       recipient,
-      messageType: dto.mediaType,
+      messageType,
       source: 'api',
       maxWaitMs: this.config.get('SEND_MAX_WAIT_MS'),
-      send: (to) => this.evolution.sendMedia(instance.name, instanceAuth(instance.id), { ...body, number: to }),
+      expiresAt: timing.expiresAt ?? undefined,
+      send: this.upstreamSend(instance, payload),
     });
+  }
+
+  /** The upstream call that sends `payload` from the instance. */
+  upstreamSend(instance: Instance, payload: SendPayload): (to: string) => Promise<SendResponse> {
+    const auth = instanceAuth(instance.id);
+    return payload.kind === 'text'
+      ? (to) => this.evolution.sendText(instance.name, auth, { number: to, text: payload.text })
+      : (to) => this.evolution.sendMedia(instance.name, auth, { ...payload.body, number: to });
   }
 
   async deliver(d: Delivery): Promise<MessageResponseDto> {
     const { instance } = d;
     assertNotRestricted(instance);
+    if (d.expiresAt && d.expiresAt.getTime() <= Date.now()) throw await this.expire(d, null);
     // Before the cap and the pacing slot: a send that will not go out takes neither.
     try {
       await this.optOuts.assertReachable(instance.clientId, d.recipient);
@@ -121,7 +164,7 @@ export class SendService {
         : null;
     const pacing = pacingFor(d.limits, instance.integration);
     const delay = d.upstreamDelayMs ?? 0;
-    const slot = await this.pacer.admit(instance.id, pacing, d.maxWaitMs, cap, delay);
+    const slot = await this.admit(d, cap, pacing, delay);
     const messageId = d.interruptedMessageId ?? (await this.logAttempt(d, cap !== null));
     d.onLogged?.(messageId);
     let departed = false;
@@ -129,6 +172,11 @@ export class SendService {
       const wait = slot - Date.now();
       if (wait > 0) await sleep(wait);
       await this.pacer.depart(instance.id, pacing, delay);
+      // A late wake-up (a busy process, or the previous send leaving late) can still pass the expiry.
+      if (d.expiresAt && Date.now() >= d.expiresAt.getTime()) {
+        const started = { ...d, interruptedMessageId: messageId, scheduledMessageId: undefined };
+        throw withLogId(await this.expire(started, null), messageId);
+      }
       departed = true;
       const answer = await d.send(d.recipient.value);
       // The upstream has the message now: its id is written even across a database outage, or a retry would resend it.
@@ -146,7 +194,7 @@ export class SendService {
       if (!accepted) throw new NotFoundError(`Message ${messageId} does not exist`, 'MESSAGE_NOT_FOUND');
       return toMessageResponse(accepted, instance.name);
     } catch (err) {
-      if (!departed && d.bulkRecipientId !== undefined) throw err;
+      if (err instanceof MessageExpiredError || (!departed && d.bulkRecipientId !== undefined)) throw err;
       const reason = err instanceof Error ? err.message : 'the send failed';
       await this.markFailed(instance.clientId, messageId, reason);
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
@@ -156,9 +204,68 @@ export class SendService {
     }
   }
 
-  /** Writes the attempt's log row; when that fails (the database is down), the cap unit just taken is given back. */
+  /**
+   * The cap unit and the pacing slot. With an expiry, the slot may be no later than it: one further away is refused
+   * by the pacer (taking nothing) and the message expires unsent.
+   */
+  private async admit(d: Delivery, cap: DailyCapCheck | null, pacing: PacingSettings, delay: number): Promise<number> {
+    const untilExpiry = d.expiresAt ? d.expiresAt.getTime() - Date.now() : Infinity;
+    const maxWaitMs = Math.min(d.maxWaitMs, untilExpiry);
+    try {
+      return await this.pacer.admit(d.instance.id, pacing, maxWaitMs, cap, delay);
+    } catch (err) {
+      if (untilExpiry < d.maxWaitMs && err instanceof RateLimitedError && err.code === 'INSTANCE_PACING')
+        throw await this.expire(d, new Date(Date.now() + err.retryAfterSeconds * 1000));
+      throw err;
+    }
+  }
+
+  /**
+   * Logs a message whose expiry came before it could leave as `expired`: a v1 send gets a row of its own, a
+   * scheduled or interrupted one's row moves to it, a bulk recipient gets none (the bulk marks it expired).
+   */
+  private async expire(d: Delivery, slotAt: Date | null): Promise<MessageExpiredError> {
+    const err = new MessageExpiredError(d.expiresAt!, slotAt);
+    const { clientId } = d.instance;
+    if (d.scheduledMessageId !== undefined) {
+      await this.scheduled.closeForClient(clientId, d.scheduledMessageId, 'expired', err.message);
+      return withLogId(err, d.scheduledMessageId) as MessageExpiredError;
+    }
+    if (d.interruptedMessageId !== undefined) {
+      const closed = await this.messages.advanceForClient(clientId, d.interruptedMessageId, {
+        from: ['queued'],
+        to: 'expired',
+        error: err.message,
+      });
+      if (closed) await this.caps.giveBack(d.instance.id).catch(() => undefined);
+      return err;
+    }
+    if (d.bulkRecipientId !== undefined) return err;
+    const message = await this.messages.createForClient(clientId, {
+      instanceId: d.instance.id,
+      bulkId: d.bulkId,
+      source: d.source,
+      number: d.recipient.value,
+      messageType: d.messageType,
+      status: 'expired',
+      error: err.message,
+    });
+    d.onLogged?.(message.id);
+    return withLogId(err, message.id) as MessageExpiredError;
+  }
+
+  /**
+   * Writes the attempt's log row (a scheduled message's row becomes it); when that fails (the database is down, or
+   * the message was cancelled meanwhile), the cap unit just taken is given back.
+   */
   private async logAttempt(d: Delivery, tookCapUnit: boolean): Promise<bigint> {
     try {
+      if (d.scheduledMessageId !== undefined) {
+        const started = await this.scheduled.startForClient(d.instance.clientId, d.scheduledMessageId);
+        if (!started)
+          throw new ConflictError(`Message ${d.scheduledMessageId} is no longer scheduled`, 'MESSAGE_NOT_SCHEDULED');
+        return started.id;
+      }
       const message = await this.messages.createForClient(d.instance.clientId, {
         instanceId: d.instance.id,
         bulkId: d.bulkId,
@@ -176,9 +283,13 @@ export class SendService {
 
   /**
    * A send to a number on the client's opt-out list is logged `failed` with the refusal as its error and never sent.
-   * A bulk recipient gets no row of its own (the bulk marks it skipped); an interrupted attempt's row is closed.
+   * A bulk recipient gets no row of its own (the bulk marks it skipped); a scheduled or interrupted attempt's row is closed.
    */
   private async refuseOptedOut(d: Delivery, err: OptedOutError): Promise<OptedOutError> {
+    if (d.scheduledMessageId !== undefined) {
+      await this.scheduled.closeForClient(d.instance.clientId, d.scheduledMessageId, 'failed', err.message);
+      return withLogId(err, d.scheduledMessageId) as OptedOutError;
+    }
     if (d.interruptedMessageId !== undefined) await this.abandon(d.instance, d.interruptedMessageId, err.message);
     if (d.bulkRecipientId !== undefined) return err;
     const message = await this.messages.createForClient(d.instance.clientId, {

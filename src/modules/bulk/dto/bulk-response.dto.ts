@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { RecipientStatus } from '@/generated/prisma/client';
 
-export const BULK_STATUSES = ['queued', 'running', 'paused', 'completed', 'cancelled'] as const;
+export const BULK_STATUSES = ['scheduled', 'queued', 'running', 'paused', 'completed', 'cancelled'] as const;
 
 /**
  * A recipient's status: its own while it waits or failed, and once sent its message's delivery progress from the log
@@ -17,6 +17,7 @@ export const RECIPIENT_STATUSES = [
   'failed',
   'cancelled',
   'skipped',
+  'expired',
 ] as const;
 
 const count = (description: string) => ApiProperty({ type: 'integer', description });
@@ -31,6 +32,7 @@ export class BulkCountsDto implements Record<RecipientStatus, number> {
   @count('Failed for good') failed!: number;
   @count('Not sent: the bulk was cancelled or its instance deleted') cancelled!: number;
   @count('Not sent on purpose: not on WhatsApp (check_numbers)') skipped!: number;
+  @count('Not sent: the bulk’s expiry (expires_at / ttl_seconds) came before their turn') expired!: number;
 }
 
 /** Share of the recipients that are settled (not pending or being sent), 0 to 1, four decimals; 1 for none. */
@@ -78,6 +80,15 @@ export class BulkResponseDto extends BulkOverviewDto {
   expected_finish_at!: string | null;
   @ApiProperty({ type: [String], description: 'Content guard warnings given when the bulk was accepted' })
   warnings!: string[];
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When a scheduled bulk starts' })
+  send_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Recipients not sent by then are never sent (status `expired`)',
+  })
+  expires_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) started_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finished_at!: string | null;
   @ApiProperty({ type: BulkRecipientDto, isArray: true, description: 'This page of recipients, by position' })

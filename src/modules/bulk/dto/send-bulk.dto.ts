@@ -14,12 +14,13 @@ import {
 } from 'class-validator';
 import { OptionalInt } from '@/common/validation/query-fields';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
+import { SendTimingDto } from '@/modules/messages/send-timing';
 
 export const MAX_BULK_RECIPIENTS = 10000;
 
 export type BulkRecipientInput = string | { number: string; variables?: Record<string, string | number> };
 
-export class SendBulkDto {
+export class SendBulkDto extends SendTimingDto {
   @ApiProperty({ example: 'my-sales' })
   @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
   instanceName!: string;
@@ -72,6 +73,17 @@ export class BulkAcceptedDto {
   @ApiProperty({ type: 'integer', description: 'Recipients that will be sent to' }) accepted!: number;
   @ApiProperty({ type: RejectedRecipientDto, isArray: true }) rejected!: RejectedRecipientDto[];
   @ApiProperty({ type: [String], description: 'Content guard warnings about the message' }) warnings!: string[];
+  @ApiProperty({ enum: ['queued', 'scheduled'], description: '`scheduled` when send_at was given, else `queued`' })
+  status!: 'queued' | 'scheduled';
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When a scheduled bulk starts' })
+  send_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Recipients not sent by then are never sent (status `expired`)',
+  })
+  expires_at!: string | null;
 }
 
 export class BulkQueryDto {

@@ -2,7 +2,20 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { OptionalInstanceName, OptionalInt, OptionalOneOf } from '@/common/validation/query-fields';
 
-export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+/**
+ * Every status a logged message can have: queued → sent → delivered → read, or failed; `scheduled` until its send_at,
+ * then queued, or `cancelled` (DELETE /messages/{id}) or `expired` (its expiry came before it could leave).
+ */
+export const MESSAGE_STATUSES = [
+  'scheduled',
+  'queued',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
 
 /** The log's filters, shared by the paged list and the export. */
 export class MessageFiltersDto {

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/modules/instances/dto/instance.dto';
+import { SendTimingDto } from '../send-timing';
 
 export const MEDIA_TYPES = ['image', 'video', 'document', 'audio'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
@@ -23,7 +24,7 @@ export function MediaSource(example = 'https://example.com/photo.jpg'): Property
   );
 }
 
-export class SendTextDto {
+export class SendTextDto extends SendTimingDto {
   @ApiProperty({ example: 'my-sales' })
   @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
   instanceName!: string;
@@ -43,7 +44,7 @@ export class SendTextDto {
   text!: string;
 }
 
-export class SendMediaDto {
+export class SendMediaDto extends SendTimingDto {
   @ApiProperty({ example: 'my-sales' })
   @Matches(INSTANCE_NAME, { message: INSTANCE_NAME_RULE })
   instanceName!: string;

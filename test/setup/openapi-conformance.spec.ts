@@ -11,18 +11,18 @@ describe(OpenApiConformance.name, () => {
   const state = (body: unknown) => sut.problems('get', '/api/v1/whatsapp/status/shop-1', 200, body);
 
   it('accepts an answer with exactly the documented keys, types and enum values', () => {
-    expect(state({ instance: 'shop-1', state: 'open' })).toEqual([]);
+    expect(state({ instance: 'shop-1', state: 'open', restriction: null })).toEqual([]);
   });
 
   it('reports undocumented and missing keys, wrong types, values outside the enum and unexpected nulls', () => {
-    expect(state({ instance: 'shop-1', state: 'open', extra: 1 })).toEqual([
+    expect(state({ instance: 'shop-1', state: 'open', restriction: null, extra: 1 })).toEqual([
       'GET /api/v1/whatsapp/status/{instanceName} → 200: key extra is not documented',
     ]);
-    expect(state({ state: 'open' })).toEqual([
+    expect(state({ state: 'open', restriction: null })).toEqual([
       'GET /api/v1/whatsapp/status/{instanceName} → 200: required key instance is missing',
     ]);
-    expect(state({ instance: 3, state: 'gone' })).toHaveLength(2);
-    expect(state({ instance: null, state: 'open' })).toHaveLength(1);
+    expect(state({ instance: 3, state: 'gone', restriction: null })).toHaveLength(2);
+    expect(state({ instance: null, state: 'open', restriction: null })).toHaveLength(1);
     expect(sut.problems('post', '/api/v1/whatsapp/send-bulk/x/pause', 200, {})).toHaveLength(3);
   });
 

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type Dispatch, type ReactNode, type SetStateAction, useEffect, useRef } from 'react';
 
 /** The gateway's error message, shown where the action happened. */
 export function ErrorNote({ error }: { error: unknown }) {
@@ -60,4 +60,41 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/**
+ * Keyset paging: `pages` holds the cursor of every page before the one shown (the last one is the current page's),
+ * `next` is the answer's cursor of the following page (null on the last page).
+ */
+export function Pager<C>({
+  pages,
+  setPages,
+  next,
+  labels = ['Newer', 'Older'],
+}: {
+  pages: C[];
+  setPages: Dispatch<SetStateAction<C[]>>;
+  next: C | null | undefined;
+  labels?: [string, string];
+}) {
+  return (
+    <div className="pager">
+      <button
+        type="button"
+        className="secondary"
+        disabled={pages.length === 0}
+        onClick={() => setPages((current) => current.slice(0, -1))}
+      >
+        {labels[0]}
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        disabled={next === null || next === undefined}
+        onClick={() => next !== null && next !== undefined && setPages((current) => [...current, next])}
+      >
+        {labels[1]}
+      </button>
+    </div>
+  );
 }

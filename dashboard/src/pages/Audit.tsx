@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Empty, ErrorNote } from '../components/common';
+import { Empty, ErrorNote, Pager } from '../components/common';
 import { unwrap, useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -56,24 +56,7 @@ export function AuditPage() {
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          className="secondary"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!page.data?.next_cursor}
-          onClick={() => page.data?.next_cursor && setCursors((c) => [...c, page.data!.next_cursor!])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager pages={cursors} setPages={setCursors} next={page.data?.next_cursor} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { components, LiveEvent } from '../../../client/src';
-import { Badge, Empty, ErrorNote } from '../components/common';
+import { Badge, Empty, ErrorNote, Pager } from '../components/common';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -182,24 +182,7 @@ export function BulkDetailPage() {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button
-              type="button"
-              className="secondary"
-              disabled={after.length === 0}
-              onClick={() => setAfter((a) => a.slice(0, -1))}
-            >
-              Previous
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={data.next_after === null}
-              onClick={() => setAfter((a) => [...a, data.next_after!])}
-            >
-              Next
-            </button>
-          </div>
+          <Pager pages={after} setPages={setAfter} next={data.next_after} labels={['Previous', 'Next']} />
         </>
       )}
     </section>

@@ -1,6 +1,6 @@
 import { type FormEvent, useRef, useState } from 'react';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Empty, ErrorNote } from '../components/common';
+import { Badge, Empty, ErrorNote, Pager } from '../components/common';
 import { field } from '../form-field';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
@@ -155,24 +155,7 @@ export function MessagesPage() {
           </table>
         </>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          className="secondary"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!page.data?.next_cursor}
-          onClick={() => page.data?.next_cursor && setCursors((c) => [...c, page.data!.next_cursor!])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager pages={cursors} setPages={setCursors} next={page.data?.next_cursor} />
     </section>
   );
 }

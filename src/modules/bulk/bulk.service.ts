@@ -121,8 +121,9 @@ export class BulkService {
       recipients: recipients.map((r) => ({
         position: r.position,
         number: r.number,
-        // A sent recipient reports its message's delivery progress (sent → delivered → read) from the log.
-        status: r.status === 'sent' && r.message ? r.message.status : r.status,
+        // A sent recipient reports its message's delivery progress (sent → delivered → read) from the log; the log
+        // row's own `sent` can trail the recipient's by a batch, and a sent recipient never reads as queued.
+        status: r.status === 'sent' && r.message && r.message.status !== 'queued' ? r.message.status : r.status,
         message_id: r.message?.upstreamMessageId ?? null,
         attempts: r.attempts,
         error: r.error,

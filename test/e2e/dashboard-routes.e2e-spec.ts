@@ -3,6 +3,7 @@ import { adminToken, createClient, TestClient } from '../factories/client.factor
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { OpenApiConformance } from '../setup/openapi-conformance';
 import { startTestApp, TestApp } from '../setup/test-app';
+import { waitFor } from '../setup/wait-for';
 
 const V1 = '/api/v1/whatsapp';
 
@@ -66,6 +67,23 @@ describe('dashboard routes: restart, log out, pairing code, bulk list', () => {
       const instance = await createInstance(http, jwt);
       await http.get(`${V1}/qrcode/${instance.name}`, bearer(jwt));
       t.sim.scan(instance.name);
+      // The connect's qrcode.updated and the scan's open are posted concurrently: a QR event handled after the logout
+      // would mark the connection running again, so the logout waits until the gateway has answered both.
+      const delivered = (event: string, state?: string) =>
+        t.sim
+          .webhookDeliveries()
+          .some(
+            (d) =>
+              d.instance === instance.name &&
+              d.event === event &&
+              d.statusCode !== undefined &&
+              (state === undefined || (d.body.data as { state?: string }).state === state),
+          );
+      await waitFor(
+        () => delivered('qrcode.updated') && delivered('connection.update', 'open'),
+        5000,
+        'the scan events',
+      );
 
       const res = await http.post(`${V1}/instances/${instance.name}/logout`, null, key(client.apiKey));
       expect(res.status).toBe(200);

@@ -122,6 +122,42 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/upstreams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The pool: each upstream with its load, its state and its last error */
+    get: operations['AdminUpstreamsController_list'];
+    put?: never;
+    /** Add an Evolution API server to the pool; it must answer with the key given, which is never shown again */
+    post: operations['AdminUpstreamsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/upstreams/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AdminUpstreamsController_get'];
+    put?: never;
+    post?: never;
+    /** Remove an upstream that holds no live instance (the pool keeps at least one) */
+    delete: operations['AdminUpstreamsController_remove'];
+    options?: never;
+    head?: never;
+    /** Change capacity, drain (no new instances), or a new URL or key of the same server */
+    patch: operations['AdminUpstreamsController_update'];
+    trace?: never;
+  };
   '/api/login': {
     parameters: {
       query?: never;
@@ -835,7 +871,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: Postgres, Redis and the upstream answer */
+    /** Readiness: Postgres, Redis and at least one upstream answer; each upstream is listed */
     get: operations['HealthController_ready'];
     put?: never;
     post?: never;
@@ -1615,6 +1651,25 @@ export type components = {
       /** @description Where this instance’s events are delivered, signed with webhook_secret */
       webhook_url?: string;
     };
+    CreateUpstreamDto: {
+      /** @description The server’s global API key (its AUTHENTICATION_API_KEY); stored encrypted, never shown again */
+      api_key: string;
+      /**
+       * @description How many live instances it may hold
+       * @example 300
+       */
+      capacity: number;
+      /**
+       * @description Unique in the pool; letters, digits, "-" and "_"
+       * @example evo-eu-2
+       */
+      name: string;
+      /**
+       * @description Base URL of the Evolution API server
+       * @example http://evolution-2:8080
+       */
+      url: string;
+    };
     DailyCountDto: {
       /** @description Send attempts that day */
       count: number;
@@ -2036,6 +2091,8 @@ export type components = {
        * @example 400
        */
       statusCode: number;
+      /** @description Each upstream of the pool */
+      upstreams: components['schemas']['ReadinessUpstreamDto'][];
     };
     NumberCheckDto: {
       /**
@@ -2129,13 +2186,36 @@ export type components = {
     ReadinessChecksDto: {
       database: components['schemas']['ReadinessCheckDto'];
       redis: components['schemas']['ReadinessCheckDto'];
-      /** @description The Evolution API server */
+      /** @description The Evolution API servers: up while at least one of the pool answers */
       upstream: components['schemas']['ReadinessCheckDto'];
     };
     ReadinessResponseDto: {
       checks: components['schemas']['ReadinessChecksDto'];
       /** @enum {string} */
       status: 'ok';
+      /** @description Each upstream of the pool */
+      upstreams: components['schemas']['ReadinessUpstreamDto'][];
+    };
+    ReadinessUpstreamDto: {
+      /** @description Instances it may hold */
+      capacity: number;
+      /**
+       * @description Its circuit in the process that answered: while down, its instances’ calls answer 503 at once
+       * @enum {string}
+       */
+      circuit: 'up' | 'down';
+      /** @description Draining: it gets no new instances */
+      draining: boolean;
+      /** @description Why the dependency counts as down (only when it does) */
+      error?: string;
+      /** @description Live instances it holds */
+      instances: number;
+      /** @description How long the check took, in ms */
+      latency_ms: number;
+      /** @description The upstream’s name in the pool */
+      name: string;
+      /** @enum {string} */
+      status: 'up' | 'down';
     };
     RedeliverDeadDto: {
       /** @description Only this instance */
@@ -2442,6 +2522,73 @@ export type components = {
        */
       webhook_url?: string;
     };
+    UpdateUpstreamDto: {
+      /** @description A new global API key of the server; stored encrypted, never shown again */
+      api_key?: string;
+      /**
+       * @description How many live instances it may hold (below its count: no new ones)
+       * @example 400
+       */
+      capacity?: number;
+      /** @description true: it gets no new instances, and those it holds keep working until they are deleted */
+      draining?: boolean;
+      /** @description A new base URL of the same server (its sessions stay where they are) */
+      url?: string;
+    };
+    UpstreamListResponseDto: {
+      /** @description Oldest first */
+      upstreams: components['schemas']['UpstreamResponseDto'][];
+    };
+    UpstreamResponseDto: {
+      /** @example 300 */
+      capacity: number;
+      /** Format: date-time */
+      created_at: string;
+      /** @description Draining: it gets no new instances */
+      draining: boolean;
+      /**
+       * @description Failed probes or unreachable calls in a row
+       * @example 0
+       */
+      failures: number;
+      /**
+       * @description Places left for new instances: capacity minus instances, at least 0
+       * @example 180
+       */
+      free: number;
+      /** @example 2 */
+      id: number;
+      /**
+       * @description Live instances it holds
+       * @example 120
+       */
+      instances: number;
+      /**
+       * @description Why it last failed
+       * @example unreachable: ECONNREFUSED
+       */
+      last_error: string | null;
+      /** Format: date-time */
+      last_error_at: string | null;
+      /** Format: date-time */
+      last_probe_at: string | null;
+      /** @example evo-eu-2 */
+      name: string;
+      /**
+       * @description Its circuit in the process that answered: down after failed probes or unreachable calls in a row, and then its instances’ calls answer 503 at once until a probe succeeds
+       * @enum {string}
+       */
+      state: 'up' | 'down';
+      /**
+       * Format: date-time
+       * @description When its circuit last opened (down) or closed again (up); null while up since the process started
+       */
+      state_since: string | null;
+      /** Format: date-time */
+      updated_at: string;
+      /** @example http://evolution-2:8080 */
+      url: string;
+    };
     WebhookConfigDto: {
       /** @description Where events go: the instance’s URL, else the client’s default */
       effective_url: string | null;
@@ -2725,6 +2872,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -2984,6 +3140,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -3108,6 +3273,303 @@ export interface operations {
       };
       /** @description No live instance with this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AdminUpstreamsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamListResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AdminUpstreamsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateUpstreamDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamResponseDto'];
+        };
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description An upstream of this name exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The server at `url` does not answer as an Evolution API server, or rejects `api_key` */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AdminUpstreamsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamResponseDto'];
+        };
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No such upstream */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AdminUpstreamsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No such upstream */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description It still holds live instances, or it is the last one */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Any other error: 500, or 503 with Retry-After while the database is unreachable */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AdminUpstreamsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateUpstreamDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpstreamResponseDto'];
+        };
+      };
+      /** @description A missing or invalid field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No admin token, or an invalid or expired one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No such upstream */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The server at `url` does not answer as an Evolution API server, or rejects `api_key` */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -3325,6 +3787,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -3418,6 +3889,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -3504,6 +3984,15 @@ export interface operations {
       };
       /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4067,6 +4556,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -4231,6 +4729,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -4324,6 +4831,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -4409,6 +4925,15 @@ export interface operations {
       };
       /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4700,6 +5225,15 @@ export interface operations {
       };
       /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5348,6 +5882,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
       /** @description The WhatsApp server did not answer in time */
       504: {
         headers: {
@@ -5489,6 +6032,15 @@ export interface operations {
       };
       /** @description The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5943,6 +6495,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughChatController_deleteMessageForEveryone: {
@@ -5996,6 +6557,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6060,6 +6630,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughChatController_fetchProfilePictureUrlPost: {
@@ -6113,6 +6692,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6181,6 +6769,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughChatController_markMessageAsRead: {
@@ -6235,6 +6832,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6303,6 +6909,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughGroupController_create: {
@@ -6364,6 +6979,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughGroupController_fetchAllGroups: {
@@ -6414,6 +7038,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6485,6 +7118,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughGroupController_updateParticipantPost: {
@@ -6542,6 +7184,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6655,6 +7306,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughInstanceController_connectionState: {
@@ -6703,6 +7363,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6769,6 +7438,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughInstanceController_remove: {
@@ -6817,6 +7495,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6881,6 +7568,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughInstanceController_logoutPut: {
@@ -6929,6 +7625,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6991,6 +7696,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughInstanceController_restartPut: {
@@ -7046,6 +7760,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughInstanceController_restartPost: {
@@ -7094,6 +7817,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7174,6 +7906,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughMessageController_sendContact: {
@@ -7240,6 +7981,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7320,6 +8070,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughMessageController_sendMedia: {
@@ -7386,6 +8145,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7466,6 +8234,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughMessageController_sendReaction: {
@@ -7532,6 +8309,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7612,6 +8398,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughMessageController_sendText: {
@@ -7678,6 +8473,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7758,6 +8562,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughSettingsController_find: {
@@ -7806,6 +8619,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7874,6 +8696,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
     };
   };
   PassthroughWebhookController_find: {
@@ -7923,6 +8754,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -7984,6 +8824,15 @@ export interface operations {
       };
       /** @description Rate limit, pacing slot too far away, or daily cap reached; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description `UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -8,6 +8,7 @@ import { MessagesApiModule } from '@/modules/messages/messages-api.module';
 import { NumbersApiModule } from '@/modules/numbers/numbers-api.module';
 import { OptOutsApiModule } from '@/modules/opt-outs/opt-outs-api.module';
 import { PassthroughModule } from '@/modules/passthrough/passthrough.module';
+import { UpstreamsApiModule } from '@/modules/upstreams/upstreams-api.module';
 import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
 
 /** Feature modules with HTTP controllers. Processors are never listed here, so an `api` process never consumes jobs. */
@@ -23,6 +24,7 @@ import { WebhooksApiModule } from '@/modules/webhooks/webhooks-api.module';
     NumbersApiModule,
     OptOutsApiModule,
     EventsApiModule,
+    UpstreamsApiModule,
   ],
 })
 export class ApiModule {}

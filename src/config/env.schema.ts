@@ -70,6 +70,22 @@ export class EnvSchema {
   @Max(300000)
   EVOLUTION_TIMEOUT_MS: number = 30000;
 
+  /** How often each process probes every upstream of the pool (and reloads the pool from Postgres). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  UPSTREAM_PROBE_INTERVAL_MS: number = 5000;
+
+  /** Failed probes or unreachable calls in a row that open an upstream's circuit: its calls then answer 503 at once. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  UPSTREAM_FAILURE_THRESHOLD: number = 3;
+
   @Matches(/^https?:\/\/[^/]+/, { message: 'must be the http(s) URL where the upstream reaches this gateway' })
   PUBLIC_URL!: string;
 

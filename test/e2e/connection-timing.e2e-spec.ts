@@ -232,8 +232,10 @@ describe('connection timing of a real upstream', () => {
       expect(Date.now() - started).toBeLessThan(8000);
       // The tenant's first create, the re-create's refused attempt(s), and the one that went through.
       expect(createCalls(tn.instance.name).length).toBeGreaterThanOrEqual(3);
-      const [row] = await queryDb(t, 'SELECT upstream_id FROM instances WHERE id = $1', [again.data.instance_id]);
-      expect(row!.upstream_id).toBe(t.sim.instance(tn.instance.name)!.id);
+      const [row] = await queryDb(t, 'SELECT upstream_instance_id FROM instances WHERE id = $1', [
+        again.data.instance_id,
+      ]);
+      expect(row!.upstream_instance_id).toBe(t.sim.instance(tn.instance.name)!.id);
     });
 
     it('of a name another upstream instance uses is still 409 at once', async () => {

@@ -3,11 +3,10 @@ import { AxiosInstance } from 'axios';
 import WebSocket from 'ws';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
-import { AppConfig } from '@/config/app-config';
-import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { freePort, queryDb, startTestApp, TestApp } from '../setup/test-app';
+import { freePort, queryDb, startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -261,7 +260,7 @@ describe('instance restriction', () => {
 
   it('a repeat of the upstream’s event is one instance.restricted, and a ban after a logout is another', async () => {
     const tn = await tenant();
-    const token = upstreamWebhookToken(t.app.get(AppConfig), tn.instance.id);
+    const token = await upstreamWebhookTokenOf(t, tn.instance.id);
     const post = (statusReason: number, dateTime: string) =>
       http.post(
         `/webhooks/evolution/${tn.instance.name}`,

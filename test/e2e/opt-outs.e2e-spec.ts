@@ -1,10 +1,9 @@
 import { AxiosInstance } from 'axios';
 import WebSocket from 'ws';
-import { AppConfig } from '@/config/app-config';
-import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { startTestApp, TestApp } from '../setup/test-app';
+import { startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -139,7 +138,7 @@ describe('opt-outs', () => {
       const repeat = await http.post(
         `/webhooks/evolution/${x.instance.name}`,
         { event: 'messages.upsert', instance: x.instance.name, data: stop, date_time: new Date().toISOString() },
-        { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(t.app.get(AppConfig), x.instance.id) } },
+        { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: await upstreamWebhookTokenOf(t, x.instance.id) } },
       );
       expect(repeat.status).toBe(200);
       t.sim.receiveMessage(x.instance.name, { from: '254712300003', text: 'a later message' });

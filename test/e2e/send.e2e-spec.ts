@@ -1,11 +1,10 @@
 import { AxiosInstance } from 'axios';
 import { createHash } from 'node:crypto';
-import { AppConfig } from '@/config/app-config';
-import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { MEDIA_BYTES, MediaServer, startMediaServer } from '../setup/media-server';
-import { queryDb, startTestApp, TestApp } from '../setup/test-app';
+import { queryDb, startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 
 /** Pacing off, so tests that are not about pacing run at full speed. */
@@ -242,7 +241,7 @@ describe('sending, message log and stats', () => {
       expect(read.delivered_at).toEqual(expect.any(String));
       expect(read.read_at).toEqual(expect.any(String));
 
-      const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
+      const token = await upstreamWebhookTokenOf(t, instance.id);
       const late = {
         event: 'messages.update',
         instance: instance.name,
@@ -285,7 +284,7 @@ describe('sending, message log and stats', () => {
           key,
         );
         await queryDb(t, 'UPDATE messages SET upstream_message_id = NULL WHERE id = $1', [sent.data.id]);
-        const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
+        const token = await upstreamWebhookTokenOf(t, instance.id);
         const event = { event: 'messages.update', data: { keyId: sent.data.message_id, status: 'DELIVERY_ACK' } };
         expect(
           (

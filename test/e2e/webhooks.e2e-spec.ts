@@ -5,11 +5,10 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
-import { AppConfig } from '@/config/app-config';
-import { UPSTREAM_WEBHOOK_TOKEN_HEADER, upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
-import { freePort, queryDb, startTestApp, TestApp } from '../setup/test-app';
+import { freePort, queryDb, startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
 import { waitFor } from '../setup/wait-for';
 import { ReceivedWebhook, startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -276,7 +275,7 @@ describe('tenant webhooks', () => {
 
   it('turns duplicate upstream events into one delivery', async () => {
     const { instance, key } = await tenant('/dupes');
-    const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
+    const token = await upstreamWebhookTokenOf(t, instance.id);
     const event = {
       event: 'messages.upsert',
       instance: instance.name,
@@ -308,7 +307,7 @@ describe('tenant webhooks', () => {
 
   it('forwards connection state changes, not the upstream’s repeats', async () => {
     const { instance, key } = await tenant('/states', ['CONNECTION_UPDATE']);
-    const token = upstreamWebhookToken(t.app.get(AppConfig), instance.id);
+    const token = await upstreamWebhookTokenOf(t, instance.id);
     const count = async () =>
       (await http.get(`/api/v1/whatsapp/webhooks/deliveries?instance=${instance.name}&event=connection.update`, key))
         .data.deliveries.length as number;

@@ -9,6 +9,7 @@ import { BulkScheduleRepository } from '@/modules/bulk/bulk-schedule.repository'
 import { Delivery, SendService } from '@/modules/messages/send.service';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
+import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
 
 /** Fixtures and fakes for the bulk driver's unit tests (src/modules/bulk/bulk-runner*.spec.ts). */
 export const CLIENT = 7;
@@ -177,9 +178,14 @@ export function runnerWithFakes() {
     drive: (...args: unknown[]) => (queue.driven.push(args), Promise.resolve()),
     resumeAt: (...args: unknown[]) => (queue.resumes.push(args), Promise.resolve()),
   };
+  const resumedUpstreams: number[] = [];
   const bulkService = {
     cancelForDeletedInstance: (...args: unknown[]) => (cancelled.push(args), Promise.resolve()),
+    resumeAfterUpstreamRecovery: (upstreamId: number) => (resumedUpstreams.push(upstreamId), Promise.resolve()),
   };
+  /** The upstreams answering in this process, as the pool would say. */
+  const healthyUpstreams: number[] = [];
+  const pool = { healthyIds: () => healthyUpstreams };
   const progress = { announce: () => Promise.resolve(), announceProgress: () => Promise.resolve() };
   const numbers = new FakeNumberCheck();
   const optOuts = new FakeOptOuts();
@@ -195,6 +201,7 @@ export function runnerWithFakes() {
     optOuts as unknown as OptOutsService,
     config as unknown as AppConfig,
     bulks as unknown as BulkScheduleRepository,
+    pool as unknown as UpstreamPool,
   );
-  return { sut, bulks, sender, sentTexts, queue, cancelled, numbers, optOuts };
+  return { sut, bulks, sender, sentTexts, queue, cancelled, numbers, optOuts, healthyUpstreams, resumedUpstreams };
 }

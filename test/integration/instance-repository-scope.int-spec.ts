@@ -71,7 +71,7 @@ describe(`${InstanceRepository.name}: tenant scope`, () => {
       status: 'open',
       webhookSecretEncrypted: 'y',
       webhookUrl: null,
-      upstreamId: null,
+      upstreamInstanceId: null,
       deletedAt: null,
       deletingAt: null,
     });

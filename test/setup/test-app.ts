@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
+import { AppConfig } from '@/config/app-config';
 import { EnvSchema } from '@/config/env.schema';
+import { upstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import {
   EvolutionSimulator,
   EvolutionSimulatorOptions,
@@ -89,4 +91,10 @@ export async function queryDb(
   } finally {
     await client.end();
   }
+}
+
+/** The token the gateway registered as the instance's upstream webhook header, for posting events by hand. */
+export async function upstreamWebhookTokenOf(t: TestApp, instanceId: string): Promise<string> {
+  const [row] = await queryDb(t, 'SELECT upstream_id FROM instances WHERE id = $1', [instanceId]);
+  return upstreamWebhookToken(t.app.get(AppConfig), instanceId, row!.upstream_id as number);
 }

@@ -1,5 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBadGatewayResponse, ApiDefaultResponse, ApiGatewayTimeoutResponse, ApiProperty } from '@nestjs/swagger';
+import {
+  ApiBadGatewayResponse,
+  ApiDefaultResponse,
+  ApiGatewayTimeoutResponse,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+} from '@nestjs/swagger';
 import { ErrorBody } from './http-status';
 
 /** The one error body of the whole API, as GlobalExceptionFilter renders it, for the OpenAPI document. */
@@ -38,4 +44,15 @@ export const ApiUpstreamErrors = () =>
       description: 'The WhatsApp server failed, cannot be reached, or refused the gateway’s credentials',
     }),
     ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'The WhatsApp server did not answer in time' }),
+    ApiUpstreamDownResponse(),
   );
+
+/** 503 for a call to an instance whose WhatsApp server is down (also the database outage every route may answer). */
+export const ApiUpstreamDownResponse = () =>
+  ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description:
+      '`UPSTREAM_DOWN`: the WhatsApp server the instance is on is down, and its calls are refused at once until it ' +
+      'answers again (other instances are not affected); `NO_UPSTREAM_CAPACITY` on a create: no server can take a ' +
+      'new instance; or `DATABASE_UNAVAILABLE`. With Retry-After where a wait is known',
+  });

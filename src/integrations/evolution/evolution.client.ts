@@ -9,6 +9,7 @@ import {
   mapUpstreamResponse,
   rejectsCredentials,
 } from './evolution.error-mapper';
+import { EvolutionError } from './evolution.errors';
 import {
   ConnectionStateResponse,
   CreateInstanceRequest,
@@ -20,12 +21,19 @@ import {
   UpstreamWebhookConfig,
 } from './evolution.types';
 import { InstanceTokenStore } from './instance-token.store';
+import { UpstreamDirectory, UpstreamTarget } from './upstream-directory';
 
 export type UpstreamMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Which key a call carries: the upstream's global key, or the stored token of one instance. */
-export type UpstreamAuth = { kind: 'global' } | { kind: 'instance'; instanceId: string };
-export const GLOBAL_AUTH: UpstreamAuth = { kind: 'global' };
+/**
+ * Which server a call goes to and which key it carries: one upstream's global key, or the stored token of one
+ * instance, which goes to the upstream that instance lives on.
+ */
+export type UpstreamAuth = { kind: 'global'; upstreamId: number } | { kind: 'instance'; instanceId: string };
+
+export function globalAuth(upstreamId: number): UpstreamAuth {
+  return { kind: 'global', upstreamId };
+}
 
 export function instanceAuth(instanceId: string): UpstreamAuth {
   return { kind: 'instance', instanceId };
@@ -50,51 +58,64 @@ export interface RawUpstreamResponse {
 }
 
 /**
- * The only code that talks to Evolution API: URLs, headers, timeouts, keep-alive and error mapping live here.
+ * The only code that talks to Evolution API: URLs, headers, timeouts, keep-alive and error mapping live here. Every
+ * call resolves its server first (an instance's own upstream, or the one a global call names), and a server whose
+ * circuit is open is not called at all.
  */
 @Injectable()
 export class EvolutionClient implements OnModuleDestroy {
   /** A keep-alive pool per upstream origin (undici: a fraction of the CPU of axios over node:http per call). */
   private readonly dispatcher: Dispatcher = new Agent({ connections: 128, keepAliveTimeout: 4000 });
-  private readonly baseUrl: string;
 
   /** Where instance calls get their tokens: handed over by the instances feature when it starts (InstancesModule). */
   private tokens?: InstanceTokenStore;
+  /** Where calls find their server: handed over by the upstreams feature when it starts (UpstreamsModule). */
+  private upstreams?: UpstreamDirectory;
 
   constructor(
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-  ) {
-    this.baseUrl = config.evolutionUrl.replace(/\/+$/, '');
-  }
+  ) {}
 
   useTokenStore(store: InstanceTokenStore): void {
     this.tokens = store;
+  }
+
+  useUpstreams(directory: UpstreamDirectory): void {
+    this.upstreams = directory;
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.dispatcher.destroy();
   }
 
-  /** Reachability and global-key check for readiness: an unknown name answers 404 only after the key passed. */
-  async ping(timeoutMs: number): Promise<void> {
-    const res = await this.raw({
-      method: 'GET',
-      path: '/instance/fetchInstances',
-      query: { instanceName: '__nextmavens_health_probe__' },
-      auth: GLOBAL_AUTH,
-      context: { operation: 'answer the readiness probe' },
-      timeoutMs,
-    });
+  /**
+   * Reachability and global-key check of one server, called whatever its circuit says (the health probe is what
+   * closes it again): an unknown name answers 404 only after the key passed.
+   */
+  async ping(target: UpstreamTarget, timeoutMs: number): Promise<void> {
+    const context = { operation: 'answer the health probe' };
+    const res = await this.request(
+      {
+        method: 'GET',
+        path: '/instance/fetchInstances',
+        query: { instanceName: '__nextmavens_health_probe__' },
+        auth: globalAuth(target.id),
+        context,
+        timeoutMs,
+      },
+      target,
+      target.apiKey,
+    );
     if (res.status === 200 || res.status === 404) return;
-    throw mapUpstreamResponse(res.status, res.body, { operation: 'answer the readiness probe' });
+    throw mapUpstreamResponse(res.status, res.body, context);
   }
 
-  createInstance(req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
+  createInstance(upstreamId: number, req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
     return this.call({
       method: 'POST',
       path: '/instance/create',
-      auth: GLOBAL_AUTH,
+      auth: globalAuth(upstreamId),
       body: req,
       // With qrcode:true the upstream waits about 5 s for a QR before answering (contract §2.1).
       extraTimeoutMs: 10000,
@@ -103,12 +124,12 @@ export class EvolutionClient implements OnModuleDestroy {
   }
 
   /** The instance row with its current token; undefined when the upstream does not know the name. */
-  async fetchInstance(name: string): Promise<FetchedInstance | undefined> {
+  async fetchInstance(upstreamId: number, name: string): Promise<FetchedInstance | undefined> {
     const res = await this.raw({
       method: 'GET',
       path: '/instance/fetchInstances',
       query: { instanceName: name },
-      auth: GLOBAL_AUTH,
+      auth: globalAuth(upstreamId),
       context: { operation: 'look up the instance', instanceName: name },
     });
     if (res.status === 404) return undefined;
@@ -116,12 +137,12 @@ export class EvolutionClient implements OnModuleDestroy {
     return rows.find((r) => r.name === name);
   }
 
-  /** Every instance the upstream holds, with tokens and states, for drift checks. */
-  fetchAllInstances(): Promise<FetchedInstance[]> {
+  /** Every instance one upstream holds, with tokens and states, for drift checks. */
+  fetchAllInstances(upstreamId: number): Promise<FetchedInstance[]> {
     return this.call({
       method: 'GET',
       path: '/instance/fetchInstances',
-      auth: GLOBAL_AUTH,
+      auth: globalAuth(upstreamId),
       context: { operation: 'list instances' },
     });
   }
@@ -254,21 +275,39 @@ export class EvolutionClient implements OnModuleDestroy {
    * invisible to callers.
    */
   async raw(call: UpstreamCall): Promise<RawUpstreamResponse> {
-    if (call.auth.kind === 'global') return this.send(call, this.config.get('EVOLUTION_API_KEY'));
+    if (call.auth.kind === 'global') {
+      const target = await this.directory().available(call.auth.upstreamId);
+      return this.send(call, target, target.apiKey);
+    }
     const tokens = this.tokenStore();
-    const token = await tokens.current(call.auth.instanceId);
-    const first = await this.send(call, token);
+    const { token, upstreamId } = await tokens.current(call.auth.instanceId);
+    const target = await this.directory().available(upstreamId);
+    const first = await this.send(call, target, token);
     if (!rejectsCredentials(first.status, first.body)) return first;
-    return this.send(call, await tokens.refreshAfterRejection(call.auth.instanceId, token));
+    return this.send(call, target, await tokens.refreshAfterRejection(call.auth.instanceId, token));
   }
 
-  private async send(call: UpstreamCall, apikey: string): Promise<RawUpstreamResponse> {
+  /** A call that tells the directory whether the server could be reached. */
+  private async send(call: UpstreamCall, target: UpstreamTarget, apikey: string): Promise<RawUpstreamResponse> {
+    try {
+      const res = await this.request(call, target, apikey);
+      this.directory().answered(target.id);
+      return res;
+    } catch (err) {
+      // A timeout says little about the server (a connect waits for WhatsApp, a send for its delay); no route does.
+      if (err instanceof EvolutionError && err.kind === 'unreachable')
+        this.directory().unreachable(target.id, err.message);
+      throw err;
+    }
+  }
+
+  private async request(call: UpstreamCall, target: UpstreamTarget, apikey: string): Promise<RawUpstreamResponse> {
     const timeoutMs = call.timeoutMs ?? this.config.get('EVOLUTION_TIMEOUT_MS') + Math.max(0, call.extraTimeoutMs ?? 0);
     const started = process.hrtime.bigint();
     let outcome = 'error';
     try {
       const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
-      const res = await request(`${this.baseUrl}${call.path}${query}`, {
+      const res = await request(`${target.url}${call.path}${query}`, {
         method: call.method,
         headers: { apikey, ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
@@ -285,8 +324,16 @@ export class EvolutionClient implements OnModuleDestroy {
       throw mapped;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.upstreamRequestDuration.observe({ operation: operationLabel(call.path), outcome }, seconds);
+      this.metrics.upstreamRequestDuration.observe(
+        { upstream: target.name, operation: operationLabel(call.path), outcome },
+        seconds,
+      );
     }
+  }
+
+  private directory(): UpstreamDirectory {
+    if (!this.upstreams) throw new Error('Upstream calls need the upstreams feature (UpstreamsModule)');
+    return this.upstreams;
   }
 
   private tokenStore(): InstanceTokenStore {

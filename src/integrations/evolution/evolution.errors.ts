@@ -11,7 +11,8 @@ export type EvolutionErrorKind =
   | 'bad_request'
   | 'upstream_error'
   | 'timeout'
-  | 'unreachable';
+  | 'unreachable'
+  | 'upstream_down';
 
 const GATEWAY_STATUS: Record<EvolutionErrorKind, number> = {
   instance_not_found: 404,
@@ -25,6 +26,8 @@ const GATEWAY_STATUS: Record<EvolutionErrorKind, number> = {
   upstream_error: 502,
   timeout: 504,
   unreachable: 502,
+  // The instance's server is known to be down (its circuit is open): refused at once, without a call.
+  upstream_down: 503,
 };
 
 /**
@@ -40,10 +43,10 @@ export class EvolutionError extends AppError {
     /** Whether the same call may succeed later (timeouts, 5xx, an unreachable upstream). */
     readonly retryable: boolean,
   ) {
-    // UPSTREAM_NOT_ON_WHATSAPP, UPSTREAM_TIMEOUT ...; upstream_error is plain UPSTREAM_ERROR.
+    // UPSTREAM_NOT_ON_WHATSAPP, UPSTREAM_TIMEOUT ...; upstream_error and upstream_down are UPSTREAM_ERROR, UPSTREAM_DOWN.
     super(
       GATEWAY_STATUS[kind],
-      kind === 'upstream_error' ? 'UPSTREAM_ERROR' : `UPSTREAM_${kind.toUpperCase()}`,
+      kind.startsWith('upstream_') ? kind.toUpperCase() : `UPSTREAM_${kind.toUpperCase()}`,
       message,
     );
   }

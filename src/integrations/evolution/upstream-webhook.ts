@@ -64,45 +64,74 @@ export const UPSTREAM_WEBHOOK_EVENTS = [
 ];
 
 /**
- * The upstream's webhook never carries a signature (contract §4.1), so the gateway registers a per-instance secret
- * header derived from ENCRYPTION_KEY and the instance's id: nothing to store, one instance's token is useless for
- * another, and a later instance with a reused name gets a different one.
+ * The upstream's webhook never carries a signature (contract §4.1), so the gateway registers a secret header derived
+ * from ENCRYPTION_KEY, the upstream server and the instance's id: nothing to store, one instance's token is useless
+ * for another, a later instance with a reused name gets a different one, and an event is taken only from the server
+ * the instance lives on (another server holding an instance of that name was given other credentials).
  */
-export function upstreamWebhookToken(config: AppConfig, instanceId: string): string {
+export function upstreamWebhookToken(config: AppConfig, instanceId: string, upstreamId: number): string {
+  return createHmac('sha256', config.encryptionKey)
+    .update(`upstream-webhook:${upstreamId}:${instanceId}`)
+    .digest('hex');
+}
+
+/**
+ * The token registered before upstreams were pooled, derived from the instance alone. It was only ever given to the
+ * one server there was, which the instance lives on, so it still proves the event came from there.
+ */
+function tokenBeforePool(config: AppConfig, instanceId: string): string {
   return createHmac('sha256', config.encryptionKey).update(`upstream-webhook:${instanceId}`).digest('hex');
 }
 
-/** Instances whose expected token is kept, per configuration: a status webhook checks one per request. */
+/** Instances whose expected tokens are kept, per configuration: a status webhook checks one per request. */
 const EXPECTED_TOKENS_KEPT = 10_000;
-const expectedTokens = new WeakMap<AppConfig, Map<string, Buffer>>();
+const expectedTokens = new WeakMap<AppConfig, Map<string, Buffer[]>>();
 
-function expectedToken(config: AppConfig, instanceId: string): Buffer {
+function expectedFor(config: AppConfig, instanceId: string, upstreamId: number | null): Buffer[] {
   let tokens = expectedTokens.get(config);
-  if (!tokens) expectedTokens.set(config, (tokens = new Map<string, Buffer>()));
-  let token = tokens.get(instanceId);
-  if (!token) {
+  if (!tokens) expectedTokens.set(config, (tokens = new Map<string, Buffer[]>()));
+  const cacheKey = `${upstreamId}:${instanceId}`;
+  let expected = tokens.get(cacheKey);
+  if (!expected) {
     if (tokens.size >= EXPECTED_TOKENS_KEPT) tokens.clear();
-    token = Buffer.from(upstreamWebhookToken(config, instanceId));
-    tokens.set(instanceId, token);
+    expected = [
+      tokenBeforePool(config, instanceId),
+      upstreamId === null ? '' : upstreamWebhookToken(config, instanceId, upstreamId),
+    ]
+      .filter((t) => t !== '')
+      .map((t) => Buffer.from(t));
+    tokens.set(cacheKey, expected);
   }
-  return token;
+  return expected;
 }
 
-export function isUpstreamWebhookToken(config: AppConfig, instanceId: string, given: string | undefined): boolean {
+/** Whether `given` is the token registered for this instance on its upstream (`null`: an instance no server holds). */
+export function isUpstreamWebhookToken(
+  config: AppConfig,
+  instanceId: string,
+  upstreamId: number | null,
+  given: string | undefined,
+): boolean {
   if (!given) return false;
-  const expected = expectedToken(config, instanceId);
   const actual = Buffer.from(given);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return expectedFor(config, instanceId, upstreamId).some(
+    (expected) => expected.length === actual.length && timingSafeEqual(expected, actual),
+  );
 }
 
 /** Always the gateway's own receiver; a tenant's URL is stored by the gateway and never given to the upstream. */
-export function upstreamWebhookFor(config: AppConfig, instanceName: string, instanceId: string): UpstreamWebhookConfig {
+export function upstreamWebhookFor(
+  config: AppConfig,
+  instanceName: string,
+  instanceId: string,
+  upstreamId: number,
+): UpstreamWebhookConfig {
   return {
     url: `${config.publicUrl}/webhooks/evolution/${encodeURIComponent(instanceName)}`,
     enabled: true,
     byEvents: false,
     base64: false,
-    headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(config, instanceId) },
+    headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: upstreamWebhookToken(config, instanceId, upstreamId) },
     events: UPSTREAM_WEBHOOK_EVENTS,
   };
 }

@@ -14,6 +14,7 @@ import { SendService } from '@/modules/messages/send.service';
 import { MessageExpiredError } from '@/modules/messages/send-timing';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
+import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
 import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
@@ -24,6 +25,7 @@ import {
   NOT_ON_WHATSAPP,
   OPTED_OUT,
   restrictedPauseReason,
+  UPSTREAM_DOWN_PAUSE_REASON,
 } from './bulk-reasons';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
@@ -54,6 +56,7 @@ export class BulkRunnerService {
     private readonly optOuts: OptOutsService,
     config: AppConfig,
     private readonly schedule: BulkScheduleRepository,
+    private readonly pool: UpstreamPool,
   ) {
     this.leaseMs = config.get('BULK_LEASE_MS');
   }
@@ -235,6 +238,14 @@ export class BulkRunnerService {
     }
     if (err instanceof EvolutionError && err.kind === 'connection_closed') {
       await this.pause(bulk, id, `${DISCONNECTED_REASON}: reconnect it by scanning a new QR code and the bulk resumes`);
+      return 'stop';
+    }
+    if (err instanceof EvolutionError && err.kind === 'upstream_down') {
+      // Nothing was sent. The pool resumes the bulk when the server answers again; if it already does (it recovered
+      // while this send was refused), the resume happens now, since that recovery's resume may have missed it.
+      await this.pause(bulk, id, UPSTREAM_DOWN_PAUSE_REASON);
+      if (bulk.instance.upstreamId !== null && this.pool.healthyIds().includes(bulk.instance.upstreamId))
+        await this.bulkService.resumeAfterUpstreamRecovery(bulk.instance.upstreamId);
       return 'stop';
     }
     const reason = err instanceof Error ? err.message : String(err);

@@ -362,6 +362,14 @@ export class BulkRepository {
     });
   }
 
+  /** Bulks paused with a reason starting `reasonPrefix` whose instance lives on this upstream. */
+  listPausedOnUpstreamForSystem(upstreamId: number, reasonPrefix: string): Promise<Pick<BulkJob, 'id' | 'clientId'>[]> {
+    return this.prisma.bulkJob.findMany({
+      where: { status: 'paused', pauseReason: { startsWith: reasonPrefix }, instance: { upstreamId } },
+      select: { id: true, clientId: true },
+    });
+  }
+
   /**
    * Pauses the instance's queued and running bulks with `reason`, and gives it to those paused with a reason starting
    * with `replacedPrefix` too; the ids of the bulks it changed.

@@ -11,7 +11,13 @@ import { readSendTiming } from '@/modules/messages/send-timing';
 import { BulkRepository, NewRecipient } from './bulk.repository';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
-import { DISCONNECTED_REASON, INSTANCE_DELETED_REASON, RESTRICTED_REASON, restrictedPauseReason } from './bulk-reasons';
+import {
+  DISCONNECTED_REASON,
+  INSTANCE_DELETED_REASON,
+  RESTRICTED_REASON,
+  restrictedPauseReason,
+  UPSTREAM_DOWN_REASON,
+} from './bulk-reasons';
 import { BulkTemplate, ContentScan } from './content-guard';
 import { BulkListResponseDto, bulkProgress } from './dto/bulk-response.dto';
 import { decodeBulkCursor, encodeBulkCursor, ListBulksQueryDto } from './dto/list-bulks.dto';
@@ -233,6 +239,17 @@ export class BulkService {
   /** The instance is connected again: bulks it paused by disconnecting or by a restriction carry on. */
   async resumeAfterReconnect(instanceId: string): Promise<void> {
     const paused = await this.bulks.listPausedOfInstanceForSystem(instanceId, [DISCONNECTED_REASON, RESTRICTED_REASON]);
+    for (const bulk of paused) {
+      if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) {
+        await this.progress.announce(bulk.clientId, bulk.id);
+        await this.queue.drive(bulk.clientId, bulk.id);
+      }
+    }
+  }
+
+  /** The instance's server answers again: bulks its outage paused carry on. */
+  async resumeAfterUpstreamRecovery(upstreamId: number): Promise<void> {
+    const paused = await this.bulks.listPausedOnUpstreamForSystem(upstreamId, UPSTREAM_DOWN_REASON);
     for (const bulk of paused) {
       if (await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['paused'], 'running')) {
         await this.progress.announce(bulk.clientId, bulk.id);

@@ -18,19 +18,19 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: Postgres, Redis and the upstream answer' })
+  @ApiOperation({ summary: 'Readiness: Postgres, Redis and at least one upstream answer; each upstream is listed' })
   @ApiOkResponse({ type: ReadinessResponseDto, description: 'Every dependency answered' })
   @ApiServiceUnavailableResponse({
     type: NotReadyResponseDto,
     description: 'At least one dependency is down; the message names it. Retry-After: 5',
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResponseDto | NotReadyResponseDto> {
-    const { ready, checks } = await this.health.readiness();
-    if (ready) return { status: 'ok', checks };
+    const { ready, checks, upstreams } = await this.health.readiness();
+    if (ready) return { status: 'ok', checks, upstreams };
     const down = Object.entries(checks)
       .filter(([, c]) => c.status === 'down')
       .map(([name, c]) => `${name} (${c.error})`);
     void reply.status(503).header('Retry-After', '5');
-    return { ...errorBody(503, 'NOT_READY', `Not ready: ${down.join(', ')}`), checks };
+    return { ...errorBody(503, 'NOT_READY', `Not ready: ${down.join(', ')}`), checks, upstreams };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@/common/redis/redis.service';
-import { EvolutionClient } from '@/integrations/evolution/evolution.client';
+import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
 import { HealthRepository } from './health.repository';
 
 /** Each dependency gets this long; readiness answers within about a second even when one hangs. */
@@ -12,9 +12,20 @@ export interface CheckResult {
   error?: string;
 }
 
+/** One upstream of the pool: its answer to this check, its load, and its circuit in this process. */
+export interface UpstreamCheckResult extends CheckResult {
+  name: string;
+  instances: number;
+  capacity: number;
+  draining: boolean;
+  circuit: 'up' | 'down';
+}
+
 export interface Readiness {
   ready: boolean;
+  /** `upstream` is up while at least one upstream answers: the others' instances fail alone, not the gateway. */
   checks: { database: CheckResult; redis: CheckResult; upstream: CheckResult };
+  upstreams: UpstreamCheckResult[];
 }
 
 @Injectable()
@@ -22,34 +33,51 @@ export class HealthService {
   constructor(
     private readonly database: HealthRepository,
     private readonly redis: RedisService,
-    private readonly evolution: EvolutionClient,
+    private readonly pool: UpstreamPool,
   ) {}
 
   async readiness(): Promise<Readiness> {
-    const [database, redis, upstream] = await Promise.all([
+    const [database, redis, upstreams] = await Promise.all([
       check('database', () => this.database.ping()),
       check('redis', () => this.redis.ping()),
-      this.upstreamCheck(),
+      this.upstreamChecks(),
     ]);
+    const answering = upstreams.filter((u) => u.status === 'up');
+    const upstream: CheckResult =
+      answering.length > 0
+        ? { status: 'up', latency_ms: Math.min(...answering.map((u) => u.latency_ms)) }
+        : { status: 'down', latency_ms: Math.max(0, ...upstreams.map((u) => u.latency_ms)), error: DOWN.upstream! };
     return {
       ready: [database, redis, upstream].every((c) => c.status === 'up'),
       checks: { database, redis, upstream },
+      upstreams,
     };
   }
 
   /**
-   * The upstream's answer is kept for UPSTREAM_CHECK_TTL_MS (and shared by the probes that ask meanwhile): readiness
-   * is unauthenticated, and must not let anyone make the gateway call the upstream at the rate they probe it.
+   * Every upstream's answer is kept for UPSTREAM_CHECK_TTL_MS (and shared by the probes that ask meanwhile):
+   * readiness is unauthenticated, and must not let anyone make the gateway call the upstreams at the rate they probe
+   * it. The pool is the one this process knows, so readiness answers without the database.
    */
-  private upstreamCheck(): Promise<CheckResult> {
+  private upstreamChecks(): Promise<UpstreamCheckResult[]> {
     const now = Date.now();
     if (!this.upstream || this.upstream.at + UPSTREAM_CHECK_TTL_MS <= now) {
-      this.upstream = { at: now, result: check('upstream', () => this.evolution.ping(READY_CHECK_TIMEOUT_MS)) };
+      const result = Promise.all(
+        this.pool.cachedStatuses().map(async (u) => ({
+          name: u.name,
+          ...(await check('upstream', () => this.pool.ping(u.id, READY_CHECK_TIMEOUT_MS))),
+          instances: u.liveInstances,
+          capacity: u.capacity,
+          draining: u.draining,
+          circuit: u.health.state,
+        })),
+      );
+      this.upstream = { at: now, result };
     }
     return this.upstream.result;
   }
 
-  private upstream?: { at: number; result: Promise<CheckResult> };
+  private upstream?: { at: number; result: Promise<UpstreamCheckResult[]> };
 }
 
 export const UPSTREAM_CHECK_TTL_MS = 5000;
@@ -60,7 +88,7 @@ const logger = new Logger(HealthService.name);
 const DOWN: Record<string, string> = {
   database: 'the database does not answer',
   redis: 'Redis does not answer',
-  upstream: 'the WhatsApp server does not answer',
+  upstream: 'no WhatsApp server (upstream) answers',
 };
 
 async function check(name: keyof typeof DOWN, probe: () => Promise<unknown>): Promise<CheckResult> {

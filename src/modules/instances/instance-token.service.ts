@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decryptSecret } from '@/common/crypto/secret-box';
 import { NotFoundError } from '@/common/errors/app-error';
 import { AppConfig } from '@/config/app-config';
-import { InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
+import { InstanceCredentials, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
 import { RefreshTokenPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { InstanceRepository } from './instance.repository';
@@ -15,14 +15,15 @@ const REFRESH_WAIT_MS = 10000;
 const REFRESH_POLL_MS = 200;
 
 /**
- * Upstream instance tokens for the Evolution client: decrypted from Postgres, cached in memory, and refreshed by a
+ * Upstream instance credentials for the Evolution client (the instance's upstream and its token there): decrypted
+ * from Postgres, cached in memory, and the token refreshed by a
  * BullMQ job when the upstream rejects one. The job id is per instance, so a burst of 401s across every process
  * makes one refresh; callers that arrive after it finished see the new token in Postgres and skip it.
  */
 @Injectable()
 export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(InstanceTokenService.name);
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, InstanceCredentials>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private events?: QueueEvents;
 
@@ -32,12 +33,12 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, O
     @InjectQueue(QueueName.InstanceTokens) private readonly queue: Queue<RefreshTokenPayload>,
   ) {}
 
-  async current(instanceId: string): Promise<string> {
+  async current(instanceId: string): Promise<InstanceCredentials> {
     return this.cache.get(instanceId) ?? this.load(instanceId);
   }
 
   async refreshAfterRejection(instanceId: string, rejected: string): Promise<string> {
-    const stored = await this.load(instanceId);
+    const stored = (await this.load(instanceId)).token;
     if (stored !== rejected) return stored;
     const running = this.inFlight.get(instanceId);
     if (running) return running;
@@ -86,7 +87,7 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, O
     } finally {
       stopPolling.abort();
     }
-    return this.load(instanceId);
+    return (await this.load(instanceId)).token;
   }
 
   private async tokenChanged(instanceId: string, sealed: string, signal: AbortSignal): Promise<void> {
@@ -98,11 +99,16 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, O
     }
   }
 
-  private async load(instanceId: string): Promise<string> {
+  private async load(instanceId: string): Promise<InstanceCredentials> {
     const row = await this.instances.findTokenForSystem(instanceId);
     if (!row) throw new NotFoundError('The instance no longer exists', 'INSTANCE_NOT_FOUND');
-    const token = decryptSecret(row.tokenEncrypted, this.config.encryptionKey);
-    this.cache.set(instanceId, token);
-    return token;
+    // Every instance has its upstream from its create on, or from the boot that adopted it (UpstreamPool).
+    if (row.upstreamId === null) throw new Error(`Instance ${instanceId} has no upstream`);
+    const credentials = {
+      upstreamId: row.upstreamId,
+      token: decryptSecret(row.tokenEncrypted, this.config.encryptionKey),
+    };
+    this.cache.set(instanceId, credentials);
+    return credentials;
   }
 }

@@ -26,10 +26,11 @@ export class InstanceUpkeepService {
   async refreshToken(instanceId: string): Promise<void> {
     const row = await this.instances.findTokenForSystem(instanceId);
     if (!row) throw new UnrecoverableError('instance no longer exists');
-    const upstream = await this.evolution.fetchInstance(row.name);
+    if (row.upstreamId === null) throw new UnrecoverableError('instance has no upstream');
+    const upstream = await this.evolution.fetchInstance(row.upstreamId, row.name);
     if (!upstream) throw new UnrecoverableError('instance does not exist upstream');
     // A different upstream instance under the same name is not ours: adopting its token would cross tenants.
-    if (row.upstreamId && upstream.id !== row.upstreamId)
+    if (row.upstreamInstanceId && upstream.id !== row.upstreamInstanceId)
       throw new UnrecoverableError('upstream instance was replaced');
     const changed = upstream.token !== decryptSecret(row.tokenEncrypted, this.config.encryptionKey);
     await this.instances.storeTokenForSystem(
@@ -54,25 +55,40 @@ export class InstanceUpkeepService {
    * Compares every live instance with the upstream's list (one call) and records what differs: a changed token
    * (stored at once, so the next call does not need a refresh), open against not open, an instance the upstream lost
    * or replaced. The stored status is left alone: fetchInstances' status can lag the live state (contract §11), and
-   * the status routes and connection.update webhooks keep it current. An instance being deleted is skipped.
+   * the status routes and connection.update webhooks keep it current. An instance being deleted is skipped, and so
+   * is every instance of an upstream that cannot be listed now (down, or failing): not knowing is not drift.
    */
   async checkDrift(): Promise<{ checked: number; drifted: number }> {
-    const [rows, upstream] = await Promise.all([
-      this.instances.listLiveForSystem(),
-      this.evolution.fetchAllInstances(),
-    ]);
-    const byName = new Map<string, FetchedInstance>(upstream.map((u) => [u.name, u]));
+    const rows = await this.instances.listLiveForSystem();
+    const upstreamIds = [...new Set(rows.map((r) => r.upstreamId).filter((id) => id !== null))];
+    const listed = new Map<number, Map<string, FetchedInstance>>();
+    await Promise.all(
+      upstreamIds.map(async (upstreamId) => {
+        try {
+          const remote = await this.evolution.fetchAllInstances(upstreamId);
+          listed.set(upstreamId, new Map(remote.map((u) => [u.name, u])));
+        } catch (err) {
+          this.logger.warn(
+            { upstreamId, err: err instanceof Error ? err.message : String(err) },
+            'Drift check skipped the instances of an upstream it could not list',
+          );
+        }
+      }),
+    );
     const now = new Date();
     const unchanged: string[] = [];
+    let checked = 0;
     let drifted = 0;
     for (const row of rows) {
-      if (row.deletingAt) continue;
+      const byName = row.upstreamId === null ? undefined : listed.get(row.upstreamId);
+      if (row.deletingAt || !byName) continue;
+      checked += 1;
       const remote = byName.get(row.name);
       const notes: string[] = [];
       const changes: Prisma.InstanceUpdateInput = {};
       if (!remote) {
         notes.push('missing upstream');
-      } else if (row.upstreamId && remote.id !== row.upstreamId) {
+      } else if (row.upstreamInstanceId && remote.id !== row.upstreamInstanceId) {
         notes.push('replaced upstream by another instance with the same name');
       } else {
         if (remote.token !== decryptSecret(row.tokenEncrypted, this.config.encryptionKey)) {
@@ -98,6 +114,6 @@ export class InstanceUpkeepService {
       );
     }
     await this.instances.markCheckedForSystem(unchanged, now);
-    return { checked: rows.length, drifted };
+    return { checked, drifted };
   }
 }

@@ -21,12 +21,15 @@ const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
 
 /** First key of the two-key advisory lock that serialises one client's instance creates. */
 const INSTANCE_LIMIT_LOCK = 4201;
+/** First key of the two-key advisory lock that serialises placing instances on upstreams (every client's). */
+const PLACEMENT_LOCK = 4202;
 
 const INSTANCE_COLUMNS: RowShape<Instance> = {
   id: 'string',
   clientId: 'number',
   name: 'string',
-  upstreamId: 'string?',
+  upstreamInstanceId: 'string?',
+  upstreamId: 'number?',
   integration: 'string',
   tokenEncrypted: 'string',
   webhookSecretEncrypted: 'string',
@@ -79,7 +82,15 @@ export class InstanceRepository {
    * Inserts the instance unless the client already owns `maxInstances` live ones. A per-client advisory lock makes
    * the count and the insert one step, so concurrent creates cannot pass the limit together.
    */
-  createWithinLimit(data: NewInstance): Promise<Instance | 'limit-reached' | 'client-gone'> {
+  /**
+   * Reserves the instance's row within its client's limit, placed on the upstream with the most free capacity
+   * (`capacity` minus its live instances) among `upstreamIds` (those answering) that are not draining. Placements
+   * are serialised, so two creates at once cannot both take an upstream's last place.
+   */
+  createWithinLimit(
+    data: NewInstance,
+    upstreamIds: number[],
+  ): Promise<Instance | 'limit-reached' | 'client-gone' | 'no-upstream'> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${INSTANCE_LIMIT_LOCK}, ${data.clientId})`;
       const client = await tx.client.findFirst({
@@ -89,7 +100,17 @@ export class InstanceRepository {
       if (!client) return 'client-gone';
       const live = await tx.instance.count({ where: { clientId: data.clientId, ...LIVE } });
       if (live >= client.maxInstances) return 'limit-reached';
-      return tx.instance.create({ data });
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK}, 0)`;
+      const [place] = await tx.$queryRaw<{ id: number }[]>`
+        SELECT u.id FROM upstreams u
+        LEFT JOIN instances i ON i.upstream_id = u.id AND i.deleted_at IS NULL
+        WHERE u.id = ANY(${upstreamIds}::int[]) AND NOT u.draining
+        GROUP BY u.id
+        HAVING u.capacity - count(i.id) > 0
+        ORDER BY u.capacity - count(i.id) DESC, u.id
+        LIMIT 1`;
+      if (!place) return 'no-upstream';
+      return tx.instance.create({ data: { ...data, upstreamId: place.id } });
     });
   }
 
@@ -135,6 +156,15 @@ export class InstanceRepository {
       select: { id: true, name: true },
     });
     return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** The upstream of each of these instances (ids the caller already listed within its scope). */
+  async upstreamsOfIdsForSystem(ids: string[]): Promise<Map<string, number | null>> {
+    const rows = await this.prisma.instance.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, upstreamId: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.upstreamId]));
   }
 
   /** Ids of every instance with this name the client ever had, so logs of deleted instances stay findable. */
@@ -194,10 +224,13 @@ export class InstanceRepository {
    * Completes a create: records the upstream id and issues the instance key, unless the instance was deleted
    * meanwhile (then false, and nothing is written).
    */
-  finishCreateForClient(clientId: number, id: string, upstreamId: string, key: IssuedKey): Promise<boolean> {
+  finishCreateForClient(clientId: number, id: string, upstreamInstanceId: string, key: IssuedKey): Promise<boolean> {
     return this.cache.written(
       this.prisma.$transaction(async (tx) => {
-        const { count } = await tx.instance.updateMany({ where: { clientId, id, ...LIVE }, data: { upstreamId } });
+        const { count } = await tx.instance.updateMany({
+          where: { clientId, id, ...LIVE },
+          data: { upstreamInstanceId },
+        });
         if (count === 0) return false;
         await tx.apiKey.create({
           data: { clientId, instanceId: id, kind: 'instance', keyHash: key.hash, prefix: key.prefix },
@@ -321,12 +354,12 @@ export class InstanceRepository {
    * Ids of the latest deleted instances with this name, newest first: the upstream keeps posting a deleted
    * instance's events for a while (its delete trail, its retries), and the receiver recognises them by their id.
    */
-  async deletedIdsByNameForSystem(name: string, limit: number): Promise<string[]> {
-    const rows = await this.prisma.rows<{ id: string }>(
-      'SELECT id FROM instances WHERE name = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT $2',
+  async deletedByNameForSystem(name: string, limit: number): Promise<{ id: string; upstreamId: number | null }[]> {
+    const rows = await this.prisma.rows<{ id: string; upstream_id: number | null }>(
+      'SELECT id, upstream_id FROM instances WHERE name = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT $2',
       [name, limit],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, upstreamId: r.upstream_id }));
   }
 
   /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */
@@ -341,10 +374,20 @@ export class InstanceRepository {
   /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
   findTokenForSystem(
     id: string,
-  ): Promise<Pick<Instance, 'id' | 'clientId' | 'name' | 'upstreamId' | 'tokenEncrypted'> | null> {
+  ): Promise<Pick<
+    Instance,
+    'id' | 'clientId' | 'name' | 'upstreamInstanceId' | 'upstreamId' | 'tokenEncrypted'
+  > | null> {
     return this.prisma.instance.findUnique({
       where: { id },
-      select: { id: true, clientId: true, name: true, upstreamId: true, tokenEncrypted: true },
+      select: {
+        id: true,
+        clientId: true,
+        name: true,
+        upstreamInstanceId: true,
+        upstreamId: true,
+        tokenEncrypted: true,
+      },
     });
   }
 

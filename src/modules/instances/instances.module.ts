@@ -3,6 +3,7 @@ import { OutboundModule } from '@/common/net/outbound.module';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { EvolutionModule } from '@/integrations/evolution/evolution.module';
 import { AuditModule } from '@/modules/audit/audit.module';
+import { UpstreamsModule } from '@/modules/upstreams/upstreams.module';
 import { ConnectionAttempts } from './connection-attempts.service';
 import { InstanceRepository } from './instance.repository';
 import { InstanceConnectionService } from './instance-connection.service';
@@ -14,7 +15,7 @@ import { InstancesService } from './instances.service';
 
 /** Instance services for every role; controllers live in InstancesApiModule, the processor in WorkerModule. */
 @Module({
-  imports: [AuditModule, EvolutionModule, OutboundModule],
+  imports: [AuditModule, EvolutionModule, OutboundModule, UpstreamsModule],
   providers: [
     ConnectionAttempts,
     InstanceConnectionService,
@@ -31,6 +32,7 @@ import { InstancesService } from './instances.service';
     InstanceCredentialsService,
     InstanceTokenService,
     InstanceUpkeepService,
+    UpstreamsModule,
   ],
 })
 export class InstancesModule implements OnModuleInit {

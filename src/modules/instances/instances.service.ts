@@ -4,18 +4,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { issueInstanceKey } from '@/common/crypto/api-keys';
 import { encryptSecret } from '@/common/crypto/secret-box';
 import { newWebhookSecret } from '@/common/crypto/standard-webhooks';
-import { ConflictError, NotFoundError, ValidationError } from '@/common/errors/app-error';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '@/common/errors/app-error';
 import { fromPrismaError } from '@/common/errors/database-errors';
 import { assertAllowedUrl, OutboundGuard } from '@/common/net/outbound-guard';
 import { AppConfig } from '@/config/app-config';
 import { Instance } from '@/generated/prisma/client';
-import { EvolutionClient, GLOBAL_AUTH } from '@/integrations/evolution/evolution.client';
+import { EvolutionClient, globalAuth } from '@/integrations/evolution/evolution.client';
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { CreateInstanceRequest, CreateInstanceResponse, QrCode } from '@/integrations/evolution/evolution.types';
 import { upstreamWebhookFor } from '@/integrations/evolution/upstream-webhook';
 import { AuditEntry } from '@/modules/audit/audit.repository';
 import { AuditService } from '@/modules/audit/audit.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
+import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
 import { ConnectionAttempts } from './connection-attempts.service';
 import {
   CreatedSubInstanceDto,
@@ -64,6 +65,7 @@ export class InstancesService {
     private readonly guard: OutboundGuard,
     private readonly attempts: ConnectionAttempts,
     private readonly connection: InstanceConnectionService,
+    private readonly pool: UpstreamPool,
   ) {}
 
   async create(clientId: number, dto: CreateSubInstanceDto, actor: Actor): Promise<CreatedSubInstanceDto> {
@@ -88,12 +90,13 @@ export class InstancesService {
     const integration = dto.integration ?? 'WHATSAPP-BAILEYS';
     const qrcode = dto.qrcode === true;
     const instance = await this.reserve(clientId, dto, integration, upstreamToken, webhookSecret);
+    const upstreamId = instance.upstreamId!;
     const key = issueInstanceKey();
 
     let created: CreateInstanceResponse;
     try {
       const number = dto.number ? { number: dto.number } : {};
-      created = await this.createUpstream({
+      created = await this.createUpstream(upstreamId, {
         instanceName: dto.instanceName,
         integration,
         qrcode,
@@ -102,8 +105,8 @@ export class InstancesService {
       });
       await this.evolution.setWebhook(
         dto.instanceName,
-        GLOBAL_AUTH,
-        upstreamWebhookFor(this.config, dto.instanceName, instance.id),
+        globalAuth(upstreamId),
+        upstreamWebhookFor(this.config, dto.instanceName, instance.id, upstreamId),
       );
       if (!(await this.instances.finishCreateForClient(clientId, instance.id, created.instance.instanceId, key))) {
         throw new ConflictError(
@@ -113,7 +116,7 @@ export class InstancesService {
       }
     } catch (err) {
       const taken = err instanceof EvolutionError && err.kind === 'name_taken';
-      if (!taken) await this.deleteUpstreamQuietly(dto.instanceName);
+      if (!taken) await this.deleteUpstreamQuietly(upstreamId, dto.instanceName);
       await this.instances.removeUnfinishedForClient(clientId, instance.id);
       throw taken ? nameTaken(dto.instanceName) : err;
     }
@@ -148,11 +151,11 @@ export class InstancesService {
    * The upstream create, retried with backoff for a few seconds when the upstream still holds a name the gateway
    * itself deleted a moment ago (contract §12). A name another upstream instance uses fails at once.
    */
-  private async createUpstream(req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
+  private async createUpstream(upstreamId: number, req: CreateInstanceRequest): Promise<CreateInstanceResponse> {
     let justDeleted: boolean | undefined;
     for (const wait of [...RECREATE_BACKOFF_MS, undefined]) {
       try {
-        return await this.evolution.createInstance(req);
+        return await this.evolution.createInstance(upstreamId, req);
       } catch (err) {
         if (wait === undefined || !(err instanceof EvolutionError && err.kind === 'name_taken')) throw err;
         justDeleted ??= await this.instances.deletedSinceForSystem(
@@ -208,7 +211,7 @@ export class InstancesService {
       throw instanceNotFound(instance.name);
     try {
       // Upstream delete logs out first when the instance is connected (contract §2.1).
-      await this.evolution.deleteInstance(instance.name, GLOBAL_AUTH);
+      await this.evolution.deleteInstance(instance.name, globalAuth(instance.upstreamId!));
     } catch (err) {
       if (!(err instanceof EvolutionError && err.kind === 'instance_not_found')) {
         await this.instances.clearDeletingForClient(clientId, instance.id);
@@ -255,9 +258,9 @@ export class InstancesService {
     return this.instances.findLiveByNameWithClientUrlForSystem(name);
   }
 
-  /** Ids of the latest deleted instances of this name, whose events the webhook receiver absorbs. */
-  deletedIdsByNameForSystem(name: string): Promise<string[]> {
-    return this.instances.deletedIdsByNameForSystem(name, DELETED_TOKENS_CHECKED);
+  /** The latest deleted instances of this name (id and upstream), whose events the webhook receiver absorbs. */
+  deletedByNameForSystem(name: string): Promise<{ id: string; upstreamId: number | null }[]> {
+    return this.instances.deletedByNameForSystem(name, DELETED_TOKENS_CHECKED);
   }
 
   setWebhook(
@@ -276,13 +279,17 @@ export class InstancesService {
     return this.instances.namesByIdForClient(clientId, ids);
   }
 
+  upstreamsOf(ids: string[]): Promise<Map<string, number | null>> {
+    return this.instances.upstreamsOfIdsForSystem(ids);
+  }
+
   idsByNameIncludingDeleted(clientId: number, name: string): Promise<string[]> {
     return this.instances.idsByNameIncludingDeletedForClient(clientId, name);
   }
 
-  private async deleteUpstreamQuietly(name: string): Promise<void> {
+  private async deleteUpstreamQuietly(upstreamId: number, name: string): Promise<void> {
     try {
-      await this.evolution.deleteInstance(name, GLOBAL_AUTH);
+      await this.evolution.deleteInstance(name, globalAuth(upstreamId));
     } catch (err) {
       if (err instanceof EvolutionError && err.kind === 'instance_not_found') return;
       this.logger.warn(
@@ -318,19 +325,30 @@ export class InstancesService {
     const key = this.config.encryptionKey;
     let result;
     try {
-      result = await this.instances.createWithinLimit({
-        clientId,
-        name: dto.instanceName,
-        integration,
-        tokenEncrypted: encryptSecret(token, key),
-        webhookSecretEncrypted: encryptSecret(webhookSecret, key),
-        webhookUrl: dto.webhook_url ?? null,
-      });
+      result = await this.instances.createWithinLimit(
+        {
+          clientId,
+          name: dto.instanceName,
+          integration,
+          tokenEncrypted: encryptSecret(token, key),
+          webhookSecretEncrypted: encryptSecret(webhookSecret, key),
+          webhookUrl: dto.webhook_url ?? null,
+        },
+        this.pool.healthyIds(),
+      );
     } catch (err) {
       if (fromPrismaError(err) instanceof ConflictError) throw nameTaken(dto.instanceName);
       throw err;
     }
     if (result === 'client-gone') throw new NotFoundError('The client no longer exists', 'CLIENT_NOT_FOUND');
+    if (result === 'no-upstream') {
+      throw new ServiceUnavailableError(
+        'No WhatsApp server can take a new instance now: every upstream is full, draining or down. ' +
+          'Existing instances are not affected; try again later or ask the operator to add capacity',
+        'NO_UPSTREAM_CAPACITY',
+        30,
+      );
+    }
     if (result === 'limit-reached') {
       const max = await this.instances.maxInstancesOfClient(clientId);
       throw new ConflictError(

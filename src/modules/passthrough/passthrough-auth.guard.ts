@@ -19,7 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '@/common/errors/app-error';
-import { ErrorResponseDto } from '@/common/errors/error-response.dto';
+import { ApiUpstreamDownResponse, ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { tagRequestLog } from '@/common/logging/request-log-context';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
@@ -86,6 +86,7 @@ export const PassthroughController = (path: string) =>
       type: ErrorResponseDto,
       description: 'Rate limit, pacing slot too far away, or daily cap reached; see Retry-After',
     }),
+    ApiUpstreamDownResponse(),
   );
 
 /** The `:instanceName` path parameter, checked before any lookup (a malformed name is a 400). */

@@ -103,7 +103,7 @@ export class PassthroughInstancesService {
     rows = rows.filter((r) => (!byName || r.instance_name === byName) && (!byId || r.instance_id === byId));
     if ((byName || byId) && rows.length === 0) throw instanceNotFound(byName ?? byId ?? '');
 
-    const live = await this.liveRows(rows.map((r) => r.instance_name));
+    const live = await this.liveRows(rows);
     return {
       status: 200,
       body: rows.map((row) => legacyRow(row, live.get(row.instance_name), caller.kind === 'master')),
@@ -142,23 +142,40 @@ export class PassthroughInstancesService {
     return { ...DEFAULT_SETTINGS };
   }
 
-  /** Live upstream fields for the listed instances: one lookup for one instance, one list call otherwise; none if the upstream fails. */
-  private async liveRows(names: string[]): Promise<Map<string, FetchedInstance>> {
-    try {
-      if (names.length === 0) return new Map();
-      const rows =
-        names.length === 1
-          ? [await this.evolution.fetchInstance(names[0]!)].filter((r) => r !== undefined)
-          : await this.evolution.fetchAllInstances();
-      const wanted = new Set(names);
-      return new Map(rows.filter((r) => wanted.has(r.name)).map((r) => [r.name, r]));
-    } catch (err) {
-      this.logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'Listing instances without live upstream fields',
-      );
-      return new Map();
+  /**
+   * Live upstream fields for the listed instances, from each one's upstream: one lookup for a lone instance, one list
+   * call per upstream otherwise. An upstream that fails leaves its rows without live fields.
+   */
+  private async liveRows(
+    rows: { instance_id: string; instance_name: string }[],
+  ): Promise<Map<string, FetchedInstance>> {
+    if (rows.length === 0) return new Map();
+    const upstreamOf = await this.instances.upstreamsOf(rows.map((r) => r.instance_id));
+    const namesByUpstream = new Map<number, string[]>();
+    for (const row of rows) {
+      const upstreamId = upstreamOf.get(row.instance_id);
+      if (upstreamId == null) continue;
+      namesByUpstream.set(upstreamId, [...(namesByUpstream.get(upstreamId) ?? []), row.instance_name]);
     }
+    const live = new Map<string, FetchedInstance>();
+    await Promise.all(
+      [...namesByUpstream].map(async ([upstreamId, names]) => {
+        try {
+          const fetched =
+            names.length === 1
+              ? [await this.evolution.fetchInstance(upstreamId, names[0]!)].filter((r) => r !== undefined)
+              : await this.evolution.fetchAllInstances(upstreamId);
+          const wanted = new Set(names);
+          for (const r of fetched) if (wanted.has(r.name)) live.set(r.name, r);
+        } catch (err) {
+          this.logger.warn(
+            { upstreamId, err: err instanceof Error ? err.message : String(err) },
+            'Listing instances without live upstream fields',
+          );
+        }
+      }),
+    );
+    return live;
   }
 }
 

@@ -19,6 +19,7 @@ import { instanceNotFound } from '@/modules/instances/instance-access';
 import { InstanceTokenService } from '@/modules/instances/instance-token.service';
 import { Actor, InstancesService } from '@/modules/instances/instances.service';
 import { SendService } from '@/modules/messages/send.service';
+import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
 import { LegacyCreateInstanceDto } from './dto/create-instance.dto';
 import { LegacyDeleteMessageDto } from './dto/delete-message.dto';
 import { LegacyProfilePictureDto } from './dto/fetch-profile-picture.dto';
@@ -56,6 +57,7 @@ export class PassthroughService {
     private readonly config: AppConfig,
     private readonly mediaFetcher: MediaFetcher,
     private readonly tokens: InstanceTokenService,
+    private readonly pool: UpstreamPool,
   ) {}
 
   // ---- routes forwarded as they are ----
@@ -271,7 +273,7 @@ export class PassthroughService {
 
   async cleaned(instance: Instance, res: RawUpstreamResponse, context: FailureContext): Promise<UpstreamAnswer> {
     // Read after the call: an auto-heal during it may have stored a new token.
-    const secrets = [this.config.get('EVOLUTION_API_KEY'), await this.tokens.current(instance.id)];
+    const secrets = [...this.pool.apiKeys(), (await this.tokens.current(instance.id)).token];
     const explanation =
       `The WhatsApp server gave no reason why it could not ${context.operation} for "${instance.name}"; check that the instance ` +
       `is connected (GET /instance/connectionState/${instance.name}) and that the numbers, groups and message ids in the request exist`;

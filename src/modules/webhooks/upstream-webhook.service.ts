@@ -94,7 +94,12 @@ export class UpstreamWebhookService {
     const instance = await this.instances.findLiveByNameWithClientUrlForSystem(instanceName);
     // An unknown name and a wrong token get the same answer (after the same work), so the receiver does not tell
     // anyone which instance names exist.
-    const tokenValid = isUpstreamWebhookToken(this.config, instance?.id ?? UNKNOWN_INSTANCE_ID, token);
+    const tokenValid = isUpstreamWebhookToken(
+      this.config,
+      instance?.id ?? UNKNOWN_INSTANCE_ID,
+      instance?.upstreamId ?? null,
+      token,
+    );
     if (!instance || !tokenValid) {
       if (await this.fromDeletedInstance(instanceName, token)) return { received: true };
       throw new UnauthorizedError('Webhook token missing or wrong', 'INVALID_WEBHOOK_TOKEN');
@@ -206,8 +211,8 @@ export class UpstreamWebhookService {
    * unknown name still costs what a wrong token costs.
    */
   private async fromDeletedInstance(instanceName: string, token: string | undefined): Promise<boolean> {
-    const ids = await this.instances.deletedIdsByNameForSystem(instanceName);
-    return ids.some((id) => isUpstreamWebhookToken(this.config, id, token));
+    const deleted = await this.instances.deletedByNameForSystem(instanceName);
+    return deleted.some(({ id, upstreamId }) => isUpstreamWebhookToken(this.config, id, upstreamId, token));
   }
 
   /** Worker side of the status retry: throws while the message is still unknown, so BullMQ tries again. */

@@ -11,6 +11,7 @@ import {
   SimResponse,
   stringField,
 } from './simulator-http';
+import { markDeleted } from './simulator-messages';
 import type { RequestContext } from './simulator-routes';
 import {
   DELETE_MESSAGE_SCHEMA,
@@ -160,7 +161,7 @@ export function deleteMessageForEveryone(ctx: RequestContext, inst: SimInstance)
     fromMe: body['fromMe'] === true,
     id: stringField(body, 'id') ?? '',
   };
-  ctx.engine.markDeleted(inst, key);
+  markDeleted(ctx.engine, inst, key);
   return created({
     key: { remoteJid: key.remoteJid, fromMe: true, id: ids.messageId() },
     message: { protocolMessage: { key, type: 'REVOKE' } },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { OutgoingContent, renderMessage } from './simulator-engine';
+import { OutgoingContent } from './simulator-engine';
 import {
   asRecord,
   badRequest,
@@ -10,6 +10,7 @@ import {
   SimResponse,
   stringField,
 } from './simulator-http';
+import { recordOutgoing, renderMessage } from './simulator-messages';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
 import { SEND_SCHEMAS, SendAction } from './simulator-schemas';
 import {
@@ -52,7 +53,7 @@ export function sendHandler(action: SendAction): InstanceHandler {
       throw badRequest({ jid, exists: false, number: jidUser(jid) });
     }
     if (built.honoursDelay) await honourDelay(ctx, body);
-    const message = ctx.engine.recordOutgoing(inst, jid, built.content);
+    const message = recordOutgoing(ctx.engine, inst, jid, built.content);
     return created(renderMessage(message));
   };
 }

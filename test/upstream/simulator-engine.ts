@@ -116,11 +116,13 @@ export class SimulatorEngine {
       ownerJid: null,
       profileName: null,
       qr: null,
+      hasSocket: false,
       reconnectLoops: 0,
       loopGeneration: 0,
       stateReads: 0,
       disconnectionReasonCode: null,
       disconnectionAt: null,
+      disconnectionObject: null,
       webhook: null,
       settings: { ...input.settings },
       settingsRowId: ids.rowId(),
@@ -194,6 +196,7 @@ export class SimulatorEngine {
   startConnecting(inst: SimInstance, number: string | null = inst.number): QrCode {
     const qr = newQrCode((inst.qr?.count ?? 0) + 1, number);
     inst.qr = qr;
+    inst.hasSocket = true;
     this.changeState(inst, 'connecting');
     this.emit(inst, 'connection.update', { instance: inst.name, state: 'connecting', statusReason: 200 });
     this.emit(inst, 'qrcode.updated', {
@@ -209,6 +212,7 @@ export class SimulatorEngine {
    */
   startReconnectLoop(inst: SimInstance): void {
     inst.reconnectLoops += 1;
+    inst.hasSocket = true;
     const generation = inst.loopGeneration;
     const tick = (): void => {
       if (inst.deleted || inst.loopGeneration !== generation) return;
@@ -240,8 +244,10 @@ export class SimulatorEngine {
     inst.ownerJid = createJid(owner);
     inst.profileName = inst.profileName ?? inst.name;
     inst.qr = null;
+    inst.hasSocket = true;
     inst.disconnectionReasonCode = null;
     inst.disconnectionAt = null;
+    inst.disconnectionObject = null;
     this.changeState(inst, 'open');
     this.emit(inst, 'connection.update', this.openData(inst, 'open', 200));
   }
@@ -253,13 +259,15 @@ export class SimulatorEngine {
     inst.qr = null;
     inst.disconnectionReasonCode = reasonCode;
     inst.disconnectionAt = at;
+    // contract §12: the same string goes to the webhook and to the row fetchInstances shows.
+    inst.disconnectionObject = JSON.stringify({ error: boomLike(reasonCode), date: at.toISOString() });
     this.changeState(inst, 'close');
     this.emit(inst, 'status.instance', {
       instance: inst.name,
       status: 'closed',
       disconnectionAt: at.toISOString(),
       disconnectionReasonCode: reasonCode,
-      disconnectionObject: JSON.stringify({ error: boomLike(reasonCode), date: at.toISOString() }),
+      disconnectionObject: inst.disconnectionObject,
     });
     this.emit(inst, 'connection.update', { instance: inst.name, state: 'close', statusReason: reasonCode });
   }

@@ -11,6 +11,7 @@ import {
   stringField,
 } from './simulator-http';
 import { recordOutgoing, renderMessage } from './simulator-messages';
+import { sendRefusal } from './simulator-not-open';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
 import { SEND_SCHEMAS, SendAction } from './simulator-schemas';
 import {
@@ -37,17 +38,17 @@ type Body = Record<string, unknown>;
 /**
  * One handler per send route. Order of checks, as the upstream runs them: guards (done by the
  * router) → schema → the controller's content checks → the image conversion of sendMedia and
- * sendSticker (sharp, 500 for bytes it cannot read) → the socket (contract §3: a non-open
- * instance fails with 400 ["Error: Connection Closed"]) → onWhatsApp (before the delay, §6) →
- * delay → send → 201 with the prepareMessage object.
+ * sendSticker (sharp, 500 for bytes it cannot read) → the socket (contract §12: a non-open
+ * instance fails as sendRefusal says) → onWhatsApp (before the delay, §6) → delay → send → 201
+ * with the prepareMessage object.
  */
 export function sendHandler(action: SendAction): InstanceHandler {
   return async (ctx: RequestContext, inst: SimInstance): Promise<SimResponse> => {
     const body = asRecord(ctx.body);
     assertValid(body, SEND_SCHEMAS[action]);
     const built = BUILDERS[action](body);
-    if (inst.state !== 'open') throw badRequest('Error: Connection Closed');
     const jid = createJid(built.target);
+    if (inst.state !== 'open') throw sendRefusal(inst, action, !bypassesNumberCheck(jid));
     if (!bypassesNumberCheck(jid) && !ctx.engine.isOnWhatsapp(jid)) {
       // contract §3: the onWhatsApp result itself is the exception payload.
       throw badRequest({ jid, exists: false, number: jidUser(jid) });

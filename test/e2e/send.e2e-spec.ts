@@ -140,6 +140,20 @@ describe('sending, message log and stats', () => {
       expect(res.data.message).toMatch(/not connected to WhatsApp; reconnect it by scanning a new QR code/);
     });
 
+    it('answers 409 for an instance never connected, whose upstream has no socket to send with', async () => {
+      const client = await createClient(http, admin, UNPACED);
+      const instance = await createInstance(http, await resellerToken(http, client));
+      const res = await http.post(
+        '/api/v1/whatsapp/send',
+        { instanceName: instance.name, number: '254712345678', text: 'hi' },
+        { headers: { apikey: client.apiKey } },
+      );
+      // The upstream's answer is a 500 TypeError (contract §12); to the user the instance is not connected.
+      expect(t.sim.requests().some((r) => r.path === `/message/sendText/${instance.name}`)).toBe(true);
+      expect(res.status).toBe(409);
+      expect(res.data.message).toMatch(/not connected to WhatsApp; reconnect it by scanning a new QR code/);
+    });
+
     it('answers 504 when the upstream does not answer in time, and 404 for an unknown instance', async () => {
       const { instance, key } = await tenant();
       expect(

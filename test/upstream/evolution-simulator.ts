@@ -1,22 +1,18 @@
 import http, { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { checkedBehaviour, DEFAULT_BEHAVIOUR, SimBehaviour } from './simulator-behaviour';
 import { handleControl, isControlPath } from './simulator-control';
-import {
-  checkedBehaviour,
-  DEFAULT_BEHAVIOUR,
-  InboundMessage,
-  renderMessage,
-  SimBehaviour,
-  SimulatorEngine,
-} from './simulator-engine';
+import { InboundMessage, SimulatorEngine } from './simulator-engine';
 import { faultOutcome, FaultRegistry, FaultSpec, FaultView } from './simulator-faults';
 import { HttpError, notFound, parseBody, readRawBody, sendJson, SimResponse } from './simulator-http';
+import { receiveMessage, renderMessage } from './simulator-messages';
 import { matchRoute, RequestContext, runRoute } from './simulator-routes';
 import { Scheduler } from './simulator-scheduler';
 import { ConnectionState, MessageStatus, SimInstance, SimInstanceView } from './simulator-state';
 import { WebhookDelivery, WebhookDispatcher } from './simulator-webhooks';
 
-export type { InboundMessage, SimBehaviour } from './simulator-engine';
+export type { SimBehaviour } from './simulator-behaviour';
+export type { InboundMessage } from './simulator-engine';
 export type { FaultSpec, FaultView } from './simulator-faults';
 export type { ConnectionState, MessageStatus, SimInstanceView } from './simulator-state';
 export type { WebhookDelivery, WebhookEnvelope } from './simulator-webhooks';
@@ -167,7 +163,7 @@ export async function startEvolutionSimulator(opts: EvolutionSimulatorOptions): 
     setAckSequence: (statuses) => {
       engine.ackSequence = [...statuses];
     },
-    receiveMessage: (name, inbound) => renderMessage(engine.receive(engine.require(name), inbound)),
+    receiveMessage: (name, inbound) => renderMessage(receiveMessage(engine, engine.require(name), inbound)),
     configure: (behaviour) => {
       engine.behaviour = checkedBehaviour({ ...engine.behaviour, ...behaviour });
       return { ...engine.behaviour };

@@ -6,7 +6,7 @@
  * SIM_WHATSAPP_REACHABLE (true/false), SIM_RECONNECT_INTERVAL_MS, SIM_CONNECT_DELAY_MS, SIM_DELETE_LINGER_MS.
  */
 import { startEvolutionSimulator } from './evolution-simulator';
-import { DEFAULT_BEHAVIOUR } from './simulator-engine';
+import { DEFAULT_BEHAVIOUR } from './simulator-behaviour';
 
 const DEFAULT_KEY = 'sim-global-key';
 

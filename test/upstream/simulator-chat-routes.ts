@@ -11,6 +11,8 @@ import {
   SimResponse,
   stringField,
 } from './simulator-http';
+import { markDeleted } from './simulator-messages';
+import { groupListRefusal, numberCheckRefusal, socketErrorText } from './simulator-not-open';
 import type { RequestContext } from './simulator-routes';
 import {
   DELETE_MESSAGE_SCHEMA,
@@ -40,19 +42,16 @@ import { assertValid, assertValidGroup, assertValidUnwrapped } from './simulator
 
 type Body = Record<string, unknown>;
 
-const CONNECTION_CLOSED = 'Error: Connection Closed';
-
 // --- /chat (contract §2.3) ---------------------------------------------------------------------------
 
 /**
  * contract §2.3: this route has its own catch that answers 400 with the raw error object — no
- * `response` wrapper. A closed socket makes Baileys throw a Boom (428 "Connection Closed"), whose
- * enumerable fields are what `res.json` serializes (inferred, contract §10).
+ * `response` wrapper (numberCheckRefusal: a Boom's fields, or `{}`).
  */
 export function whatsappNumbers(ctx: RequestContext, inst: SimInstance): SimResponse {
   const body = asRecord(ctx.body);
   assertValidUnwrapped(body, WHATSAPP_NUMBERS_SCHEMA);
-  if (inst.state !== 'open') throw new HttpError(400, connectionClosedBoom());
+  if (inst.state !== 'open') throw numberCheckRefusal(inst);
   const numbers = body['numbers'];
   // A TypeError serializes as `{}` (inferred).
   if (!Array.isArray(numbers)) throw new HttpError(400, {});
@@ -63,11 +62,6 @@ export function whatsappNumbers(ctx: RequestContext, inst: SimInstance): SimResp
       return { jid, exists, number: jidUser(jid) };
     }),
   );
-}
-
-function connectionClosedBoom(): Record<string, unknown> {
-  const payload = { statusCode: 428, error: 'Precondition Required', message: 'Connection Closed' };
-  return { data: null, isBoom: true, isServer: false, output: { statusCode: 428, payload, headers: {} } };
 }
 
 /** contract §2.3: paged, newest first, from the messages this instance sent or received. */
@@ -136,7 +130,7 @@ function messageRecord(m: StoredMessage): Record<string, unknown> {
 
 export function markMessageAsRead(ctx: RequestContext, inst: SimInstance): SimResponse {
   assertValid(asRecord(ctx.body), READ_MESSAGES_SCHEMA);
-  if (inst.state !== 'open') throw internalErrorList('Read messages fail', CONNECTION_CLOSED);
+  if (inst.state !== 'open') throw internalErrorList('Read messages fail', socketErrorText(inst, 'readMessages'));
   return created({ message: 'Read messages', read: 'success' });
 }
 
@@ -154,13 +148,14 @@ export function fetchProfilePictureUrl(ctx: RequestContext): SimResponse {
 export function deleteMessageForEveryone(ctx: RequestContext, inst: SimInstance): SimResponse {
   const body = asRecord(ctx.body);
   assertValid(body, DELETE_MESSAGE_SCHEMA);
-  if (inst.state !== 'open') throw internalErrorList('Error while deleting message for everyone', CONNECTION_CLOSED);
+  if (inst.state !== 'open')
+    throw internalErrorList('Error while deleting message for everyone', socketErrorText(inst, 'sendMessage'));
   const key = {
     remoteJid: stringField(body, 'remoteJid') ?? '',
     fromMe: body['fromMe'] === true,
     id: stringField(body, 'id') ?? '',
   };
-  ctx.engine.markDeleted(inst, key);
+  markDeleted(ctx.engine, inst, key);
   return created({
     key: { remoteJid: key.remoteJid, fromMe: true, id: ids.messageId() },
     message: { protocolMessage: { key, type: 'REVOKE' } },
@@ -175,7 +170,8 @@ export function createGroup(ctx: RequestContext, inst: SimInstance): SimResponse
   const body = asRecord(ctx.body);
   // contract §2.4: /group/create goes through dataValidate (nested array), unlike the other group routes.
   assertValid(body, GROUP_CREATE_SCHEMA);
-  if (inst.state !== 'open' || !inst.ownerJid) throw internalErrorList('Error creating group', CONNECTION_CLOSED);
+  if (inst.state !== 'open' || !inst.ownerJid)
+    throw internalErrorList('Error creating group', socketErrorText(inst, 'groupCreate'));
   const owner = inst.ownerJid;
   const now = unixSeconds();
   const members = stringList(body['participants'])
@@ -217,6 +213,7 @@ function stringList(value: unknown): string[] {
 export function fetchAllGroups(ctx: RequestContext, inst: SimInstance): SimResponse {
   const getParticipants = ctx.query.get('getParticipants');
   if (!getParticipants) throw badRequest('The getParticipants needs to be informed in the query');
+  if (inst.state !== 'open') throw groupListRefusal(inst);
   const withParticipants = getParticipants === 'true';
   return ok(
     // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the group without its stored-only settings
@@ -238,7 +235,8 @@ export function updateParticipant(ctx: RequestContext, inst: SimInstance): SimRe
   }
   body['groupJid'] = rawJid.endsWith('@g.us') ? rawJid : `${rawJid}@g.us`;
   assertValidGroup(body, UPDATE_PARTICIPANTS_SCHEMA);
-  if (inst.state !== 'open') throw badRequest('Error updating participants', CONNECTION_CLOSED);
+  if (inst.state !== 'open')
+    throw badRequest('Error updating participants', socketErrorText(inst, 'groupParticipantsUpdate'));
   const group = inst.groups.find((g) => g.id === body['groupJid']);
   if (!group) throw badRequest('Error updating participants', 'Error: item-not-found');
   const action = String(body['action']);

@@ -1,5 +1,5 @@
 import type { EvolutionSimulator } from './evolution-simulator';
-import { BehaviourError, SimBehaviour } from './simulator-engine';
+import { BehaviourError, SimBehaviour } from './simulator-behaviour';
 import { FaultSpec, FaultSpecError } from './simulator-faults';
 import { asRecord, badRequest, created, notFound, ok, SimResponse, stringField, unauthorized } from './simulator-http';
 import { ACK_STATUSES, CONNECTION_STATES, ConnectionState, MessageStatus } from './simulator-state';

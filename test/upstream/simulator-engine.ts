@@ -1,3 +1,4 @@
+import { SimBehaviour } from './simulator-behaviour';
 import { reasonPhrase } from './simulator-http';
 import { Scheduler } from './simulator-scheduler';
 import { ALL_EVENTS } from './simulator-schemas';
@@ -9,13 +10,10 @@ import {
   ids,
   InstanceSettings,
   jidUser,
-  MessageKey,
   MessageStatus,
   newQrCode,
   QrCode,
   SimInstance,
-  StoredMessage,
-  unixSeconds,
   WebhookRow,
 } from './simulator-state';
 import { prepareDelivery, webhookAccepts, WebhookDispatcher } from './simulator-webhooks';
@@ -30,31 +28,6 @@ export interface EngineOptions {
   /** The behaviour at start and after `reset()`. */
   behaviour: SimBehaviour;
 }
-
-/**
- * How a real server behaves where that depends on its surroundings (contract §11, §12). The defaults are a server
- * that reaches WhatsApp at once and deletes at once; tests switch to the observed behaviour at run time.
- */
-export interface SimBehaviour {
-  /**
-   * false: the server cannot reach WhatsApp (as one with no phone and no route out): a connect produces no QR but a
-   * reconnect loop that never ends by itself, and connectionState flips between close and connecting.
-   */
-  whatsappReachable: boolean;
-  /** Gap between the `connecting` webhooks of one reconnect loop (real: about 5 s, later 10–15 s). */
-  reconnectIntervalMs: number;
-  /** How long connect holds its answer while WhatsApp cannot be reached (real: 4.6–5.6 s). */
-  connectDelayMs: number;
-  /** How long a deleted name stays taken after the delete's 200; its delete webhooks come when it ends (real: seconds). */
-  deleteLingerMs: number;
-}
-
-export const DEFAULT_BEHAVIOUR: Readonly<SimBehaviour> = {
-  whatsappReachable: true,
-  reconnectIntervalMs: 5000,
-  connectDelayMs: 0,
-  deleteLingerMs: 0,
-};
 
 export interface NewInstance {
   name: string;
@@ -85,36 +58,6 @@ export interface InboundMessage {
   from: string;
   text: string;
   pushName?: string;
-}
-
-/** A behaviour setting out of range (an HTTP 400 on the control route). */
-export class BehaviourError extends Error {}
-
-/** The behaviour as given, or a BehaviourError naming the bad field. */
-export function checkedBehaviour(behaviour: SimBehaviour): SimBehaviour {
-  const { whatsappReachable, ...durations } = behaviour;
-  if (typeof whatsappReachable !== 'boolean') throw new BehaviourError('"whatsappReachable" must be a boolean');
-  for (const [field, value] of Object.entries(durations)) {
-    if (!Number.isInteger(value) || value < 0)
-      throw new BehaviourError(`"${field}" must be a non-negative integer (ms)`);
-  }
-  if (behaviour.reconnectIntervalMs < 10) throw new BehaviourError('"reconnectIntervalMs" must be at least 10');
-  const { reconnectIntervalMs, connectDelayMs, deleteLingerMs } = durations;
-  return { whatsappReachable, reconnectIntervalMs, connectDelayMs, deleteLingerMs };
-}
-
-/** The `prepareMessage()` object (contract §2.2): the send response and the `send.message` data. */
-export function renderMessage(m: StoredMessage): Record<string, unknown> {
-  return {
-    key: { ...m.key },
-    pushName: m.pushName,
-    status: m.status,
-    message: m.message,
-    messageType: m.messageType,
-    messageTimestamp: m.messageTimestamp,
-    instanceId: m.instanceId,
-    source: m.source,
-  };
 }
 
 /** The Baileys disconnect error as the upstream stringifies it into `disconnectionObject` (shape inferred). */
@@ -173,11 +116,13 @@ export class SimulatorEngine {
       ownerJid: null,
       profileName: null,
       qr: null,
+      hasSocket: false,
       reconnectLoops: 0,
       loopGeneration: 0,
       stateReads: 0,
       disconnectionReasonCode: null,
       disconnectionAt: null,
+      disconnectionObject: null,
       webhook: null,
       settings: { ...input.settings },
       settingsRowId: ids.rowId(),
@@ -251,6 +196,7 @@ export class SimulatorEngine {
   startConnecting(inst: SimInstance, number: string | null = inst.number): QrCode {
     const qr = newQrCode((inst.qr?.count ?? 0) + 1, number);
     inst.qr = qr;
+    inst.hasSocket = true;
     this.changeState(inst, 'connecting');
     this.emit(inst, 'connection.update', { instance: inst.name, state: 'connecting', statusReason: 200 });
     this.emit(inst, 'qrcode.updated', {
@@ -266,6 +212,7 @@ export class SimulatorEngine {
    */
   startReconnectLoop(inst: SimInstance): void {
     inst.reconnectLoops += 1;
+    inst.hasSocket = true;
     const generation = inst.loopGeneration;
     const tick = (): void => {
       if (inst.deleted || inst.loopGeneration !== generation) return;
@@ -297,8 +244,10 @@ export class SimulatorEngine {
     inst.ownerJid = createJid(owner);
     inst.profileName = inst.profileName ?? inst.name;
     inst.qr = null;
+    inst.hasSocket = true;
     inst.disconnectionReasonCode = null;
     inst.disconnectionAt = null;
+    inst.disconnectionObject = null;
     this.changeState(inst, 'open');
     this.emit(inst, 'connection.update', this.openData(inst, 'open', 200));
   }
@@ -310,13 +259,15 @@ export class SimulatorEngine {
     inst.qr = null;
     inst.disconnectionReasonCode = reasonCode;
     inst.disconnectionAt = at;
+    // contract §12: the same string goes to the webhook and to the row fetchInstances shows.
+    inst.disconnectionObject = JSON.stringify({ error: boomLike(reasonCode), date: at.toISOString() });
     this.changeState(inst, 'close');
     this.emit(inst, 'status.instance', {
       instance: inst.name,
       status: 'closed',
       disconnectionAt: at.toISOString(),
       disconnectionReasonCode: reasonCode,
-      disconnectionObject: JSON.stringify({ error: boomLike(reasonCode), date: at.toISOString() }),
+      disconnectionObject: inst.disconnectionObject,
     });
     this.emit(inst, 'connection.update', { instance: inst.name, state: 'close', statusReason: reasonCode });
   }
@@ -398,90 +349,12 @@ export class SimulatorEngine {
     return !(this.notOnWhatsapp.has(user) || user.endsWith('0000'));
   }
 
-  // --- messages (contract §2.2, §4.4, §5) -------------------------------------------------------
-
-  recordOutgoing(inst: SimInstance, remoteJid: string, content: OutgoingContent): StoredMessage {
-    const message = this.store(inst, { remoteJid, fromMe: true, id: ids.messageId() }, content, {
-      pushName: 'Você', // contract §2.2: hard-coded for own messages
-      status: 'PENDING',
-      source: 'web',
-    });
-    this.scheduleStatusTrail(inst, message, renderMessage(message));
-    return message;
-  }
-
-  /** Inbound message from a contact (contract §4.4 messages.upsert; received messages are DELIVERY_ACK). */
-  receive(inst: SimInstance, inbound: InboundMessage): StoredMessage {
-    const remoteJid = createJid(inbound.from);
-    const message = this.store(
-      inst,
-      { remoteJid, fromMe: false, id: ids.messageId() },
-      { message: { conversation: inbound.text }, messageType: 'conversation' },
-      { pushName: inbound.pushName ?? jidUser(remoteJid), status: 'DELIVERY_ACK', source: 'android' },
-    );
-    this.emit(inst, 'messages.upsert', renderMessage(message));
-    return message;
-  }
-
-  markDeleted(inst: SimInstance, key: MessageKey): void {
-    const stored = inst.messages.find((m) => m.key.id === key.id && m.key.remoteJid === key.remoteJid);
-    if (stored) stored.status = 'DELETED';
-    this.emit(inst, 'messages.delete', key);
-  }
-
   reset(): void {
     this.instances.clear();
     this.lingering.clear();
     this.notOnWhatsapp.clear();
     this.ackSequence = [...DEFAULT_ACK_SEQUENCE];
     this.behaviour = { ...this.options.behaviour };
-  }
-
-  private store(
-    inst: SimInstance,
-    key: MessageKey,
-    content: OutgoingContent,
-    meta: { pushName: string; status: MessageStatus; source: string },
-  ): StoredMessage {
-    const message: StoredMessage = {
-      dbId: ids.rowId(),
-      key,
-      pushName: meta.pushName,
-      status: meta.status,
-      message: content.message,
-      messageType: content.messageType,
-      messageTimestamp: unixSeconds(),
-      instanceId: inst.id,
-      source: meta.source,
-      statusHistory: [],
-    };
-    inst.messages.push(message);
-    return message;
-  }
-
-  /**
-   * contract §4.4: `send.message` carries the send response; `messages.update` then reports each
-   * ack. The trail has its own chain so concurrent sends do not wait for each other.
-   */
-  private scheduleStatusTrail(inst: SimInstance, message: StoredMessage, sent: Record<string, unknown>): void {
-    const chain = `message:${message.key.id}`;
-    this.webhooks.enqueue(chain, 0, () => this.deliverNow(inst, 'send.message', sent));
-    for (const status of this.ackSequence) {
-      this.webhooks.enqueue(chain, this.options.ackDelayMs, () => {
-        if (inst.deleted) return Promise.resolve();
-        message.status = status;
-        message.statusHistory.push(status);
-        return this.deliverNow(inst, 'messages.update', {
-          keyId: message.key.id,
-          remoteJid: message.key.remoteJid,
-          fromMe: true,
-          status,
-          instanceId: inst.id,
-          // contract §4.4: the DB row id, present because the simulator "saves" messages.
-          messageId: message.dbId,
-        });
-      });
-    }
   }
 
   private changeState(inst: SimInstance, state: ConnectionState): void {

@@ -1,4 +1,5 @@
-import { badRequest, envelope, HttpError, internalError, reasonPhrase, SimResponse } from './simulator-http';
+import { envelope, HttpError, reasonPhrase, SimResponse } from './simulator-http';
+import { connectionClosedFault } from './simulator-not-open';
 
 /**
  * A fault fails the next `count` calls matching `route` ("<METHOD> <path prefix or glob>", method
@@ -14,7 +15,7 @@ export interface FaultSpec {
   timeoutMs?: number;
   /** Answer as usual, this many ms late (a slow upstream); the call itself does what it always does. */
   delayMs?: number;
-  /** contract §3: sends answer 400 ["Error: Connection Closed"], other routes 500 "Connection Closed". */
+  /** contract §12: answer as the route does once the instance's socket is down (see connectionClosedFault). */
   connectionClosed?: boolean;
 }
 
@@ -92,12 +93,7 @@ export class FaultRegistry {
 export function faultOutcome(fault: FaultView, pathname: string): FaultOutcome {
   if (fault.timeoutMs !== undefined) return { kind: 'hang', ms: fault.timeoutMs };
   if (fault.delayMs !== undefined) return { kind: 'late', ms: fault.delayMs };
-  if (fault.connectionClosed) {
-    const error = /^\/message\//i.test(pathname)
-      ? badRequest('Error: Connection Closed')
-      : internalError('Connection Closed');
-    return { kind: 'respond', response: fromError(error) };
-  }
+  if (fault.connectionClosed) return { kind: 'respond', response: fromError(connectionClosedFault(pathname)) };
   const status = fault.status ?? 500;
   // contract §1/§0: a default body in the upstream's envelope ("Unauthorized" is a string for 401).
   const defaultBody = status === 401 ? envelope(401, 'Unauthorized') : envelope(status, [reasonPhrase(status)]);

@@ -170,7 +170,7 @@ function instanceRow(inst: SimInstance): Record<string, unknown> {
     token: inst.token, // contract §1 (#2677): exposed regardless of the EXPOSE flag
     clientName: 'evolution_exchange',
     disconnectionReasonCode: inst.disconnectionReasonCode,
-    disconnectionObject: null,
+    disconnectionObject: inst.disconnectionObject,
     disconnectionAt: inst.disconnectionAt,
     createdAt: inst.createdAt,
     updatedAt: inst.updatedAt,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { OutgoingContent, renderMessage } from './simulator-engine';
+import { OutgoingContent } from './simulator-engine';
 import {
   asRecord,
   badRequest,
@@ -10,6 +10,8 @@ import {
   SimResponse,
   stringField,
 } from './simulator-http';
+import { recordOutgoing, renderMessage } from './simulator-messages';
+import { sendRefusal } from './simulator-not-open';
 import type { InstanceHandler, RequestContext } from './simulator-routes';
 import { SEND_SCHEMAS, SendAction } from './simulator-schemas';
 import {
@@ -36,23 +38,23 @@ type Body = Record<string, unknown>;
 /**
  * One handler per send route. Order of checks, as the upstream runs them: guards (done by the
  * router) → schema → the controller's content checks → the image conversion of sendMedia and
- * sendSticker (sharp, 500 for bytes it cannot read) → the socket (contract §3: a non-open
- * instance fails with 400 ["Error: Connection Closed"]) → onWhatsApp (before the delay, §6) →
- * delay → send → 201 with the prepareMessage object.
+ * sendSticker (sharp, 500 for bytes it cannot read) → the socket (contract §12: a non-open
+ * instance fails as sendRefusal says) → onWhatsApp (before the delay, §6) → delay → send → 201
+ * with the prepareMessage object.
  */
 export function sendHandler(action: SendAction): InstanceHandler {
   return async (ctx: RequestContext, inst: SimInstance): Promise<SimResponse> => {
     const body = asRecord(ctx.body);
     assertValid(body, SEND_SCHEMAS[action]);
     const built = BUILDERS[action](body);
-    if (inst.state !== 'open') throw badRequest('Error: Connection Closed');
     const jid = createJid(built.target);
+    if (inst.state !== 'open') throw sendRefusal(inst, action, !bypassesNumberCheck(jid));
     if (!bypassesNumberCheck(jid) && !ctx.engine.isOnWhatsapp(jid)) {
       // contract §3: the onWhatsApp result itself is the exception payload.
       throw badRequest({ jid, exists: false, number: jidUser(jid) });
     }
     if (built.honoursDelay) await honourDelay(ctx, body);
-    const message = ctx.engine.recordOutgoing(inst, jid, built.content);
+    const message = recordOutgoing(ctx.engine, inst, jid, built.content);
     return created(renderMessage(message));
   };
 }

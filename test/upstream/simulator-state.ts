@@ -100,6 +100,12 @@ export interface SimInstance {
   profileName: string | null;
   qr: QrCode | null;
   /**
+   * Whether the upstream has made a WhatsApp socket for the instance: not until its first connect (a create with
+   * `qrcode`, a connect, a scan). Calls that need the socket fail with a TypeError before that and with "Connection
+   * Closed" after it whenever the instance is not open (contract §12).
+   */
+  hasSocket: boolean;
+  /**
    * Background reconnect loops while WhatsApp cannot be reached (contract §12): each posts `connecting` again and
    * again until the instance opens, closes or is deleted; every connect adds one.
    */
@@ -110,6 +116,8 @@ export interface SimInstance {
   stateReads: number;
   disconnectionReasonCode: number | null;
   disconnectionAt: Date | null;
+  /** contract §12: the last disconnect as the JSON string the upstream stores, set by a logged-out close. */
+  disconnectionObject: string | null;
   webhook: WebhookRow | null;
   settings: InstanceSettings;
   settingsRowId: string;

@@ -46,6 +46,23 @@ describe('evolution error mapping (contract §3)', () => {
     [400, { status: 400, error: 'Bad Request', response: { message: ['Error: Connection Closed'] } }],
     [500, { status: 500, error: 'Internal Server Error', response: { message: 'Connection Closed' } }],
     [500, { status: 500, error: 'Internal Server Error', response: { message: ['Error: Connection Closed'] } }],
+    // Never connected: the upstream has no socket for the instance yet (contract §12).
+    [
+      500,
+      {
+        status: 500,
+        error: 'Internal Server Error',
+        response: { message: "Cannot read properties of undefined (reading 'onWhatsApp')" },
+      },
+    ],
+    [
+      500,
+      {
+        status: 500,
+        error: 'Internal Server Error',
+        response: { message: ["TypeError: Cannot read properties of undefined (reading 'waUploadToServer')"] },
+      },
+    ],
   ])('maps Connection Closed (%i) to 409 telling the user to reconnect', (status, body) => {
     const sut = mapUpstreamResponse(status, body, ctx);
     expect(sut).toMatchObject({ kind: 'connection_closed', status: 409, retryable: true });
@@ -76,7 +93,7 @@ describe('evolution error mapping (contract §3)', () => {
     const body = {
       status: 500,
       error: 'Internal Server Error',
-      response: { message: "Cannot read properties of undefined (reading 'onWhatsApp')" },
+      response: { message: "Cannot read properties of undefined (reading 'id')" },
     };
     const sut = mapUpstreamResponse(500, body, ctx);
     expect(sut).toMatchObject({ kind: 'upstream_error', status: 502, retryable: true });

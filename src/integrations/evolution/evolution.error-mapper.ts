@@ -66,6 +66,14 @@ export interface FailureContext {
  */
 const UNSUPPORTED_IMAGE = /unsupported image format/i;
 
+/**
+ * An instance the upstream never connected has no WhatsApp socket yet, so a call that needs one fails reading the
+ * socket's method off `undefined` (contract §12): 500 "Cannot read properties of undefined (reading 'onWhatsApp')" for
+ * a send, the same inside the route's wrapper for media, reads, deletes and groups. To the user it is not connected.
+ */
+const NO_SOCKET =
+  /Cannot read properties of undefined \(reading '(onWhatsApp|waUploadToServer|sendMessage|readMessages|groupCreate|groupParticipantsUpdate)'\)/;
+
 function namesTaken(text: string | undefined): boolean {
   return /already in use/i.test(text ?? '');
 }
@@ -82,7 +90,7 @@ export function rejectsCredentials(status: number, body: unknown): boolean {
 export function mapUpstreamResponse(status: number, body: unknown, ctx: FailureContext): EvolutionError {
   const name = ctx.instanceName ? `"${ctx.instanceName}"` : 'the instance';
   const text = upstreamText(body);
-  const closed = /connection closed/i.test(text ?? '');
+  const closed = /connection closed/i.test(text ?? '') || NO_SOCKET.test(text ?? '');
 
   if (status === 404) {
     return new EvolutionError(

@@ -77,7 +77,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Every instance with its client and stored status */
+    /** Every instance with its client, its upstream and stored status */
     get: operations['AdminInstancesController_list'];
     put?: never;
     /** Create an instance for a client */
@@ -2128,6 +2128,13 @@ export type components = {
       status: components['schemas']['InstanceStatus'];
       /** Format: date-time */
       updated_at: string;
+      /** @description The upstream (Evolution API server) it lives on */
+      upstream_id: number | null;
+      /**
+       * @description That upstream’s name
+       * @example default
+       */
+      upstream_name: string | null;
       webhook_url: string | null;
     };
     OperatorInstanceListResponseDto: {
@@ -3030,6 +3037,8 @@ export interface operations {
         client_id?: number;
         limit?: number;
         offset?: number;
+        /** @description Admin only: instances on this upstream (GET /api/admin/upstreams) */
+        upstream_id?: number;
       };
       header?: never;
       path?: never;
@@ -4592,6 +4601,8 @@ export interface operations {
         client_id?: number;
         limit?: number;
         offset?: number;
+        /** @description Admin only: instances on this upstream (GET /api/admin/upstreams) */
+        upstream_id?: number;
       };
       header?: never;
       path?: never;

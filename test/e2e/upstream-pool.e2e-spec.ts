@@ -71,7 +71,10 @@ describe('upstream pool: management and placement', () => {
     await closed.close();
     const unreachable = await http.post(UPSTREAMS, { name: 'dead', url: deadUrl, api_key: 'k', capacity: 1 }, admin);
     expect(unreachable.status).toBe(422);
-    expect(unreachable.data).toMatchObject({ code: 'UPSTREAM_NOT_ANSWERING', message: expect.stringMatching(/^url: /) });
+    expect(unreachable.data).toMatchObject({
+      code: 'UPSTREAM_NOT_ANSWERING',
+      message: expect.stringMatching(/^url: /),
+    });
 
     const wrongKey = await http.post(UPSTREAMS, { name: 'wk', url: second.url, api_key: 'wrong', capacity: 1 }, admin);
     expect(wrongKey.status).toBe(422);
@@ -124,6 +127,10 @@ describe('upstream pool: management and placement', () => {
       message: expect.stringMatching(/full, draining or down/),
     });
     expect(full.headers['retry-after']).toBe('30');
+    // The operator sees where each instance lives, and can list one upstream's.
+    const onSecond = (await http.get(`/api/admin/instances?upstream_id=${second.id}`, admin)).data;
+    expect(onSecond.total).toBe(2);
+    expect(onSecond.instances.map((i: { upstream_name: string }) => i.upstream_name)).toEqual(['second', 'second']);
     const listed = (await http.get(UPSTREAMS, admin)).data.upstreams;
     expect(listed.map((u: { instances: number; free: number }) => [u.instances, u.free])).toEqual([
       [1, 0],

@@ -14,6 +14,7 @@ interface InstanceRow {
   created_at: string;
   client_name?: string;
   client_id?: number;
+  upstream_name?: string | null;
 }
 
 export function InstancesPage() {
@@ -63,6 +64,7 @@ export function InstancesPage() {
             <tr>
               <th>Name</th>
               {role === 'operator' && <th>Client</th>}
+              {role === 'operator' && <th>Upstream</th>}
               <th>Status</th>
               <th>Phone</th>
               <th>Created</th>
@@ -79,6 +81,7 @@ export function InstancesPage() {
                   )}
                 </td>
                 {role === 'operator' && <td>{row.client_name}</td>}
+                {role === 'operator' && <td>{row.upstream_name ?? '—'}</td>}
                 <td>
                   <Badge value={row.status} label={`Status of ${row.instance_name}: ${row.status}`} />
                 </td>

@@ -39,11 +39,15 @@ export class AdminInstancesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every instance with its client and stored status' })
+  @ApiOperation({ summary: 'Every instance with its client, its upstream and stored status' })
   @ApiOkResponse({ type: OperatorInstanceListResponseDto })
   @invalid()
   list(@Query() query: InstanceListQueryDto): Promise<OperatorInstanceListResponseDto> {
-    return this.instances.listForOperator(query.client_id, query.limit, query.offset);
+    return this.instances.listForOperator(
+      { clientId: query.client_id, upstreamId: query.upstream_id },
+      query.limit,
+      query.offset,
+    );
   }
 
   @Post()

@@ -15,7 +15,10 @@ export interface NewInstance {
   webhookUrl: string | null;
 }
 
-export type InstanceWithClient = Instance & { client: { id: number; name: string } };
+export type InstanceWithClient = Instance & {
+  client: { id: number; name: string };
+  upstream: { id: number; name: string } | null;
+};
 
 const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
 
@@ -420,15 +423,15 @@ export class InstanceRepository {
   }
 
   listAllForOperator(
-    clientId: number | undefined,
+    filter: { clientId?: number; upstreamId?: number },
     limit: number,
     offset: number,
   ): Promise<[InstanceWithClient[], number]> {
-    const where = { ...LIVE, clientId };
+    const where = { ...LIVE, clientId: filter.clientId, upstreamId: filter.upstreamId };
     return this.prisma.$transaction([
       this.prisma.instance.findMany({
         where,
-        include: { client: { select: { id: true, name: true } } },
+        include: { client: { select: { id: true, name: true } }, upstream: { select: { id: true, name: true } } },
         orderBy: { createdAt: 'asc' },
         take: limit,
         skip: offset,

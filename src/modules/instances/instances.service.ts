@@ -176,17 +176,19 @@ export class InstancesService {
 
   /** The operator's view: every client's instances, with the client and the last drift the upkeep job saw. */
   async listForOperator(
-    clientId: number | undefined,
+    filter: { clientId?: number; upstreamId?: number },
     limit: number,
     offset: number,
   ): Promise<OperatorInstanceListResponseDto> {
-    const [rows, total] = await this.instances.listAllForOperator(clientId, limit, offset);
+    const [rows, total] = await this.instances.listAllForOperator(filter, limit, offset);
     return {
       instances: rows.map((row) => ({
         ...toInstanceResponse(row),
         client_id: row.client.id,
         client_name: row.client.name,
         drift: row.driftNote,
+        upstream_id: row.upstream?.id ?? null,
+        upstream_name: row.upstream?.name ?? null,
       })),
       total,
     };

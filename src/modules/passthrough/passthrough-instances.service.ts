@@ -95,7 +95,7 @@ export class PassthroughInstancesService {
     const byId = typeof query.instanceId === 'string' && query.instanceId !== '' ? query.instanceId : undefined;
     let rows: (InstanceResponseDto & { client_id?: number; client_name?: string })[];
     if (caller.kind === 'master') {
-      rows = (await this.instances.listForOperator(undefined, LIST_LIMIT, 0)).instances;
+      rows = (await this.instances.listForOperator({}, LIST_LIMIT, 0)).instances;
     } else {
       rows = (await this.instances.list(caller.auth.clientId, LIST_LIMIT, 0)).instances;
       if (caller.auth.instanceId) rows = rows.filter((r) => r.instance_id === caller.auth.instanceId);

@@ -69,6 +69,14 @@ export class InstanceListQueryDto {
   @Max(MAX_INT_ID)
   @IsInt()
   client_id?: number;
+
+  @ApiPropertyOptional({ description: 'Admin only: instances on this upstream (GET /api/admin/upstreams)' })
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(MAX_INT_ID)
+  @IsInt()
+  upstream_id?: number;
 }
 
 export class CreatedSubInstanceDto {
@@ -158,6 +166,10 @@ export class OperatorInstanceDto extends InstanceResponseDto {
     description: 'The last difference the periodic check found with the WhatsApp server; null if it never found one',
   })
   drift!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The upstream (Evolution API server) it lives on' })
+  upstream_id!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: 'default', description: 'That upstream’s name' })
+  upstream_name!: string | null;
 }
 
 export class OperatorInstanceListResponseDto {

@@ -2530,16 +2530,19 @@ export type components = {
       webhook_url?: string;
     };
     UpdateUpstreamDto: {
-      /** @description A new global API key of the server; stored encrypted, never shown again */
+      /** @description The server’s global API key (its AUTHENTICATION_API_KEY); stored encrypted, never shown again */
       api_key?: string;
       /**
-       * @description How many live instances it may hold (below its count: no new ones)
-       * @example 400
+       * @description How many live instances it may hold
+       * @example 300
        */
       capacity?: number;
       /** @description true: it gets no new instances, and those it holds keep working until they are deleted */
       draining?: boolean;
-      /** @description A new base URL of the same server (its sessions stay where they are) */
+      /**
+       * @description Base URL of the Evolution API server
+       * @example http://evolution-2:8080
+       */
       url?: string;
     };
     UpstreamListResponseDto: {

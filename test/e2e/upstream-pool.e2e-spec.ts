@@ -83,6 +83,14 @@ describe('upstream pool: management and placement', () => {
       message: expect.stringMatching(/^api_key: /),
     });
 
+    // A change of URL or key is checked as a new server is, and leaves the upstream as it was when refused.
+    const patchedKey = await http.patch(`${UPSTREAMS}/${second.id}`, { api_key: 'wrong' }, admin);
+    expect(patchedKey.data).toMatchObject({ statusCode: 422, code: 'UPSTREAM_KEY_REJECTED' });
+    const patchedUrl = await http.patch(`${UPSTREAMS}/${second.id}`, { url: deadUrl }, admin);
+    expect(patchedUrl.data).toMatchObject({ statusCode: 422, code: 'UPSTREAM_NOT_ANSWERING' });
+    expect((await http.patch(`${UPSTREAMS}/${second.id}`, { capacity: -1 }, admin)).status).toBe(400);
+    expect((await http.get(`${UPSTREAMS}/${second.id}`, admin)).data).toMatchObject({ url: second.url, capacity: 2 });
+
     const invalid = await http.post(UPSTREAMS, { name: 'bad name!', url: 'ftp://x', capacity: -1 }, admin);
     expect(invalid.status).toBe(400);
     for (const field of ['name', 'url', 'api_key', 'capacity']) expect(invalid.data.message).toContain(field);

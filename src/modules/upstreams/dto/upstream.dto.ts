@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsInt,
@@ -51,38 +51,16 @@ export class CreateUpstreamDto {
   capacity!: number;
 }
 
-export class UpdateUpstreamDto {
-  @ApiPropertyOptional({
-    example: 400,
-    description: 'How many live instances it may hold (below its count: no new ones)',
-  })
-  @IsOptional()
-  @Min(0)
-  @Max(100000)
-  @IsInt()
-  capacity?: number;
-
+/** Any of capacity, url and api_key (a new URL or key must reach the same server: its sessions stay there), or draining. */
+export class UpdateUpstreamDto extends PartialType(
+  PickType(CreateUpstreamDto, ['capacity', 'url', 'api_key'] as const),
+) {
   @ApiPropertyOptional({
     description: 'true: it gets no new instances, and those it holds keep working until they are deleted',
   })
   @IsOptional()
   @IsBoolean()
   draining?: boolean;
-
-  @ApiPropertyOptional({ description: 'A new base URL of the same server (its sessions stay where they are)' })
-  @IsOptional()
-  @Matches(NO_CREDENTIALS, { message: 'must not carry a user or password' })
-  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
-  @MaxLength(500)
-  @IsString()
-  url?: string;
-
-  @ApiPropertyOptional({ description: 'A new global API key of the server; stored encrypted, never shown again' })
-  @IsOptional()
-  @MinLength(1)
-  @MaxLength(500)
-  @IsString()
-  api_key?: string;
 }
 
 export class UpstreamResponseDto {

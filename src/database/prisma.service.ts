@@ -59,7 +59,23 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     pool.on('error', (err) => this.logger.warn({ err: err.message }, 'An idle database connection was closed'));
     pool.on('acquire', (client) => this.busy.add(client));
     pool.on('release', (_err, client) => this.busy.delete(client));
+    // Checked once the holder has had its turn to react to the failure (pg reports it on the next ticks).
+    pool.on('connect', (client) => client.on('end', () => setImmediate(() => this.returnIfLost(client))));
     return pool;
+  }
+
+  /**
+   * Hands back to the pool a checked-out connection whose server went away and that its holder dropped. The ORM does
+   * that to a transaction's connection when its ROLLBACK (or COMMIT) fails on the dead connection: it never releases
+   * it, so each outage that catches a transaction midway would take a connection from the pool for good, and the
+   * pool's end at shutdown would wait for it forever.
+   */
+  private returnIfLost(client: PoolClient): void {
+    if (!this.busy.has(client)) return;
+    const release = client.release.bind(client);
+    // A holder that releases it after all must not be told it released it twice.
+    client.release = () => undefined;
+    release(new Error('The connection to the database was lost while checked out'));
   }
 
   /**
@@ -104,6 +120,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     // Ending a client politely waits for its statement; destroying its socket fails the statement, which releases it.
     for (const client of this.busy)
       (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-    await ended;
+    // Every connection is closed by now; a holder that still never hands one back must not hold the process open.
+    await Promise.race([ended, sleep(SHUTDOWN_DB_WAIT_MS, undefined, { ref: false })]);
   }
 }

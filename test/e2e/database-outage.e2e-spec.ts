@@ -54,11 +54,13 @@ describe('while the database is down', () => {
     const ready = await http.get('/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.headers['retry-after']).toBe('5');
-    expect(ready.data.message).toBe('Not ready: database (the database does not answer)');
+    // Only the database is down; on a starved machine another check may also miss its 800 ms, and is then named too.
+    expect(ready.data.checks.database).toMatchObject({ status: 'down', error: 'the database does not answer' });
+    expect(ready.data.message).toMatch(/^Not ready: (.+, )?database \(the database does not answer\)/);
     expect(JSON.stringify(ready.data)).not.toMatch(/prisma|127\.0\.0\.1|ECONNREFUSED|invocation/i);
 
     proxy.resume();
     await waitFor(async () => (await send()).status === 201, 10000, 'sends to work again');
-    expect((await http.get('/health/ready')).status).toBe(200);
+    await waitFor(async () => (await http.get('/health/ready')).status === 200, 10000, 'readiness again');
   });
 });

@@ -94,12 +94,9 @@ function expectedFor(config: AppConfig, instanceId: string, upstreamId: number |
   let expected = tokens.get(cacheKey);
   if (!expected) {
     if (tokens.size >= EXPECTED_TOKENS_KEPT) tokens.clear();
-    expected = [
-      tokenBeforePool(config, instanceId),
-      upstreamId === null ? '' : upstreamWebhookToken(config, instanceId, upstreamId),
-    ]
-      .filter((t) => t !== '')
-      .map((t) => Buffer.from(t));
+    const forms = [tokenBeforePool(config, instanceId)];
+    if (upstreamId !== null) forms.push(upstreamWebhookToken(config, instanceId, upstreamId));
+    expected = forms.map((t) => Buffer.from(t));
     tokens.set(cacheKey, expected);
   }
   return expected;

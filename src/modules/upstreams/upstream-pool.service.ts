@@ -81,9 +81,7 @@ export class UpstreamPool implements UpstreamDirectory, OnModuleInit, OnApplicat
   }
 
   async available(upstreamId: number): Promise<UpstreamTarget> {
-    // One made by another process since the last reload is read now, not refused until the next round.
-    const member = this.members.get(upstreamId) ?? (await this.reload(), this.members.get(upstreamId));
-    if (!member) throw new Error(`Upstream ${upstreamId} does not exist`);
+    const member = await this.member(upstreamId);
     if (member.health.isUp) return member.target;
     const view = member.health.snapshot();
     throw new EvolutionError(
@@ -112,13 +110,7 @@ export class UpstreamPool implements UpstreamDirectory, OnModuleInit, OnApplicat
   /** Every upstream with its load and its circuit in this process, freshly read from Postgres. */
   async statuses(): Promise<UpstreamStatus[]> {
     await this.reload();
-    return [...this.members.values()].map((m) => ({ ...m.row, health: m.health.snapshot() }));
-  }
-
-  async status(upstreamId: number): Promise<UpstreamStatus | undefined> {
-    await this.reload();
-    const member = this.members.get(upstreamId);
-    return member && { ...member.row, health: member.health.snapshot() };
+    return this.cachedStatuses();
   }
 
   /** Every upstream's global key, to strip from anything an upstream answered before a tenant sees it. */
@@ -133,9 +125,14 @@ export class UpstreamPool implements UpstreamDirectory, OnModuleInit, OnApplicat
 
   /** Where a server is and its key, whatever its circuit says (the operator's changes need the stored key). */
   async targetOf(upstreamId: number): Promise<UpstreamTarget> {
+    return (await this.member(upstreamId)).target;
+  }
+
+  /** One made by another process since the last reload is read now, not refused until the next round. */
+  private async member(upstreamId: number): Promise<Member> {
     const member = this.members.get(upstreamId) ?? (await this.reload(), this.members.get(upstreamId));
     if (!member) throw new Error(`Upstream ${upstreamId} does not exist`);
-    return member.target;
+    return member;
   }
 
   /** Asks one server whether it answers, leaving its circuit alone (readiness). */
@@ -143,15 +140,6 @@ export class UpstreamPool implements UpstreamDirectory, OnModuleInit, OnApplicat
     const member = this.members.get(upstreamId);
     if (!member) throw new Error(`Upstream ${upstreamId} is not in the pool`);
     await this.evolution.ping(member.target, timeoutMs);
-  }
-
-  /** Probes one server now, whatever its circuit says, and records the outcome: for a new or changed upstream. */
-  async probe(upstreamId: number): Promise<UpstreamHealthView | undefined> {
-    await this.reload();
-    const member = this.members.get(upstreamId);
-    if (!member) return undefined;
-    await this.probeMember(member);
-    return member.health.snapshot();
   }
 
   /** Reads the pool from Postgres: new and changed upstreams take effect, deleted ones are forgotten. */

@@ -44,13 +44,6 @@ export class UpstreamRepository {
     return rows.map(upstreamWithLoadRow);
   }
 
-  async findWithLoad(id: number): Promise<UpstreamWithLoad | null> {
-    const upstream = await this.prisma.upstream.findUnique({ where: { id } });
-    if (!upstream) return null;
-    const liveInstances = await this.prisma.instance.count({ where: { upstreamId: id, deletedAt: null } });
-    return { ...upstream, liveInstances };
-  }
-
   /**
    * Creates the first upstream unless one exists (processes booting at once create it once), and gives every live
    * instance made before the pool existed to the oldest upstream. Answers the number of instances adopted.

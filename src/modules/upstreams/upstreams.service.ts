@@ -77,8 +77,10 @@ export class UpstreamsService {
 
   /** Removes a server that holds no live instance; the pool keeps at least one. */
   async remove(admin: AdminAuth, id: number): Promise<void> {
-    const current = await this.find(id);
-    if ((await this.pool.statuses()).length === 1) {
+    const pool = await this.pool.statuses();
+    const current = pool.find((u) => u.id === id);
+    if (!current) throw upstreamNotFound(id);
+    if (pool.length === 1) {
       throw new ConflictError(
         `Upstream "${current.name}" is the last of the pool; add another before removing it`,
         'LAST_UPSTREAM',
@@ -98,7 +100,7 @@ export class UpstreamsService {
   }
 
   private async find(id: number): Promise<UpstreamStatus> {
-    const status = await this.pool.status(id);
+    const status = (await this.pool.statuses()).find((u) => u.id === id);
     if (!status) throw upstreamNotFound(id);
     return status;
   }

@@ -151,6 +151,15 @@ describe('dashboard in the browser', () => {
     await page.reload();
     await shows(page.getByRole('cell', { name: 'Dashboard Bakery' }));
     expect(await page.content()).not.toContain(key);
+
+    // Every instance, with its client and the upstream (Evolution API server) it lives on.
+    const instance = await createInstance(http, await resellerToken(http, { id: 0, apiKey: key }));
+    await page.getByRole('link', { name: 'Instances' }).click();
+    const row = page.getByRole('row').filter({ hasText: instance.name });
+    await shows(row.getByRole('cell', { name: 'Dashboard Bakery' }));
+    await shows(row.getByRole('cell', { name: 'default', exact: true }));
+    await shows(page.getByRole('columnheader', { name: 'Upstream' }));
+    await screenshot(page, 'operator-instances');
   });
 
   it('does not show one tenant the instance of another by URL', async () => {

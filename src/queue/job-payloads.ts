@@ -16,6 +16,16 @@ export interface ApplyStatusPayload {
   status: 'sent' | 'delivered' | 'read' | 'failed';
 }
 
+/**
+ * Sends keep failing with "Connection Closed": ask the upstream why the instance is down (its close event, which says
+ * so, may never have arrived).
+ */
+export interface CheckRestrictionPayload {
+  clientId: number;
+  instanceId: string;
+  instanceName: string;
+}
+
 /** Drives one bulk: sends its recipients in order through the instance's pacing until none is left. */
 export interface RunBulkPayload {
   clientId: number;

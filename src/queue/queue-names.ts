@@ -13,6 +13,7 @@ export const JobName = {
   RefreshToken: 'refresh-token',
   CheckDrift: 'check-drift',
   ApplyStatus: 'apply-status',
+  CheckRestriction: 'check-restriction',
   RunBulk: 'run-bulk',
   ResumeBulk: 'resume-bulk',
   Deliver: 'deliver',

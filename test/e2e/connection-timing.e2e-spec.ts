@@ -1,8 +1,9 @@
 import { AxiosInstance } from 'axios';
+import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream-webhook';
 import { InstanceUpkeepService } from '@/modules/instances/instance-upkeep.service';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance, uniqueInstanceName } from '../factories/instance.factory';
-import { queryDb, startTestApp, TestApp } from '../setup/test-app';
+import { queryDb, startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
 import { TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
@@ -166,6 +167,30 @@ describe('connection timing of a real upstream', () => {
         pairingCode: null,
         count: 0,
       });
+    });
+
+    it('connects again after a logout, whatever QR of the ended connection arrives late', async () => {
+      const tn = await tenant();
+      const stale = (await qr(tn)).data as { code: string };
+      t.sim.scan(tn.instance.name);
+      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:open'), 5000, 'open');
+      // The upstream made this QR before the logout; its post is late (it posts concurrently and retries).
+      const madeBeforeLogout = new Date(Date.now() - 1).toISOString();
+      expect((await http.post(`/api/v1/whatsapp/instances/${tn.instance.name}/logout`, {}, tn.apikey)).status).toBe(
+        200,
+      );
+      await waitFor(async () => (await forwarded(tn.instance.id)).includes('connection.update:close'), 5000, 'close');
+      const late = await http.post(
+        `/webhooks/evolution/${tn.instance.name}`,
+        { event: 'qrcode.updated', instance: tn.instance.name, data: { qrcode: stale }, date_time: madeBeforeLogout },
+        { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: await upstreamWebhookTokenOf(t, tn.instance.id) } },
+      );
+      expect(late.status).toBe(200);
+
+      const again = await qr(tn);
+      expect(again.data).toMatchObject({ state: 'connecting', code: t.sim.instance(tn.instance.name)!.qr!.code });
+      expect(again.data.code).not.toBe(stale.code);
+      expect(connectCalls(tn.instance.name)).toBe(2);
     });
 
     it('answers the QR of a create with qrcode:true without connecting again', async () => {

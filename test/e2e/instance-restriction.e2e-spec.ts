@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AxiosInstance } from 'axios';
+import axios, { AxiosInstance } from 'axios';
 import WebSocket from 'ws';
 import { createApp } from '@/app/create-app';
 import { closeGracefully } from '@/app/graceful-shutdown';
@@ -7,6 +7,7 @@ import { UPSTREAM_WEBHOOK_TOKEN_HEADER } from '@/integrations/evolution/upstream
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { freePort, queryDb, startTestApp, TestApp, upstreamWebhookTokenOf } from '../setup/test-app';
+import { TEST_GLOBAL_KEY } from '../setup/test-env';
 import { waitFor } from '../setup/wait-for';
 import { startWebhookReceiver, WebhookReceiver } from '../upstream/webhook-receiver';
 
@@ -272,11 +273,14 @@ describe('instance restriction', () => {
         },
         { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: token } },
       );
+    // Upstream times after the instance's open: an event older than the open would be a late one, which changes nothing.
+    const after = (ms: number) => new Date(Date.now() + 1000 + ms).toISOString();
+    const [first, second, third] = [after(0), after(5000), after(9000)];
     for (const [statusReason, at] of [
-      [401, '2026-11-30T10:00:00.000Z'],
-      [401, '2026-11-30T10:00:00.000Z'],
-      [401, '2026-11-30T10:00:05.000Z'],
-      [403, '2026-11-30T10:00:09.000Z'],
+      [401, first],
+      [401, first],
+      [401, second],
+      [403, third],
     ] as const)
       expect((await post(statusReason, at)).status).toBe(200);
     // Each event is stored before the upstream gets its answer.
@@ -295,6 +299,74 @@ describe('instance restriction', () => {
       tn.instance.id,
     ]);
     expect(row).toEqual({ restriction: 'banned', restriction_status: 403 });
+  });
+
+  it('a close the upstream made before the open but posted after it neither closes nor restricts the instance', async () => {
+    const tn = await tenant();
+    const late = await http.post(
+      `/webhooks/evolution/${tn.instance.name}`,
+      {
+        event: 'connection.update',
+        instance: tn.instance.name,
+        data: { instance: tn.instance.name, state: 'close', statusReason: 401 },
+        date_time: new Date(Date.now() - 60_000).toISOString(),
+      },
+      { headers: { [UPSTREAM_WEBHOOK_TOKEN_HEADER]: await upstreamWebhookTokenOf(t, tn.instance.id) } },
+    );
+    expect(late.status).toBe(200);
+    const [row] = await queryDb(t, 'SELECT status, event_state, restriction FROM instances WHERE id = $1', [
+      tn.instance.id,
+    ]);
+    expect(row).toEqual({ status: 'open', event_state: 'open', restriction: null });
+    expect((await send(tn)).status).toBe(201);
+    const stored = await queryDb(
+      t,
+      "SELECT event, payload->'data'->>'state' AS state FROM webhook_deliveries WHERE instance_id = $1 ORDER BY created_at",
+      [tn.instance.id],
+    );
+    expect(stored.map((r) => `${r.event as string}:${r.state as string}`)).toEqual([
+      'connection.update:connecting',
+      'connection.update:open',
+    ]);
+  });
+
+  it('a send refused with Connection Closed restricts the instance whose close event never arrived, and its bulk', async () => {
+    const tn = await tenant(300);
+    const recipients = Array.from({ length: 6 }, (_, i) => `25471250${i}123`);
+    const bulk = (await http.post(BULK, { instanceName: tn.instance.name, recipients, message: 'offer' }, tn.key)).data;
+    await waitFor(() => sendsTo(tn.instance.name).length >= 1, 5000, 'the first bulk send');
+    // The upstream stops posting this instance's events, so its logout's close never reaches the gateway.
+    const off = await axios.post(
+      `${t.sim.url}/webhook/set/${tn.instance.name}`,
+      { webhook: { enabled: false, url: 'http://127.0.0.1:9/unused' } },
+      { headers: { apikey: TEST_GLOBAL_KEY }, validateStatus: () => true },
+    );
+    expect(off.status).toBe(201);
+    t.sim.setState(tn.instance.name, 'close', { statusReason: 401 });
+
+    // The bulk's next send is refused and it pauses; the gateway then reads the upstream's record of the instance,
+    // which says why it closed.
+    expect(await restricted(tn)).toMatchObject({ reason: 'logged_out', status_reason: 401 });
+    const paused = await waitFor(
+      async () => {
+        const view = await bulkView(tn, bulk.bulk_id);
+        return view.status === 'paused' && /logged the number out/.test(String(view.pause_reason)) ? view : undefined;
+      },
+      5000,
+      'the bulk to pause for the restriction',
+    );
+    expect(paused.pause_reason).toMatch(/restricted/);
+    const refused = await send(tn);
+    expect(refused.status).toBe(409);
+    expect(refused.data.code).toBe('INSTANCE_RESTRICTED');
+    await waitFor(() => hooksOf(tn.instance, 'instance.restricted').length === 1, 5000, 'instance.restricted');
+    const [row] = await queryDb(t, 'SELECT status, event_state FROM instances WHERE id = $1', [tn.instance.id]);
+    expect(row).toEqual({ status: 'close', event_state: 'close' });
+    await waitFor(
+      () => hooksOf(tn.instance, 'connection.update').some((h) => (h.body.data as { state: string }).state === 'close'),
+      5000,
+      'the close, as the upstream’s record gives it',
+    );
   });
 
   it('every process refuses the sends: the restriction is in Postgres, not in the process that heard it', async () => {

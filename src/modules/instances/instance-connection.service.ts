@@ -149,14 +149,29 @@ export class InstanceConnectionService {
   }
 
   /**
-   * Records a state the upstream's events reported (connection.update); true when it is a change, not a repeat. A
-   * change is judged against the events' last state, not the stored status, which status polls also write.
+   * Records a state the upstream's events reported (connection.update, made at `at` by the upstream's clock when the
+   * event says): `changed`, or `unchanged` for a repeat, judged against the events' last state, not the stored status,
+   * which status polls also write; `stale` for an event older than the connection's last end, which changes nothing.
    */
-  async recordUpstreamState(instance: Instance, state: string, ownerJid?: string): Promise<boolean> {
-    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return false;
-    if (state === 'connecting') await this.attempts.stillRunning(instance.id);
+  async recordUpstreamState(
+    instance: Instance,
+    state: string,
+    ownerJid: string | undefined,
+    at: number | undefined,
+  ): Promise<'changed' | 'unchanged' | 'stale'> {
+    if (!UPSTREAM_STATES.includes(state as UpstreamState)) return 'unchanged';
+    const kind = state === 'connecting' ? 'run' : 'end';
+    if (at !== undefined) {
+      if (!(await this.attempts.applyEvent(instance.id, kind, at))) return 'stale';
+    } else if (kind === 'run') await this.attempts.stillRunning(instance.id);
     else await this.attempts.end(instance.id);
-    return this.instances.recordEventStateForClient(instance.clientId, instance.id, state as InstanceStatus, ownerJid);
+    const changed = await this.instances.recordEventStateForClient(
+      instance.clientId,
+      instance.id,
+      state as InstanceStatus,
+      ownerJid,
+    );
+    return changed ? 'changed' : 'unchanged';
   }
 
   /** Marks the instance restricted (since `since`, unless it already had this restriction): its sends are refused. */
@@ -169,12 +184,31 @@ export class InstanceConnectionService {
     await this.restrictions.clearForClient(instance.clientId, instance.id);
   }
 
-  /** Keeps the QR of a `qrcode.updated` event (contract §4.4) for the QR requests that come while it is valid. */
-  async recordQrCode(instance: Instance, data: Record<string, unknown>): Promise<void> {
+  /**
+   * Keeps the QR of a `qrcode.updated` event (contract §4.4) for the QR requests that come while it is valid. A QR made
+   * before the connection's last end (`at`, the upstream's time) arrived late and is not kept: the connection it
+   * belonged to is over, and counting it as running would answer that dead QR instead of connecting again.
+   */
+  async recordQrCode(instance: Instance, data: Record<string, unknown>, at: number | undefined): Promise<void> {
     const qr = data.qrcode;
     if (typeof qr !== 'object' || qr === null || !hasQr(qr)) return;
+    if (at === undefined) await this.attempts.stillRunning(instance.id);
+    else if (!(await this.attempts.applyEvent(instance.id, 'run', at))) return;
     await this.attempts.storeQr(instance.id, qr);
-    await this.attempts.stillRunning(instance.id);
+  }
+
+  /**
+   * The upstream's own record of the instance's connection (fetchInstances, contract §2.1): its state and, after a
+   * close, WhatsApp's reason and when; undefined when the upstream does not know the instance.
+   */
+  async upstreamDisconnection(
+    instance: Instance,
+  ): Promise<{ state: string; reasonCode: unknown; at: string | undefined } | undefined> {
+    if (instance.upstreamId === null) return undefined;
+    const row = await this.evolution.fetchInstance(instance.upstreamId, instance.name);
+    if (!row) return undefined;
+    const at = typeof row.disconnectionAt === 'string' ? row.disconnectionAt : undefined;
+    return { state: row.connectionStatus, reasonCode: row.disconnectionReasonCode, at };
   }
 
   /** Reads the state from the upstream and stores it as the instance's status. */

@@ -5,6 +5,7 @@ import { InstancesModule } from '@/modules/instances/instances.module';
 import { LimitsModule } from '@/modules/limits/limits.module';
 import { OptOutsModule } from '@/modules/opt-outs/opt-outs.module';
 import { AcceptanceTracker } from './acceptance-tracker.service';
+import { ClosedSendWatch } from './closed-send-watch.service';
 import { MessageRepository } from './message.repository';
 import { MessageExportService } from './message-export.service';
 import { MessageLogService } from './message-log.service';
@@ -20,6 +21,7 @@ import { StatusBatcherService } from './status-batcher.service';
     MessageRepository,
     ScheduledSendRepository,
     AcceptanceTracker,
+    ClosedSendWatch,
     SendService,
     StatusBatcherService,
     MessageLogService,

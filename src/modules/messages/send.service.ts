@@ -16,6 +16,7 @@ import { DailyCapCheck, DailyCapService } from '@/modules/limits/daily-cap.servi
 import { InstancePacerService, pacingFor, PacingSettings } from '@/modules/limits/instance-pacer.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { AcceptanceTracker } from './acceptance-tracker.service';
+import { ClosedSendWatch } from './closed-send-watch.service';
 import { MessageResponseDto, toMessageResponse } from './dto/message-response.dto';
 import { SendMediaDto, SendTextDto } from './dto/send.dto';
 import { readMedia } from './media';
@@ -78,6 +79,7 @@ export class SendService {
     private readonly mediaFetcher: MediaFetcher,
     private readonly optOuts: OptOutsService,
     private readonly scheduled: ScheduledSendRepository,
+    private readonly closedSends: ClosedSendWatch,
   ) {}
 
   async sendText(auth: ClientAuth, dto: SendTextDto): Promise<MessageResponseDto> {
@@ -200,6 +202,9 @@ export class SendService {
       // A timeout may still have reached WhatsApp; anything else did not, so it does not count against the cap.
       const unknown = err instanceof EvolutionError && err.outcomeUnknown;
       if (!unknown) await this.caps.giveBack(instance.id);
+      // Best effort: the send's answer matters more than this hint about why the instance is down.
+      if (err instanceof EvolutionError && err.kind === 'connection_closed')
+        await this.closedSends.refused(instance).catch(() => undefined);
       throw withLogId(unknown ? mayHaveBeenSent(err, messageId) : err, messageId);
     }
   }

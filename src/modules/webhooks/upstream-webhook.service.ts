@@ -21,7 +21,7 @@ import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';
 import { StatusBatcherService } from '@/modules/messages/status-batcher.service';
 import { OptOutsService } from '@/modules/opt-outs/opt-outs.service';
-import { ApplyStatusPayload } from '@/queue/job-payloads';
+import { ApplyStatusPayload, CheckRestrictionPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 
@@ -45,6 +45,12 @@ const UNKNOWN_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
 
 function asRecord(value: unknown): Data {
   return isRecord(value) ? value : {};
+}
+
+/** When the upstream made the event (epoch ms, its clock), if the envelope says (contract §4.1 `date_time`). */
+function upstreamTime(body: UpstreamEnvelope): number | undefined {
+  const at = typeof body.date_time === 'string' ? Date.parse(body.date_time) : NaN;
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /** The suffix form `/messages-update` (contract §4.2) names the same event as `messages.update`. */
@@ -108,21 +114,26 @@ export class UpstreamWebhookService {
     if (instance.deletingAt) return { received: true };
     const event = eventName(body, suffix);
     const data = asRecord(body.data);
+    const at = upstreamTime(body);
     let forward = true;
     if (event === 'messages.update') await this.applyStatus(instance, data);
     if (event === 'connection.update' && typeof data.state === 'string') {
-      // The upstream repeats "connecting" every few seconds while it retries: only changes go to the tenant.
-      forward = await this.connection.recordUpstreamState(
+      const outcome = await this.connection.recordUpstreamState(
         instance,
         data.state,
         typeof data.wuid === 'string' ? data.wuid : undefined,
+        at,
       );
+      // A state older than the connection's last end arrived late: the instance has moved on, so it changes nothing.
+      if (outcome === 'stale') return { received: true };
+      // The upstream repeats "connecting" every few seconds while it retries: only changes go to the tenant.
+      forward = outcome === 'changed';
       if (data.state === 'open') {
         await this.connection.clearRestriction(instance);
         await this.bulks.resumeAfterReconnect(instance.id);
       }
     }
-    if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data);
+    if (event === 'qrcode.updated') await this.connection.recordQrCode(instance, data, at);
     if (forward) await this.announce(instance, event, data, body, dedupeKey(event, data));
     if (event === 'messages.upsert') await this.applyKeyword(instance, data, body);
     const restriction = event === 'connection.update' ? restrictionFrom(data.state, data.statusReason) : null;
@@ -213,6 +224,25 @@ export class UpstreamWebhookService {
   private async fromDeletedInstance(instanceName: string, token: string | undefined): Promise<boolean> {
     const deleted = await this.instances.deletedByNameForSystem(instanceName);
     return deleted.some(({ id, upstreamId }) => isUpstreamWebhookToken(this.config, id, upstreamId, token));
+  }
+
+  /**
+   * Sends kept failing with "Connection Closed" (ClosedSendWatch): the upstream's record of the instance says why it
+   * is down. A close for a reason that restricts it is applied as its `connection.update` would have been, since that
+   * event may never have arrived. An instance the upstream shows open or reconnecting is left alone.
+   */
+  async checkRestriction({ instanceId, instanceName }: CheckRestrictionPayload): Promise<string> {
+    const instance = await this.instances.findLiveByNameWithClientUrlForSystem(instanceName);
+    if (!instance || instance.id !== instanceId || instance.deletingAt) return 'instance gone';
+    const record = await this.connection.upstreamDisconnection(instance);
+    const restriction = record?.state === 'close' ? restrictionFrom('close', record.reasonCode) : null;
+    if (!record || !restriction) return 'not restricted';
+    const body: UpstreamEnvelope = { date_time: record.at ?? new Date().toISOString() };
+    const data: Data = { instance: instance.name, state: 'close', statusReason: restriction.statusReason };
+    const outcome = await this.connection.recordUpstreamState(instance, 'close', undefined, undefined);
+    if (outcome === 'changed') await this.announce(instance, 'connection.update', data, body, null);
+    await this.restrict(instance, restriction, body, data);
+    return `restricted: ${restriction.reason}`;
   }
 
   /** Worker side of the status retry: throws while the message is still unknown, so BullMQ tries again. */

@@ -9,8 +9,10 @@ const LIVE_EVENTS_DESCRIPTION = [
   'Connect with a WebSocket to `/ws` instead of polling. Authenticate as on the HTTP API: the `apikey` header (a ' +
     'client key sees its instances, an instance key that instance), `Authorization: Bearer <JWT>` (a reseller token ' +
     "sees its client's instances, an admin token every instance), or `?access_token=<JWT>` for browsers. A missing " +
-    'or bad credential refuses the upgrade with the usual HTTP error (401, or 403 for an unknown, revoked or ' +
-    'deactivated key) before any WebSocket opens. `?instance=<name>` narrows the socket to one instance.',
+    'or bad credential refuses the upgrade with 401 in the usual error shape before any WebSocket opens, whatever ' +
+    'the credential: an unknown, revoked or deactivated key too (the HTTP routes answer those 403), with the same ' +
+    '`code` (`INVALID_API_KEY`, `API_KEY_REVOKED`, `CLIENT_DEACTIVATED`). `?instance=<name>` narrows the socket to ' +
+    'one instance.',
   'Each message is one JSON event `{"event", "instance", "data", "date_time"}` with the event names and data of the ' +
     'tenant webhooks (`connection.update`, `qrcode.updated`, `messages.update`, `messages.upsert`, `send.message`, ' +
     '`optout.update` with `{number, opted_out, keyword, instance}` when an inbound STOP or START changed the ' +

@@ -123,7 +123,7 @@ describe('live events over /ws', () => {
     waitFor(() => has(live, event, instance), 10000, what);
 
   describe('refusing the upgrade with an HTTP error before any WebSocket opens', () => {
-    it('answers 401 without a credential and for a bad token, 403 for an unknown key, in the API error shape', async () => {
+    it('answers 401 without a credential and for a bad token, in the API error shape', async () => {
       expect(await refused({})).toEqual({
         status: 401,
         body: {
@@ -138,10 +138,34 @@ describe('live events over /ws', () => {
         body: { statusCode: 401, error: 'Unauthorized', code: 'INVALID_TOKEN' },
       });
       expect(await refused({}, '?access_token=not-a-jwt')).toMatchObject({ status: 401 });
-      expect(await refused({ apikey: 'nm_live_unknown_key_0123456789' })).toMatchObject({
-        status: 403,
-        body: { statusCode: 403, error: 'Forbidden', code: 'INVALID_API_KEY', message: 'API key is not valid' },
+    });
+
+    it('answers 401 with the HTTP API’s code for an unknown, revoked or deactivated key, where HTTP says 403', async () => {
+      const unknown = 'nm_live_unknown_key_0123456789';
+      expect((await http.get('/api/v1/whatsapp/status/any', { headers: { apikey: unknown } })).status).toBe(403);
+      expect(await refused({ apikey: unknown })).toEqual({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code: 'INVALID_API_KEY', message: 'API key is not valid' },
       });
+      const rotated = await createClient(http, admin);
+      const deactivated = await createClient(http, admin);
+      const deactivatedJwt = await resellerToken(http, deactivated);
+      const auth = { headers: { authorization: `Bearer ${admin}` } };
+      expect((await http.post(`/api/admin/clients/${rotated.id}/rotate-key`, {}, auth)).status).toBe(200);
+      expect((await http.patch(`/api/admin/clients/${deactivated.id}`, { active: false }, auth)).status).toBe(200);
+      expect(await refused({ apikey: rotated.apiKey })).toMatchObject({
+        status: 401,
+        body: { statusCode: 401, error: 'Unauthorized', code: 'API_KEY_REVOKED' },
+      });
+      for (const [headers, query] of [
+        [{ apikey: deactivated.apiKey }, ''],
+        [{ authorization: `Bearer ${deactivatedJwt}` }, ''],
+        [{}, `?access_token=${deactivatedJwt}`],
+      ] as const)
+        expect(await refused(headers, query)).toMatchObject({
+          status: 401,
+          body: { statusCode: 401, error: 'Unauthorized', code: 'CLIENT_DEACTIVATED' },
+        });
     });
 
     it('answers 404 for ?instance= naming another tenant’s instance', async () => {

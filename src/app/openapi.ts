@@ -19,7 +19,7 @@ const LIVE_EVENTS_DESCRIPTION = [
     'opt-out list, `instance.restricted` with `{state, reason, status_reason, message, restricted_at}` when WhatsApp ' +
     'logged the number out, banned or refused it, ...), whether or not a webhook URL is set, plus `bulk.progress` with ' +
     '`{bulk_id, status, sent, failed, pending}`. ' +
-    'The server pings every 30 s. Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
+    'The server pings every 30 s (WS_PING_INTERVAL_MS). Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
     'revoked or client deactivated (checked every 2 s), 4408 client too slow to read its events.',
 ].join('\n\n');
 

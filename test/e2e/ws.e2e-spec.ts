@@ -1,5 +1,9 @@
 import { AxiosInstance } from 'axios';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { RedisService } from '@/common/redis/redis.service';
+import { LIVE_EVENTS_CHANNEL } from '@/modules/events/live-event';
+import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
 import { createInstance, resellerToken, TestInstance } from '../factories/instance.factory';
 import { Spawned, spawnGateway } from '../setup/processes';
@@ -25,9 +29,13 @@ interface Refusal {
   body: unknown;
 }
 
+/** Unsent bytes a socket of the main app may have waiting: small, so the slow-consumer test fills it quickly. */
+const MAX_BUFFERED_BYTES = 64 * 1024;
+
 /**
  * `/ws`: each way to authenticate, what each credential sees (its tenant's instances only), revocation, bulk progress,
- * and fan-out from the process that handled an event to a socket on another process.
+ * fan-out from the process that handled an event to a socket on another process, and the keep-alive and the
+ * slow-consumer drop on real sockets.
  */
 describe('live events over /ws', () => {
   let t: TestApp;
@@ -36,7 +44,7 @@ describe('live events over /ws', () => {
   const opened: WebSocket[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ WS_MAX_BUFFERED_BYTES: String(MAX_BUFFERED_BYTES) });
     http = httpClient(t.url);
     admin = await adminToken(http);
   }, 60000);
@@ -59,7 +67,8 @@ describe('live events over /ws', () => {
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve({ ws, events, closed }));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-      ws.once('error', reject);
+      // Rejects before the open; later errors (a cut connection) show as the close the tests assert on.
+      ws.on('error', reject);
     });
   }
 
@@ -293,6 +302,69 @@ describe('live events over /ws', () => {
     });
     expect(progress().some((e) => e.data.status === 'running')).toBe(true);
     live.ws.close();
+  });
+
+  it('drops a consumer that stops reading once its unsent data passes WS_MAX_BUFFERED_BYTES, closing with 4408', async () => {
+    const client = await createClient(http, admin, { rate_limit: 10000 });
+    const live = await connect({ apikey: client.apiKey });
+    // The client stops reading from TCP: the kernel's buffers fill, then the server's unsent data grows.
+    (live.ws as unknown as { _socket: Socket })._socket.pause();
+    const redis = t.app.get(RedisService);
+    const channel = redis.key(LIVE_EVENTS_CHANNEL, client.id);
+    const publisher = t.app.get(LiveEventPublisher);
+    const event = { event: 'filler', instance: 'none', data: { text: 'x'.repeat(16 * 1024) }, date_time: 'now' };
+    let published = 0;
+    // Once this process has dropped the client's only socket it leaves the client's channel: until then, more events.
+    await waitFor(
+      async () => {
+        await Promise.all(
+          Array.from({ length: 16 }, () => publisher.publish({ clientId: client.id, instanceId: 'x' }, event)),
+        );
+        published += 16;
+        const [, subscribers] = (await redis.client.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+        return Number(subscribers) === 0;
+      },
+      20000,
+      'the server to drop the socket that does not read',
+    );
+    (live.ws as unknown as { _socket: Socket })._socket.resume();
+    expect(await within(live.closed, 10000, 'the close')).toEqual({
+      code: 4408,
+      reason: 'slow consumer: too many unread events',
+    });
+    // What was already on its way arrived before the close; the rest was never buffered for it.
+    expect(live.events.length).toBeGreaterThan(0);
+    expect(live.events.length).toBeLessThan(published);
+  });
+
+  describe('keep-alive, on an API process that pings every 300 ms', () => {
+    let k: TestApp;
+    let kHttp: AxiosInstance;
+
+    beforeAll(async () => {
+      k = await startTestApp({ APP_ROLE: 'api', WS_PING_INTERVAL_MS: '300' });
+      kHttp = httpClient(k.url);
+    }, 60000);
+    afterAll(() => k?.close());
+
+    it('cuts a socket that never answers pings, and keeps one that does', async () => {
+      const client = await createClient(kHttp, await adminToken(kHttp), { rate_limit: 10000 });
+      const answering = await connect({ apikey: client.apiKey }, '', k.url);
+      let answeredPings = 0;
+      answering.ws.on('ping', () => (answeredPings += 1));
+      const silent = new WebSocket(wsUrl(k.url), { headers: { apikey: client.apiKey }, autoPong: false });
+      opened.push(silent);
+      let silentPings = 0;
+      silent.on('ping', () => (silentPings += 1));
+      silent.on('error', () => undefined);
+      const silentClosed = new Promise<number>((resolve) => silent.once('close', (code: number) => resolve(code)));
+      // Cut without a close frame (1006) by the round after the ping it did not answer.
+      expect(await within(silentClosed, 5000, 'the silent socket to be cut')).toBe(1006);
+      expect(silentPings).toBeGreaterThanOrEqual(1);
+      await waitFor(() => answeredPings >= 3, 5000, 'three pings answered');
+      expect(answering.ws.readyState).toBe(WebSocket.OPEN);
+      answering.ws.close();
+    });
   });
 
   describe('with a second, api-role process', () => {

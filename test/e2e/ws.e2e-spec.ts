@@ -1,7 +1,9 @@
+import { ModulesContainer } from '@nestjs/core';
 import { AxiosInstance } from 'axios';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { RedisService } from '@/common/redis/redis.service';
+import { BulkProcessor } from '@/modules/bulk/bulk.processor';
 import { LIVE_EVENTS_CHANNEL } from '@/modules/events/live-event';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
@@ -34,8 +36,8 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
 
 /**
  * `/ws`: each way to authenticate, what each credential sees (its tenant's instances only), revocation, bulk progress,
- * fan-out from the process that handled an event to a socket on another process, and the keep-alive and the
- * slow-consumer drop on real sockets.
+ * fan-out from the process that handled an event to a socket on another process (an API process's webhook, a worker's
+ * bulk), and the keep-alive and the slow-consumer drop on real sockets.
  */
 describe('live events over /ws', () => {
   let t: TestApp;
@@ -400,6 +402,111 @@ describe('live events over /ws', () => {
       other.child.kill('SIGTERM');
       expect(await within(live.closed, 10000, 'the close')).toEqual({ code: 1001, reason: 'server shutting down' });
       expect(await other.exited).toBe(0);
+    });
+  });
+
+  describe('with the API and a worker as separate processes', () => {
+    let api: TestApp;
+    let apiHttp: AxiosInstance;
+    let worker: Spawned;
+
+    beforeAll(async () => {
+      // This test's API process runs no queue: every bulk recipient is sent by the worker process.
+      api = await startTestApp({ APP_ROLE: 'api' });
+      apiHttp = httpClient(api.url);
+      const port = await freePort();
+      worker = spawnGateway(
+        rawTestEnv({
+          DATABASE_URL: api.env.DATABASE_URL,
+          REDIS_URL: api.env.REDIS_URL,
+          REDIS_KEY_PREFIX: api.env.REDIS_KEY_PREFIX,
+          EVOLUTION_API_URL: api.sim.url,
+          PUBLIC_URL: api.url,
+          APP_ROLE: 'worker',
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+        }),
+      );
+      const probe = httpClient(`http://127.0.0.1:${port}`);
+      await waitFor(async () => (await probe.get('/health')).status === 200, 60000, 'the worker to listen');
+    }, 90000);
+    afterAll(async () => {
+      await worker?.kill();
+      await api?.close();
+    });
+
+    it('a socket on the API process receives the bulk.progress of a bulk the worker sends, and its messages’ events', async () => {
+      // The API process holds no bulk processor, so only the worker process can send the bulk and announce it.
+      const modules = [...api.app.get(ModulesContainer).values()];
+      expect(modules.some((module) => module.providers.has(BulkProcessor))).toBe(false);
+      const client = await createClient(apiHttp, await adminToken(apiHttp), {
+        rate_limit: 10000,
+        send_interval_ms: 0,
+        jitter_min_ms: 0,
+        jitter_max_ms: 0,
+      });
+      const instance = await createInstance(apiHttp, await resellerToken(apiHttp, client));
+      api.sim.scan(instance.name);
+      const key = keyOf(client);
+      await waitFor(
+        async () => (await apiHttp.get(`/api/v1/whatsapp/status/${instance.name}`, key)).data.state === 'open',
+        10000,
+        'the instance to open',
+      );
+      const live = await connect({ apikey: client.apiKey }, '', api.url);
+      const recipients = ['254712000011', '254712000012', '254712000013'];
+      const res = await apiHttp.post(
+        '/api/v1/whatsapp/send-bulk',
+        { instanceName: instance.name, recipients, message: 'From the worker' },
+        key,
+      );
+      expect(res.status).toBe(202);
+      const progress = () => live.events.filter((e) => e.event === 'bulk.progress');
+      await waitFor(() => progress().some((e) => e.data.status === 'completed'), 30000, 'the bulk to complete');
+      for (const e of progress()) {
+        expect(e).toEqual({
+          event: 'bulk.progress',
+          instance: instance.name,
+          data: {
+            bulk_id: res.data.bulk_id,
+            status: expect.any(String),
+            sent: expect.any(Number),
+            failed: expect.any(Number),
+            pending: expect.any(Number),
+          },
+          date_time: expect.any(String),
+        });
+        expect((e.data.sent as number) + (e.data.failed as number) + (e.data.pending as number)).toBe(3);
+      }
+      expect(progress()[0]!.data).toMatchObject({ status: 'running', sent: 0 });
+      expect(progress().at(-1)!.data).toEqual({
+        bulk_id: res.data.bulk_id,
+        status: 'completed',
+        sent: 3,
+        failed: 0,
+        pending: 0,
+      });
+      // The worker's sends reach the upstream, whose webhooks reach the API process and, through Redis, the socket.
+      const jids = recipients.map((number) => `${number}@s.whatsapp.net`);
+      const sentIds = () =>
+        live.events
+          .filter((e) => e.event === 'send.message')
+          .map((e) => e.data.key as { id: string; remoteJid: string });
+      await waitFor(() => sentIds().length >= 3, 10000, 'send.message for each recipient');
+      expect(
+        sentIds()
+          .map((k) => k.remoteJid)
+          .sort(),
+      ).toEqual(jids);
+      await waitFor(
+        () =>
+          sentIds().every(({ id }) =>
+            live.events.some((e) => e.event === 'messages.update' && e.data.keyId === id && e.data.status === 'READ'),
+          ),
+        10000,
+        'messages.update READ for each recipient',
+      );
+      live.ws.close();
     });
   });
 });

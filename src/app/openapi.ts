@@ -9,15 +9,17 @@ const LIVE_EVENTS_DESCRIPTION = [
   'Connect with a WebSocket to `/ws` instead of polling. Authenticate as on the HTTP API: the `apikey` header (a ' +
     'client key sees its instances, an instance key that instance), `Authorization: Bearer <JWT>` (a reseller token ' +
     "sees its client's instances, an admin token every instance), or `?access_token=<JWT>` for browsers. A missing " +
-    'or bad credential refuses the upgrade with the usual HTTP error (401, or 403 for an unknown, revoked or ' +
-    'deactivated key) before any WebSocket opens. `?instance=<name>` narrows the socket to one instance.',
+    'or bad credential refuses the upgrade with 401 in the usual error shape before any WebSocket opens, whatever ' +
+    'the credential: an unknown, revoked or deactivated key too (the HTTP routes answer those 403), with the same ' +
+    '`code` (`INVALID_API_KEY`, `API_KEY_REVOKED`, `CLIENT_DEACTIVATED`). `?instance=<name>` narrows the socket to ' +
+    'one instance.',
   'Each message is one JSON event `{"event", "instance", "data", "date_time"}` with the event names and data of the ' +
     'tenant webhooks (`connection.update`, `qrcode.updated`, `messages.update`, `messages.upsert`, `send.message`, ' +
     '`optout.update` with `{number, opted_out, keyword, instance}` when an inbound STOP or START changed the ' +
     'opt-out list, `instance.restricted` with `{state, reason, status_reason, message, restricted_at}` when WhatsApp ' +
     'logged the number out, banned or refused it, ...), whether or not a webhook URL is set, plus `bulk.progress` with ' +
     '`{bulk_id, status, sent, failed, pending}`. ' +
-    'The server pings every 30 s. Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
+    'The server pings every 30 s (WS_PING_INTERVAL_MS). Close codes: 1001 server stopping (reconnect), 4401 token no longer valid, 4403 key ' +
     'revoked or client deactivated (checked every 2 s), 4408 client too slow to read its events.',
 ].join('\n\n');
 

@@ -202,6 +202,25 @@ export class EnvSchema {
   @Max(600000)
   BULK_LEASE_MS: number = 20000;
 
+  /** `/ws` keep-alive: each socket is pinged this often (ms) and cut when it has not answered by the next ping. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  WS_PING_INTERVAL_MS: number = 30000;
+
+  /**
+   * A `/ws` socket whose unsent data passes this many bytes is dropped (close code 4408): a client that does not read
+   * would otherwise make the process hold every event for it.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(256 * 1024 * 1024)
+  WS_MAX_BUFFERED_BYTES: number = 1024 * 1024;
+
   /** Days a tenant webhook delivery (its payload: inbound messages, statuses) is kept once it is settled. */
   @IsOptional()
   @Transform(toInt)

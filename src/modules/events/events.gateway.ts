@@ -4,6 +4,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '@/common/errors/app-error';
 import { errorBody } from '@/common/errors/http-status';
+import { AppConfig } from '@/config/app-config';
 import { EventsSubscriber } from './events-subscriber.service';
 import { WS_CLOSE } from './live-event';
 import { LiveSockets } from './live-sockets';
@@ -11,8 +12,6 @@ import { SocketAuthService, SocketCredential, SocketGrant } from './socket-auth.
 
 /** How often every open socket's credential is checked again: a revoked key stops receiving within this. */
 export const RECHECK_INTERVAL_MS = 2000;
-/** Keep-alive: a socket is pinged this often and cut when it has not answered by the next ping. */
-export const PING_INTERVAL_MS = 30000;
 /** How long shutdown waits for clients to answer the close frame before cutting them. */
 const CLOSE_GRACE_MS = 2000;
 /** Clients only listen; anything they send is ignored, so a large frame is refused rather than read. */
@@ -23,7 +22,7 @@ type VerifyDone = (verified: boolean, code?: number, message?: string, headers?:
 /**
  * `GET /ws`: live events for the caller's instances. The upgrade is authenticated before any WebSocket exists, so a
  * refused one is a plain HTTP answer in the API's error shape; an open socket's credential is re-checked every
- * RECHECK_INTERVAL_MS, and a socket that stops answering pings is cut. Events arrive from Redis (EventsSubscriber).
+ * RECHECK_INTERVAL_MS, and a socket that stops answering pings (every WS_PING_INTERVAL_MS) is cut. Events arrive from Redis (EventsSubscriber).
  */
 @WebSocketGateway({ path: '/ws', maxPayload: MAX_CLIENT_FRAME_BYTES })
 export class EventsGateway
@@ -44,6 +43,7 @@ export class EventsGateway
     private readonly sockets: LiveSockets<SocketCredential>,
     private readonly socketAuth: SocketAuthService,
     private readonly subscriber: EventsSubscriber,
+    private readonly config: AppConfig,
   ) {}
 
   afterInit(server: WebSocketServer): void {
@@ -52,7 +52,8 @@ export class EventsGateway
     server.options.verifyClient = (info: { req: IncomingMessage }, done: VerifyDone) =>
       void this.verify(info.req, done);
     this.timers.push(
-      setInterval(() => this.sockets.heartbeat(), PING_INTERVAL_MS).unref(),
+      // Keep-alive: a socket is pinged this often and cut when it has not answered by the next ping.
+      setInterval(() => this.sockets.heartbeat(), this.config.get('WS_PING_INTERVAL_MS')).unref(),
       setInterval(() => void this.recheck(), RECHECK_INTERVAL_MS).unref(),
     );
   }

@@ -1,5 +1,7 @@
 import { decodeLiveEvent, encodeLiveEvent, WS_CLOSE } from './live-event';
-import { LiveSocket, LiveSockets, MAX_BUFFERED_BYTES } from './live-sockets';
+import { LiveSocket, LiveSockets } from './live-sockets';
+
+const LIMIT = 4096;
 
 class FakeSocket implements LiveSocket {
   readyState = 1;
@@ -33,7 +35,7 @@ describe(LiveSockets.name, () => {
   const ownerA = { clientId: 1, instanceId: 'i-a' };
 
   it('sends an event to its client’s sockets and the operators’, narrowed by instance', () => {
-    const sut = new LiveSockets();
+    const sut = new LiveSockets(LIMIT);
     const [client, narrowed, elsewhere, otherClient, operator] = Array.from({ length: 5 }, () => new FakeSocket());
     sut.add(client!, { clientId: 1, instanceId: null }, null);
     sut.add(narrowed!, { clientId: 1, instanceId: 'i-a' }, null);
@@ -52,17 +54,19 @@ describe(LiveSockets.name, () => {
   });
 
   it('closes a socket whose unsent data passes the bound instead of queueing more', () => {
-    const sut = new LiveSockets();
+    const sut = new LiveSockets(LIMIT);
     const slow = new FakeSocket();
     sut.add(slow, { clientId: 1, instanceId: null }, null);
-    slow.bufferedAmount = MAX_BUFFERED_BYTES + 1;
+    slow.bufferedAmount = LIMIT;
+    expect(sut.deliver(ownerA, '{}', 'client')).toBe(1);
+    slow.bufferedAmount = LIMIT + 1;
     expect(sut.deliver(ownerA, '{}', 'client')).toBe(0);
     expect(slow.closedWith?.[0]).toBe(WS_CLOSE.slowConsumer);
     expect(sut.size).toBe(0);
   });
 
   it('pings every socket and cuts one that did not answer the previous ping', () => {
-    const sut = new LiveSockets();
+    const sut = new LiveSockets(LIMIT);
     const [answers, silent] = [new FakeSocket(), new FakeSocket()];
     sut.add(answers, { clientId: 1, instanceId: null }, null);
     sut.add(silent, { clientId: 1, instanceId: null }, null);
@@ -76,7 +80,7 @@ describe(LiveSockets.name, () => {
   });
 
   it('closes every socket on shutdown, cutting those that do not finish the close in time', async () => {
-    const sut = new LiveSockets();
+    const sut = new LiveSockets(LIMIT);
     const stuck = new FakeSocket();
     stuck.once = () => stuck;
     sut.add(stuck, { clientId: null, instanceId: null }, null);
@@ -93,7 +97,7 @@ describe(LiveSockets.name, () => {
   });
 
   it('tells when a client’s first socket opens and its last closes, and the same for operators', () => {
-    const sut = new LiveSockets();
+    const sut = new LiveSockets(LIMIT);
     const changes: unknown[] = [];
     sut.onInterest = (change) => changes.push(change);
     const [a, b, operator] = Array.from({ length: 3 }, () => new FakeSocket());

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { LiveEventOwner, WS_CLOSE } from './live-event';
 
 /** What the registry needs of a socket (the `ws` WebSocket; a fake in unit tests). */
@@ -22,12 +21,6 @@ export interface Subscription {
 
 const OPEN = 1;
 
-/**
- * A socket whose unsent data passes this is dropped: a client that does not read would otherwise make the process
- * hold every event for it. 1 MiB is hundreds of events, far more than a reading client ever has in flight.
- */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
-
 /** Which sockets' events this process now needs (a client's, or every client's for operators) or no longer does. */
 export type InterestChange = { clientId: number | null; listening: boolean };
 
@@ -43,13 +36,18 @@ interface Entry<C> {
  * The open `/ws` sockets of this process, indexed by client so an event is matched against its tenant's sockets
  * (and the operators') only. `C` is what the socket authenticated with, kept for the periodic re-check.
  */
-@Injectable()
 export class LiveSockets<C = unknown> {
   private readonly all = new Map<LiveSocket, Entry<C>>();
   private readonly byClient = new Map<number, Set<Entry<C>>>();
   private readonly operators = new Set<Entry<C>>();
   /** Told when the first socket of a client (or the first operator) opens and when the last one closes. */
   onInterest: (change: InterestChange) => void = () => undefined;
+
+  /**
+   * @param maxBufferedBytes a socket whose unsent data passes this is dropped (WS_MAX_BUFFERED_BYTES): a client that
+   *   does not read would otherwise make the process hold every event for it.
+   */
+  constructor(private readonly maxBufferedBytes: number) {}
 
   get size(): number {
     return this.all.size;
@@ -93,7 +91,7 @@ export class LiveSockets<C = unknown> {
         const { instanceId } = entry.subscription;
         if (instanceId !== null && instanceId !== owner.instanceId) continue;
         if (entry.socket.readyState !== OPEN) continue;
-        if (entry.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        if (entry.socket.bufferedAmount > this.maxBufferedBytes) {
           this.drop(entry.socket, WS_CLOSE.slowConsumer, 'slow consumer: too many unread events');
           continue;
         }

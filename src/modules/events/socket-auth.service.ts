@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { UnauthorizedError } from '@/common/errors/app-error';
+import { AppError, UnauthorizedError } from '@/common/errors/app-error';
 import { AuthService } from '@/modules/auth/auth.service';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import { apiKeyHeader, bearerToken } from '@/modules/auth/request-credentials';
@@ -33,6 +33,15 @@ function jwtType(token: string): unknown {
 }
 
 /**
+ * A refused handshake is an authentication failure, so every credential the upgrade refuses answers 401, where the
+ * HTTP API answers 403 for an unknown, revoked or expired key and a deactivated client: a client's reaction is the
+ * same for all of them (fix the credential before connecting again). The code and message stay the HTTP API's.
+ */
+function asAuthenticationFailure(err: unknown): unknown {
+  return err instanceof AppError && err.status === 403 ? new UnauthorizedError(err.message, err.code) : err;
+}
+
+/**
  * Authenticates a `/ws` upgrade the way the HTTP API authenticates a request, with the same services and caches:
  * `Authorization: Bearer` (a reseller or an admin JWT) first, as the v1 guard does, then the `apikey` header (a client,
  * instance or master key); browsers, which cannot set headers on a WebSocket, send a JWT as `?access_token=`.
@@ -50,7 +59,9 @@ export class SocketAuthService {
     const query = new URL(request.url ?? '/', 'http://gateway').searchParams;
     const credential = this.credentialOf(request, query);
     if (!credential) throw new UnauthorizedError();
-    const tenant = await this.tenantOf(credential);
+    const tenant = await this.tenantOf(credential).catch((err: unknown) => {
+      throw asAuthenticationFailure(err);
+    });
     // An upgrade counts against the client's per-minute limit like a request, so a reconnect loop is held back.
     if (tenant) await this.rateLimit.consume(tenant.clientId, tenant.limits.rateLimit);
     const subscription: Subscription = { clientId: tenant?.clientId ?? null, instanceId: tenant?.instanceId ?? null };

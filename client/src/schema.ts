@@ -1331,7 +1331,7 @@ export type components = {
       sending: number;
       /** @description Accepted by the WhatsApp server */
       sent: number;
-      /** @description Not sent on purpose: not on WhatsApp (check_numbers) */
+      /** @description Not sent on purpose: not on WhatsApp (error `not_on_whatsapp`, with check_numbers) or on the client’s opt-out list (error `opted_out`) */
       skipped: number;
     };
     BulkListResponseDto: {

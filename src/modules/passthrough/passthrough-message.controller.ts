@@ -18,6 +18,7 @@ const to = '254712345678';
 
 /** Every send is logged (source `passthrough`), paced, capped and counted like a v1 send. */
 @ApiForbiddenResponse({
+  type: ErrorResponseDto,
   description:
     'Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
 })

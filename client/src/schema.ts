@@ -206,7 +206,7 @@ export type paths = {
     put?: never;
     /**
      * Check which numbers have WhatsApp
-     * @description Up to 500 numbers, looked up through the instance's session. Answers are kept per client for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers a minute (cached answers do not count): checking many numbers at once gets WhatsApp numbers banned.
+     * @description Up to 500 numbers, looked up through the instance's session. Answers are kept per client for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers a minute (500 by default, never fewer; cached answers do not count): checking many numbers at once gets WhatsApp numbers banned. A check past the limit takes nothing and answers 429 with Retry-After, when the minute ends and any single check fits again. `exists` is null for a number the WhatsApp server gave no answer for: it is not kept, so asking again looks it up again.
      */
     post: operations['NumberCheckController_check'];
     delete?: never;
@@ -2096,10 +2096,10 @@ export type components = {
     };
     NumberCheckDto: {
       /**
-       * @description Whether the number has WhatsApp
+       * @description Whether the number has WhatsApp; null when the WhatsApp server gave no answer for it. An unknown answer is not kept, so a later check looks the number up again; a bulk with check_numbers sends to such a number
        * @example true
        */
-      exists: boolean;
+      exists: boolean | null;
       /** @example 254712345678@s.whatsapp.net */
       jid: string;
       /**
@@ -3781,7 +3781,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The client’s requests per minute, or the instance’s lookups for this minute, are used up; see Retry-After */
+      /** @description The client’s requests per minute, or the instance’s lookups for this minute (code NUMBER_CHECK_LIMIT), are used up; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;

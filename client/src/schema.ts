@@ -7871,6 +7871,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -7952,6 +7965,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8035,6 +8061,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8116,6 +8155,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8199,6 +8251,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8280,6 +8345,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8363,6 +8441,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8445,6 +8536,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8526,6 +8630,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {

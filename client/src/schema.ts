@@ -206,7 +206,7 @@ export type paths = {
     put?: never;
     /**
      * Check which numbers have WhatsApp
-     * @description Up to 500 numbers, looked up through the instance's session. Answers are kept per client for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers a minute (cached answers do not count): checking many numbers at once gets WhatsApp numbers banned.
+     * @description Up to 500 numbers, looked up through the instance's session. Answers are kept per client for NUMBER_CHECK_CACHE_DAYS (7 by default), and an instance looks up at most NUMBER_CHECK_PER_MINUTE numbers a minute (500 by default, never fewer; cached answers do not count): checking many numbers at once gets WhatsApp numbers banned. A check past the limit takes nothing and answers 429 with Retry-After, when the minute ends and any single check fits again. `exists` is null for a number the WhatsApp server gave no answer for: it is not kept, so asking again looks it up again.
      */
     post: operations['NumberCheckController_check'];
     delete?: never;
@@ -1331,7 +1331,7 @@ export type components = {
       sending: number;
       /** @description Accepted by the WhatsApp server */
       sent: number;
-      /** @description Not sent on purpose: not on WhatsApp (check_numbers) */
+      /** @description Not sent on purpose: not on WhatsApp (error `not_on_whatsapp`, with check_numbers) or on the client’s opt-out list (error `opted_out`) */
       skipped: number;
     };
     BulkListResponseDto: {
@@ -2096,10 +2096,10 @@ export type components = {
     };
     NumberCheckDto: {
       /**
-       * @description Whether the number has WhatsApp
+       * @description Whether the number has WhatsApp; null when the WhatsApp server gave no answer for it. An unknown answer is not kept, so a later check looks the number up again; a bulk with check_numbers sends to such a number
        * @example true
        */
-      exists: boolean;
+      exists: boolean | null;
       /** @example 254712345678@s.whatsapp.net */
       jid: string;
       /**
@@ -3781,7 +3781,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The client’s requests per minute, or the instance’s lookups for this minute, are used up; see Retry-After */
+      /** @description The client’s requests per minute, or the instance’s lookups for this minute (code NUMBER_CHECK_LIMIT), are used up; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
@@ -7871,6 +7871,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -7952,6 +7965,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8035,6 +8061,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8116,6 +8155,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8199,6 +8251,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8280,6 +8345,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {
@@ -8363,6 +8441,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8445,6 +8536,19 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
+      };
       /** @description No apikey header */
       401: {
         headers: {
@@ -8526,6 +8630,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send routes). A 400 the WhatsApp server answered passes through with its own body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                [key: string]: unknown;
+              };
+        };
       };
       /** @description No apikey header */
       401: {

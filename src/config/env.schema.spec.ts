@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { rawTestEnv } from '../../test/setup/test-env';
-import { ConfigError, validateEnv } from './env.schema';
+import { ConfigError, MAX_NUMBERS_PER_CHECK, validateEnv } from './env.schema';
 import { loadOrCreateSecretsFile } from './secrets';
 
 describe(validateEnv.name, () => {
@@ -55,6 +55,16 @@ describe(validateEnv.name, () => {
     expect(problems).toMatch(/^DEFAULT_COUNTRY: XX is not a country/m);
     expect(problems).toMatch(/^JWT_SECRET: must be at least 32 characters$/m);
     expect((error as ConfigError).problems).toHaveLength(6);
+  });
+
+  it('keeps NUMBER_CHECK_PER_MINUTE at or above the most numbers one check takes, so every check can be answered', () => {
+    expect(validateEnv(rawTestEnv({ NUMBER_CHECK_PER_MINUTE: undefined })).NUMBER_CHECK_PER_MINUTE).toBe(
+      MAX_NUMBERS_PER_CHECK,
+    );
+    expect(validateEnv(rawTestEnv({ NUMBER_CHECK_PER_MINUTE: '2000' })).NUMBER_CHECK_PER_MINUTE).toBe(2000);
+    expect(() => validateEnv(rawTestEnv({ NUMBER_CHECK_PER_MINUTE: '300' }))).toThrow(
+      /NUMBER_CHECK_PER_MINUTE: must be at least 500, the most numbers one check-numbers request takes/,
+    );
   });
 
   it('treats MASTER_API_KEY as optional but checks it when set', () => {

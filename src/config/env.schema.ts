@@ -20,6 +20,12 @@ export type AppRole = (typeof APP_ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * Most numbers one check-numbers request takes. NUMBER_CHECK_PER_MINUTE may not be lower: a request of that many
+ * numbers none of which is cached must fit in one minute's lookups, or it could never be answered.
+ */
+export const MAX_NUMBERS_PER_CHECK = 500;
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
@@ -144,13 +150,18 @@ export class EnvSchema {
   @Max(90)
   NUMBER_CHECK_CACHE_DAYS: number = 7;
 
-  /** Numbers an instance may look up on WhatsApp per minute (cached answers do not count): bulk lookups get numbers banned. */
+  /**
+   * Numbers an instance may look up on WhatsApp per minute (cached answers do not count): bulk lookups get numbers
+   * banned. Never below the most one check-numbers request takes, so that waiting always lets a request through.
+   */
   @IsOptional()
   @Transform(toInt)
   @IsInt()
-  @Min(1)
+  @Min(MAX_NUMBERS_PER_CHECK, {
+    message: `must be at least ${MAX_NUMBERS_PER_CHECK}, the most numbers one check-numbers request takes`,
+  })
   @Max(100000)
-  NUMBER_CHECK_PER_MINUTE: number = 300;
+  NUMBER_CHECK_PER_MINUTE: number = MAX_NUMBERS_PER_CHECK;
 
   /** Largest media file accepted in a send (decoded size); larger ones answer 413. */
   @IsOptional()

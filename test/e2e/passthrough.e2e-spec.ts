@@ -626,6 +626,41 @@ describe('Evolution API pass-through', () => {
       expect(log.data.total).toBe(0);
     });
 
+    it('refuses send_at, expires_at and ttl_seconds on every send route with a 400 naming them, before anything is logged or sent', async () => {
+      const { client, instance } = await tenant();
+      t.sim.requests().clear();
+      const timing: [Record<string, unknown>, string][] = [
+        [{ send_at: new Date(Date.now() + 3600000).toISOString() }, 'send_at'],
+        [{ expires_at: new Date(Date.now() + 3600000).toISOString() }, 'expires_at'],
+        [{ ttl_seconds: 60 }, 'ttl_seconds'],
+        [{ ttl_seconds: 60, send_at: new Date(Date.now() + 3600000).toISOString() }, 'send_at, ttl_seconds'],
+      ];
+      for (const [action, body] of sends()) {
+        for (const [fields, named] of timing) {
+          const res = await http.post(
+            `/message/${action}/${instance.name}`,
+            { ...body, ...fields },
+            key(client.apiKey),
+          );
+          expect([action, named, res.status, res.data.code]).toEqual([
+            action,
+            named,
+            400,
+            'PASSTHROUGH_SCHEDULING_UNSUPPORTED',
+          ]);
+          expect(res.data).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+          expect(res.data.message).toBe(
+            `${named}: pass-through sends leave at once and take no scheduling or expiry; schedule or expire a ` +
+              'message with send_at, expires_at or ttl_seconds on POST /api/v1/whatsapp/send, send-media or send-bulk',
+          );
+          expect(res.headers['x-message-log-id']).toBeUndefined();
+        }
+      }
+      expect(upstreamCalls(instance.name)).toHaveLength(0);
+      const log = await http.get(`/api/v1/whatsapp/messages?instance=${instance.name}`, key(client.apiKey));
+      expect(log.data.total).toBe(0);
+    });
+
     it('forwards the fields it does not know to the upstream on every send route', async () => {
       const { client, instance } = await tenant();
       const extra = { linkPreview: false, mentioned: ['254700112233'], customField: { nested: [1, 'two'] } };

@@ -304,6 +304,88 @@ describe('scheduled and expiring sends', () => {
     expect(done.progress).toBe(1);
   }, 40000);
 
+  it('expires the pending recipients of a paused bulk at its expiry without a resume, and a resume then sends nothing', async () => {
+    const { instance, key } = await tenant();
+    const numbers = ['254712345641', '254712345642', '254712345643', '254712345644'];
+    // Each send takes a second upstream, so the bulk is paused by hand while its first recipient is in flight.
+    t.sim.addFault({ route: `POST /message/sendText/${instance.name}`, count: numbers.length, delayMs: 1000 });
+    const res = await http.post(
+      '/api/v1/whatsapp/send-bulk',
+      { instanceName: instance.name, recipients: numbers, message: 'flash sale', ttl_seconds: 3 },
+      key,
+    );
+    expect(res.status).toBe(202);
+    const bulkUrl = `/api/v1/whatsapp/send-bulk/${res.data.bulk_id}`;
+    await waitFor(() => sendsTo(instance.name).length > 0, 10000, 'the first send to reach the upstream');
+    const paused = await http.post(`${bulkUrl}/pause`, {}, key);
+    expect(paused.data).toMatchObject({ status: 'paused', pause_reason: 'paused by request' });
+    const expiresAt = new Date(res.data.expires_at as string).getTime();
+
+    // Nothing resumes it: the worker's sweep expires what is left once the expiry passes, and completes the bulk.
+    const done = await waitFor(
+      async () => {
+        const r = await http.get(bulkUrl, key);
+        return r.data.status === 'completed' ? r.data : undefined;
+      },
+      15000,
+      'the paused bulk to complete at its expiry',
+    );
+    expect(new Date(done.finished_at).getTime()).toBeGreaterThanOrEqual(expiresAt);
+    const sent = numbersSentBy(instance.name);
+    const expired = (done.recipients as { number: string; status: string; error: string }[]).filter(
+      (r) => r.status === 'expired',
+    );
+    // The first recipient was in flight when the bulk paused; the pause stopped the bulk before the last ones.
+    expect(sent[0]).toBe(numbers[0]);
+    expect(expired.map((r) => r.number)).toEqual(numbers.slice(sent.length));
+    expect(expired.length).toBeGreaterThanOrEqual(2);
+    expect(expired[0]!.error).toBe(
+      `expired: the bulk expired at ${res.data.expires_at as string} before this recipient's turn`,
+    );
+    expect(done).toMatchObject({ pause_reason: null, progress: 1, expected_finish_at: null });
+    expect(done.counts).toMatchObject({ pending: 0, sending: 0, expired: expired.length });
+
+    // A resume finds nothing left to send: the bulk is completed.
+    const resumed = await http.post(`${bulkUrl}/resume`, {}, key);
+    expect(resumed.status).toBe(409);
+    expect(resumed.data.code).toBe('BULK_STATE');
+    const after = await http.get(bulkUrl, key);
+    expect(after.data.counts).toEqual(done.counts);
+    expect(numbersSentBy(instance.name)).toEqual(sent);
+  }, 40000);
+
+  it('expires a scheduled message pushed past its expiry when the expiry passes, not when it is next due', async () => {
+    const { instance, key } = await tenant();
+    const res = await http.post(
+      '/api/v1/whatsapp/send',
+      { instanceName: instance.name, number: '0712345651', text: 'Soon', send_at: inSeconds(30), ttl_seconds: 10 },
+      key,
+    );
+    expect(res.status).toBe(202);
+    // As the poller postpones a message whose pacing slot is further away than its expiry: due after it.
+    const expiresAt = new Date(Date.now() + 1500);
+    await queryDb(t, 'UPDATE scheduled_sends SET expires_at = $2, send_at = $3 WHERE message_id = $1', [
+      res.data.id,
+      expiresAt.toISOString(),
+      new Date(Date.now() + 3600000).toISOString(),
+    ]);
+    const row = await waitFor(
+      async () => {
+        const r = await logged(res.data.id);
+        return r.status === 'expired' ? r : undefined;
+      },
+      10000,
+      'the message to expire',
+    );
+    expect(row.error).toBe(`Message expired at ${expiresAt.toISOString()} before it could be sent; it was not sent`);
+    expect(await queryDb(t, 'SELECT 1 FROM scheduled_sends WHERE message_id = $1', [res.data.id])).toEqual([]);
+    const listed = await http.get(`/api/v1/whatsapp/messages?status=expired&instance=${instance.name}`, key);
+    expect(listed.data).toMatchObject({ total: 1, messages: [{ id: res.data.id, status: 'expired' }] });
+    const cancel = await http.delete(`/api/v1/whatsapp/messages/${res.data.id}`, key);
+    expect(cancel.status).toBe(409);
+    expect(sendsTo(instance.name)).toEqual([]);
+  });
+
   describe('bad input', () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['a past send_at', { send_at: new Date(Date.now() - 60000).toISOString() }, /^send_at: must be in the future/],

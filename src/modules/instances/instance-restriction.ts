@@ -21,8 +21,8 @@ export interface ActiveRestriction extends Restriction {
  * The status reasons that mean the number cannot send until a person acts. The upstream posts `close` only for the
  * codes it will not reconnect from (401 loggedOut, 402, 403 forbidden, 406: contract §4.4) and `refused` with 428
  * when the QR limit ran out and it logged the session out; WhatsApp itself uses 402 for a temporary ban and 406 for
- * a logout without a given reason. Any other close (408, 428, 440, 500, 515) is a dropped connection the upstream
- * reconnects from by itself.
+ * a logout without a given reason. 428 is a restriction whether it comes as `refused` or as `close`. Any other close
+ * (408, 440, 500, 515) is a dropped connection the upstream reconnects from by itself.
  */
 const RESTRICTING_STATUS: Readonly<Record<number, RestrictionReason>> = {
   401: 'logged_out',

@@ -31,6 +31,7 @@ const idempotencyHeader = ApiHeader({
 
 @ApiTags('Messages')
 @ApiForbiddenResponse({
+  type: ErrorResponseDto,
   description:
     'Unknown, revoked or deactivated API key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
 })

@@ -10,7 +10,8 @@ import { ClientAuth } from '@/modules/auth/auth-context';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { CheckNumbersDto, NumberCheckDto } from './dto/check-numbers.dto';
 
-type Answer = Pick<NumberCheckDto, 'exists' | 'jid'>;
+/** What WhatsApp said about a number: unknown answers (`exists: null`) are never kept. */
+type Answer = { exists: boolean; jid: string };
 type LookupInstance = Pick<Instance, 'id' | 'clientId' | 'name'>;
 
 const WINDOW_MS = 60_000;
@@ -52,12 +53,14 @@ export class NumberCheckService {
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const numbers = dto.numbers.map((raw, i) => this.normalize(raw, i));
     const known = await this.lookUp(instance, numbers);
-    return numbers.map((number) => ({ number, ...(known.get(number) ?? { exists: false, jid: jidOf(number) }) }));
+    // A number the upstream gave no answer for is unknown, not "no WhatsApp": null, as hasWhatsApp treats it too.
+    return numbers.map((number) => ({ number, ...(known.get(number) ?? { exists: null, jid: jidOf(number) }) }));
   }
 
   /**
    * Whether a normalised number (a bulk recipient's) has WhatsApp, through the same cache and limit as the route.
-   * A group has no lookup to make. Unanswered by the upstream counts as not known, so the send is tried.
+   * A group has no lookup to make. A number the upstream gave no answer for is unknown (the route's `exists: null`),
+   * so the send is tried rather than the recipient lost to a hiccup: the upstream checks the number again as it sends.
    */
   async hasWhatsApp(instance: LookupInstance, number: string): Promise<boolean> {
     if (number.endsWith('@g.us')) return true;

@@ -9,6 +9,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { ClientAuthenticated, CurrentClient } from '@/modules/auth/auth.guards';
 import { ClientAuth } from '@/modules/auth/auth-context';
 import {
@@ -21,6 +22,7 @@ import {
 import { OptOutsService } from './opt-outs.service';
 
 const clientWide = ApiForbiddenResponse({
+  type: ErrorResponseDto,
   description: 'Unknown, revoked or deactivated API key, or an instance key (the list belongs to the whole client)',
 });
 
@@ -38,7 +40,7 @@ export class OptOutsController {
       '(STOP, UNSUBSCRIBE, ... as the operator configured) to any of its instances, and those added here.',
   })
   @ApiOkResponse({ type: OptOutsPageDto })
-  @ApiBadRequestResponse({ description: 'An invalid number or cursor' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'An invalid number or cursor' })
   @clientWide
   list(@CurrentClient() auth: ClientAuth, @Query() query: OptOutsQueryDto): Promise<OptOutsPageDto> {
     return this.optOuts.list(auth, query);
@@ -53,7 +55,10 @@ export class OptOutsController {
       'they are, so the same import can be repeated; one invalid number is a 400 naming it, and nothing is added.',
   })
   @ApiOkResponse({ type: ImportedOptOutsDto })
-  @ApiBadRequestResponse({ description: 'A missing or invalid field, or a value that is not a person’s number' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A missing or invalid field, or a value that is not a person’s number',
+  })
   @clientWide
   import(@CurrentClient() auth: ClientAuth, @Body() dto: ImportOptOutsDto): Promise<ImportedOptOutsDto> {
     return this.optOuts.import(auth, dto);
@@ -67,8 +72,11 @@ export class OptOutsController {
   })
   @ApiParam({ name: 'number', description: 'In any form a send takes', example: '254712345678' })
   @ApiNoContentResponse({ description: 'Taken off the list' })
-  @ApiNotFoundResponse({ description: 'The number is not on the list (code OPT_OUT_NOT_FOUND)' })
-  @ApiBadRequestResponse({ description: 'Not a phone number' })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'The number is not on the list (code OPT_OUT_NOT_FOUND)',
+  })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Not a phone number' })
   @clientWide
   async remove(@CurrentClient() auth: ClientAuth, @Param('number') number: string): Promise<void> {
     await this.optOuts.remove(auth, number);

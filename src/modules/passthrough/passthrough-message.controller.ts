@@ -1,5 +1,13 @@
 import { Body, Post } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiOperation,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ErrorResponseDto } from '@/common/errors/error-response.dto';
 import { legacyDtoBody } from './dto/passthrough-docs.dto';
 import {
@@ -17,7 +25,21 @@ import { UpstreamAnswer } from './upstream-answer';
 const to = '254712345678';
 
 /** Every send is logged (source `passthrough`), paced, capped and counted like a v1 send. */
+@ApiBadRequestResponse({
+  description:
+    'The gateway’s own refusals, in the one error shape: a field it checks is missing or invalid (named), a number ' +
+    'that is not a phone number, a media URL it may not fetch, or send_at, expires_at or ttl_seconds (code ' +
+    'PASSTHROUGH_SCHEDULING_UNSUPPORTED: pass-through sends leave at once; scheduling and expiry are on the v1 send ' +
+    'routes). A 400 the WhatsApp server answered passes through with its own body.',
+  schema: {
+    oneOf: [
+      { $ref: getSchemaPath(ErrorResponseDto) },
+      { type: 'object', additionalProperties: true, description: 'The WhatsApp server’s own body' },
+    ],
+  },
+})
 @ApiForbiddenResponse({
+  type: ErrorResponseDto,
   description:
     'Unknown, revoked or deactivated key, or the number is on the client’s opt-out list (code OPTED_OUT: logged failed, not sent)',
 })

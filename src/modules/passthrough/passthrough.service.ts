@@ -107,6 +107,7 @@ export class PassthroughService {
     action: A,
     body: LegacySendBodies[A],
   ): Promise<UpstreamAnswer> {
+    refuseSchedulingFields(body);
     const route: SendRoute<LegacySendBodies[A]> = SEND_ROUTES[action];
     const recipient = this.sender.recipient(route.target(body));
     const { auth, instance } = await this.resolve(caller, name);
@@ -282,6 +283,23 @@ export class PassthroughService {
       body: cleanUpstreamBody(res.body, secrets, res.status >= 400 ? explanation : undefined),
     };
   }
+}
+
+/** The v1 send routes' timing fields: on a pass-through send they would be forwarded, ignored, and the message sent now. */
+const SCHEDULING_FIELDS = ['send_at', 'expires_at', 'ttl_seconds'] as const;
+
+/**
+ * A pass-through send leaves at once, like Evolution API's own: scheduling and expiry are the v1 routes'. A body
+ * naming them is refused rather than forwarded, since the caller would otherwise believe the message waits or expires.
+ */
+function refuseSchedulingFields(body: object): void {
+  const named = SCHEDULING_FIELDS.filter((field) => field in body);
+  if (named.length === 0) return;
+  throw new ValidationError(
+    `${named.join(', ')}: pass-through sends leave at once and take no scheduling or expiry; schedule or expire a ` +
+      'message with send_at, expires_at or ttl_seconds on POST /api/v1/whatsapp/send, send-media or send-bulk',
+    'PASSTHROUGH_SCHEDULING_UNSUPPORTED',
+  );
 }
 
 function sendRefusal(res: RawUpstreamResponse, context: FailureContext): EvolutionError | undefined {

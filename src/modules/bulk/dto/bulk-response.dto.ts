@@ -31,7 +31,11 @@ export class BulkCountsDto implements Record<RecipientStatus, number> {
   @count('Read') read!: number;
   @count('Failed for good') failed!: number;
   @count('Not sent: the bulk was cancelled or its instance deleted') cancelled!: number;
-  @count('Not sent on purpose: not on WhatsApp (check_numbers)') skipped!: number;
+  @count(
+    'Not sent on purpose: not on WhatsApp (error `not_on_whatsapp`, with check_numbers) or on the client’s opt-out ' +
+      'list (error `opted_out`)',
+  )
+  skipped!: number;
   @count('Not sent: the bulk’s expiry (expires_at / ttl_seconds) came before their turn') expired!: number;
 }
 

@@ -1,9 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches, MaxLength } from 'class-validator';
 import { INSTANCE_NAME, INSTANCE_NAME_RULE } from '@/common/validation/instance-name';
-
-/** Most numbers one check takes: the upstream looks each one up on WhatsApp. */
-export const MAX_NUMBERS_PER_CHECK = 500;
+import { MAX_NUMBERS_PER_CHECK } from '@/config/env.schema';
 
 export class CheckNumbersDto {
   @ApiProperty({ example: 'my-sales', description: 'The instance whose WhatsApp session looks the numbers up' })
@@ -27,8 +25,15 @@ export class NumberCheckDto {
   @ApiProperty({ example: '254712345678', description: 'The number as sends normalise it' })
   number!: string;
 
-  @ApiProperty({ example: true, description: 'Whether the number has WhatsApp' })
-  exists!: boolean;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    example: true,
+    description:
+      'Whether the number has WhatsApp; null when the WhatsApp server gave no answer for it. An unknown answer is ' +
+      'not kept, so a later check looks the number up again; a bulk with check_numbers sends to such a number',
+  })
+  exists!: boolean | null;
 
   @ApiProperty({ example: '254712345678@s.whatsapp.net' })
   jid!: string;

@@ -142,6 +142,26 @@ describe('media URLs', () => {
       });
     });
 
+    it('does not fetch the media of a send refused at once (an opted-out number), on v1 and on the pass-through', async () => {
+      const number = '254712399001';
+      expect((await http.post('/api/v1/whatsapp/opt-outs', { numbers: [number] }, key)).status).toBe(200);
+      const v1 = await http.post(
+        '/api/v1/whatsapp/send-media',
+        { instanceName: instance.name, number, mediaType: 'image', media: `${media.url}/refused-v1.png` },
+        key,
+      );
+      expect(v1.status).toBe(403);
+      expect(v1.data.code).toBe('OPTED_OUT');
+      const legacy = await http.post(
+        `/message/sendMedia/${instance.name}`,
+        { number, mediatype: 'image', media: `${media.url}/refused-legacy.png` },
+        key,
+      );
+      expect(legacy.status).toBe(403);
+      expect(media.requests.filter((path) => path.startsWith('/refused-'))).toEqual([]);
+      expect((await latestLogRow(http, instance, key)).status).toBe('failed');
+    });
+
     it('checks every redirect: one to a private address is refused', async () => {
       const url = `${media.url}/redirect?to=${encodeURIComponent('http://10.0.0.1/secret')}`;
       const res = await http.post(

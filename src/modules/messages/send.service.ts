@@ -10,7 +10,7 @@ import { EvolutionClient, instanceAuth } from '@/integrations/evolution/evolutio
 import { EvolutionError } from '@/integrations/evolution/evolution.errors';
 import { SendResponse } from '@/integrations/evolution/evolution.types';
 import { ClientAuth, ClientLimits } from '@/modules/auth/auth-context';
-import { assertNotRestricted } from '@/modules/instances/instance-restriction';
+import { assertNotRestricted, restrictionOf } from '@/modules/instances/instance-restriction';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { DailyCapCheck, DailyCapService } from '@/modules/limits/daily-cap.service';
 import { InstancePacerService, pacingFor, PacingSettings } from '@/modules/limits/instance-pacer.service';
@@ -94,8 +94,9 @@ export class SendService {
     const instance = await this.instances.resolve(auth, dto.instanceName);
     const recipient = this.recipient(dto.number);
     const read = readMedia(dto.media, this.config.get('MAX_MEDIA_BYTES'));
-    // Fetched now even for a later send: what was accepted is what goes out.
-    const fetched = read.url ? await this.mediaFetcher.fetch('media', read.media) : undefined;
+    // Fetched now even for a later send: what was accepted is what goes out. Not for a send refused at once.
+    const fetch = read.url && (timing.sendAt || !(await this.refusedBeforeLeaving(instance, recipient)));
+    const fetched = fetch ? await this.mediaFetcher.fetch('media', read.media) : undefined;
     const body = {
       mediatype: dto.mediaType,
       media: fetched?.base64 ?? read.media,
@@ -104,6 +105,21 @@ export class SendService {
       mimetype: dto.mimetype ?? read.mimetype ?? fetched?.mimetype,
     };
     return this.sendOrSchedule(auth.limits, instance, recipient, dto.mediaType, { kind: 'media', body }, timing);
+  }
+
+  /**
+   * Whether a send to `recipient` now is refused before it leaves (the instance restricted, the number opted out), so
+   * its media URL is not fetched for nothing; `deliver` then refuses it as always, logging the refusal.
+   */
+  async refusedBeforeLeaving(instance: Instance, recipient: Recipient): Promise<boolean> {
+    if (restrictionOf(instance)) return true;
+    try {
+      await this.optOuts.assertReachable(instance.clientId, recipient);
+      return false;
+    } catch (err) {
+      if (err instanceof OptedOutError) return true;
+      throw err;
+    }
   }
 
   /** A v1 send: now, or logged `scheduled` with its payload for the poller when it has a send_at. */

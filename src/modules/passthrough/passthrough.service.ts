@@ -111,7 +111,9 @@ export class PassthroughService {
     const route: SendRoute<LegacySendBodies[A]> = SEND_ROUTES[action];
     const recipient = this.sender.recipient(route.target(body));
     const { auth, instance } = await this.resolve(caller, name);
-    const outgoing = await this.withFetchedMedia(action, body);
+    // A send refused at once (restricted instance, opted-out number) does not fetch its media URL for nothing.
+    const refused = await this.sender.refusedBeforeLeaving(instance, recipient);
+    const outgoing = refused ? { ...body } : await this.withFetchedMedia(action, body);
     const delay = route.delayMs(body);
     const context = { operation: 'send the message', instanceName: instance.name, mediaField: route.mediaField };
     let answer: RawUpstreamResponse | undefined;

@@ -1,4 +1,5 @@
 import { AxiosInstance } from 'axios';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { adminToken, createClient, httpClient, TestClient } from '../factories/client.factory';
@@ -9,6 +10,33 @@ import { TEST_ADMIN } from '../setup/test-env';
 
 /** Set to a folder (docs/screenshots) to save the main pages as PNG files for the docs. */
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
+/** Where the dashboard keeps its session (token, role, name, expiresAt). */
+const SESSION_KEY = 'nextmavens.session';
+
+/** The page's globals that the tests read: they run in the page, and the tests compile without the DOM library. */
+interface PageGlobals {
+  localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  history: { state: unknown };
+  document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+}
+const readSession = (page: Page) =>
+  page.evaluate((key) => (globalThis as unknown as PageGlobals).localStorage.getItem(key), SESSION_KEY);
+const writeSession = (page: Page, value: string) =>
+  page.evaluate(([key, json]) => (globalThis as unknown as PageGlobals).localStorage.setItem(key, json), [
+    SESSION_KEY,
+    value,
+  ] as const);
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString());
+
+/** A reseller JWT signed by hand with the gateway's secret, to give a session a lifetime the API would not. */
+function resellerJwt(secret: string, claims: { client_id: number; kid: number }, exp: number): string {
+  const header = base64url({ alg: 'HS256', typ: 'JWT' });
+  const payload = base64url({ typ: 'reseller', sub: String(claims.client_id), ...claims, iat: nowSeconds(), exp });
+  return `${header}.${payload}.${createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')}`;
+}
 
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against the whole gateway and the
@@ -169,10 +197,67 @@ describe('dashboard in the browser', () => {
     const page = await newPage(390);
     await signInWithKey(page, other);
     await screenshot(page, 'phone-instances');
+    const sockets: string[] = [];
+    const reads: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    page.on('request', (request) => {
+      if (request.url().includes(`/sub-instances/${instance.name}`)) reads.push(request.url());
+    });
     await page.goto(`${t.url}/dashboard/instances/${instance.name}`);
     await shows(page.getByRole('heading', { name: 'Instance not found' }));
     expect(await page.content()).not.toContain(instance.apiKey);
+    // Said once, and nothing keeps asking: one read, and no live socket for an instance that is not there.
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('heading', { name: 'Instance not found' }).count()).toBe(1);
+    expect(reads).toHaveLength(1);
+    expect(sockets.filter((url) => url.includes('instance='))).toEqual([]);
   });
+
+  it('returns to the sign-in page with a clear message when the session token expires or is refused', async () => {
+    const client = await createClient(http, admin);
+    const page = await newPage();
+    const exchange = page.waitForRequest((request) => request.url().endsWith('/api/v1/auth/token'));
+    await signInWithKey(page, client);
+    // The dashboard asks for an 8-hour token.
+    expect((await exchange).postDataJSON()).toEqual({ expires_in: 28800 });
+    const session = JSON.parse((await readSession(page)) ?? 'null');
+    const claims = claimsOf(session.token);
+    expect(claims.exp - claims.iat).toBe(28800);
+    const signedIn = { ...session, expiresAt: Date.now() + 3600_000 };
+    const useToken = (token: string) => writeSession(page, JSON.stringify({ ...signedIn, token }));
+    const expiredNotice = page.getByRole('alert').filter({ hasText: 'Your session has expired. Sign in again.' });
+
+    // A token the API refuses as expired (401): the first call goes back to the sign-in page.
+    await useToken(resellerJwt(t.env.JWT_SECRET, claims, nowSeconds() - 10));
+    await page.reload();
+    await shows(expiredNotice);
+    await shows(page.getByLabel('API key'));
+    await screenshot(page, 'session-expired');
+
+    // A token that expires while the page is open: the live socket is closed for it (4401) and the page follows,
+    // with no call of its own refused.
+    const refused: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() === 401) refused.push(response.url());
+    });
+    await useToken(resellerJwt(t.env.JWT_SECRET, claims, nowSeconds() + 6));
+    await page.reload();
+    await shows(page.getByText('live', { exact: true }));
+    await shows(expiredNotice);
+    expect(refused).toEqual([]);
+
+    // The key behind the session is rotated without grace: the socket is closed (4403) and the page says why.
+    await signInWithKey(page, client);
+    await shows(page.getByText('live', { exact: true }));
+    const rotated = await http.post(
+      `/api/admin/clients/${client.id}/rotate-key`,
+      {},
+      { headers: { authorization: `Bearer ${admin}` } },
+    );
+    expect(rotated.status).toBe(200);
+    await shows(page.getByRole('alert').filter({ hasText: 'Your session was ended: API key has been revoked' }));
+    expect(await readSession(page)).toBeNull();
+  }, 60000);
 
   it('refuses a wrong API key with the gateway message', async () => {
     const page = await newPage();

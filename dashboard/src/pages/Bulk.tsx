@@ -145,9 +145,12 @@ export function BulkDetailPage() {
     );
     return answer;
   }, [api, id, after]);
-  useLiveEvents((event: LiveEvent) => {
-    if (event.event === 'bulk.progress' && (event.data as unknown as BulkProgress).bulk_id === id) detail.reload();
-  });
+  useLiveEvents(
+    (event: LiveEvent) => {
+      if (event.event === 'bulk.progress' && (event.data as unknown as BulkProgress).bulk_id === id) detail.reload();
+    },
+    { onOpen: detail.reload },
+  );
   const data = detail.data;
   return (
     <section>

@@ -70,14 +70,24 @@ export function InstanceDetailPage() {
         }));
     }
   };
-  useLiveEvents(onEvent, name);
+  const notFound = details.error instanceof GatewayError && details.error.statusCode === 404;
+  // No socket for an instance that is not there (every retry would be refused); after each (re)connect, what the
+  // events missed while it was closed is read again.
+  useLiveEvents(onEvent, {
+    instance: name,
+    enabled: details.data !== undefined && !notFound,
+    onOpen: () => {
+      details.reload();
+      if (qrOpen) loadQr();
+    },
+  });
 
   const act = (action: () => Promise<unknown>) => {
     setActionError(undefined);
     action().catch(setActionError);
   };
 
-  if (details.error instanceof GatewayError && details.error.statusCode === 404) {
+  if (notFound) {
     return (
       <section>
         <h1>Instance not found</h1>

@@ -41,7 +41,7 @@ export function InstancesPage() {
         },
     );
   };
-  const live = useLiveEvents(onEvent);
+  const live = useLiveEvents(onEvent, { onOpen: list.reload });
 
   return (
     <section>

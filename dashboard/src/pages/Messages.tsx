@@ -1,4 +1,4 @@
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { LiveEvent } from '../../../client/src';
 import { Badge, Empty, ErrorNote, Pager } from '../components/common';
 import { field } from '../form-field';
@@ -43,13 +43,18 @@ export function MessagesPage() {
   }, [api, filters, cursor]);
 
   const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useLiveEvents((event: LiveEvent) => {
-    if (!LIVE_EVENTS.has(event.event) || pending.current) return;
-    pending.current = setTimeout(() => {
-      pending.current = undefined;
-      page.reload();
-    }, LIVE_REFRESH_MS);
-  });
+  useLiveEvents(
+    (event: LiveEvent) => {
+      if (!LIVE_EVENTS.has(event.event) || pending.current) return;
+      pending.current = setTimeout(() => {
+        pending.current = undefined;
+        page.reload();
+      }, LIVE_REFRESH_MS);
+    },
+    { onOpen: page.reload },
+  );
+  // No reading again for a page that is gone.
+  useEffect(() => () => clearTimeout(pending.current), []);
 
   const applyFilters = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

@@ -88,6 +88,14 @@ describe('dashboard in the browser', () => {
     await shows(page.getByRole('heading', { name: 'Instances' }));
   }
 
+  async function signInAsOperator(page: Page): Promise<void> {
+    await page.goto(`${t.url}/dashboard/`);
+    await page.getByLabel('Username').fill(TEST_ADMIN.username);
+    await page.getByLabel('Password').fill(TEST_ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await shows(page.getByRole('heading', { name: 'Instances' }));
+  }
+
   it('links an instance by QR and shows it open without a reload, then a message reaching read live', async () => {
     const client = await createClient(http, admin);
     const page = await newPage();
@@ -161,10 +169,7 @@ describe('dashboard in the browser', () => {
 
   it('shows an operator the new client key once', async () => {
     const page = await newPage();
-    await page.goto(`${t.url}/dashboard/`);
-    await page.getByLabel('Username').fill(TEST_ADMIN.username);
-    await page.getByLabel('Password').fill(TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInAsOperator(page);
     await page.getByRole('link', { name: 'Clients' }).click();
     await page.getByRole('button', { name: 'Create client' }).click();
     await page.getByLabel('Client name').fill('Dashboard Bakery');
@@ -188,7 +193,51 @@ describe('dashboard in the browser', () => {
     await shows(row.getByRole('cell', { name: 'default', exact: true }));
     await shows(page.getByRole('columnheader', { name: 'Upstream' }));
     await screenshot(page, 'operator-instances');
+
+    // The audit log: who did what, newest first.
+    await page.getByRole('link', { name: 'Audit' }).click();
+    const audit = page.getByRole('table', { name: 'Audit log' });
+    await shows(audit.getByRole('row').filter({ hasText: 'client.created' }));
+    await shows(audit.getByRole('row').filter({ hasText: 'admin.login' }));
+    await screenshot(page, 'audit');
   });
+
+  it('pages through every instance and every client of an operator', async () => {
+    const owner = await createClient(http, admin, { max_instances: 200, rate_limit: 10000 });
+    const jwt = await resellerToken(http, owner);
+    const names: string[] = [];
+    // More than one page of instances (100 a page), created ten at a time.
+    for (let batch = 0; batch < 11; batch += 1) {
+      const made = await Promise.all(Array.from({ length: 10 }, () => createInstance(http, jwt)));
+      names.push(...made.map((instance) => instance.name));
+    }
+    const total = (await http.get('/api/admin/instances', { headers: { authorization: `Bearer ${admin}` } })).data
+      .total as number;
+    expect(total).toBeGreaterThan(100);
+    const clients = [];
+    for (let i = 0; i < 51; i += 1) clients.push(await createClient(http, admin, { name: `Paged client ${i}` }));
+
+    const page = await newPage();
+    await signInAsOperator(page);
+    await shows(page.getByText(`1–100 of ${total} instances`));
+    // Oldest first: the last instance made is on the last page.
+    const last = names.at(-1)!;
+    expect(await page.getByRole('cell', { name: last }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await shows(page.getByText(`101–${total} of ${total} instances`));
+    await shows(page.getByRole('cell', { name: last }));
+    expect(page.url()).toContain('offset=100');
+    // Back goes to the first page again.
+    await page.goBack();
+    await shows(page.getByText(`1–100 of ${total} instances`));
+    await page.getByRole('button', { name: 'Previous' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+
+    await page.getByRole('link', { name: 'Clients' }).click();
+    await shows(page.getByText(/^1–50 of \d+ clients$/));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await shows(page.getByRole('cell', { name: 'Paged client 50', exact: true }));
+  }, 60000);
 
   it('does not show one tenant the instance of another by URL', async () => {
     const owner = await createClient(http, admin);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Dialog, ErrorNote } from '../components/common';
+import { Badge, Dialog, ErrorNote, firstLoad, Loading } from '../components/common';
 import { field } from '../form-field';
 import { GatewayError, unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
@@ -95,7 +95,7 @@ export function InstanceDetailPage() {
       </section>
     );
   }
-  if (!details.data) return <ErrorNote error={details.error} />;
+  if (!details.data) return firstLoad(details) ? <Loading what="the instance" /> : <ErrorNote error={details.error} />;
 
   return (
     <section>

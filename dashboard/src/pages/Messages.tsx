@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Empty, ErrorNote, Pager } from '../components/common';
+import { Badge, Empty, ErrorNote, firstLoad, Loading, Pager } from '../components/common';
 import { field } from '../form-field';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
@@ -127,6 +127,7 @@ export function MessagesPage() {
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={page.error ?? downloadError} />
+      {firstLoad(page) && <Loading what="messages" />}
       {page.data?.messages.length === 0 && <Empty>No messages match.</Empty>}
       {page.data && page.data.messages.length > 0 && (
         <>

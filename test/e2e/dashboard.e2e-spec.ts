@@ -164,8 +164,21 @@ describe('dashboard in the browser', () => {
     await shows(page.getByRole('row').filter({ hasText: 'completed' }));
     await screenshot(page, 'bulk');
     await page.getByRole('link', { name: new RegExp(new Date().getFullYear().toString()) }).click();
-    await shows(page.getByRole('table', { name: 'Recipients' }).getByText('254712000003'));
-  });
+    const recipients = page.getByRole('table', { name: 'Recipients' });
+    await shows(recipients.getByText('254712000003'));
+    await screenshot(page, 'bulk-detail');
+
+    // Its messages in the log, through the log's bulk_id filter.
+    await page.getByRole('link', { name: 'Its messages in the message log' }).click();
+    expect(await page.getByLabel('Bulk id').inputValue()).toBe(id);
+    const log = page.getByRole('table', { name: 'Message log' });
+    await shows(log.getByText('254712000003'));
+    expect(await log.locator('tbody tr').count()).toBe(3);
+    // The filter typed in by hand: another bulk's id finds none of these.
+    await page.getByLabel('Bulk id').fill('00000000-0000-4000-8000-000000000000');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await shows(page.getByText('No messages match.'));
+  }, 60000);
 
   it('shows an operator the new client key once', async () => {
     const page = await newPage();

@@ -175,6 +175,9 @@ export function BulkDetailPage() {
             <Badge value={data.status} /> {data.instance} · <ProgressBar row={data} />{' '}
             <BulkActions row={data} onChange={() => detail.reload()} />
           </p>
+          <p>
+            <Link to={`/messages?bulk_id=${encodeURIComponent(id)}`}>Its messages in the message log</Link>
+          </p>
           <table aria-label="Recipients">
             <thead>
               <tr>

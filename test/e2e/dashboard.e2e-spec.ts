@@ -100,8 +100,6 @@ describe('dashboard in the browser', () => {
     const client = await createClient(http, admin);
     const page = await newPage();
     await signInWithKey(page, client);
-    let loads = 0;
-    page.on('load', () => (loads += 1));
 
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.getByLabel('Instance name').fill('dash-shop');
@@ -109,12 +107,47 @@ describe('dashboard in the browser', () => {
     const qr = page.getByAltText('QR code for dash-shop');
     await shows(qr);
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
-    await shows(page.getByText('API key:'));
+    const created = page.getByRole('status').filter({ hasText: 'API key:' });
+    await shows(created);
+    const apiKey = (await created.locator('code').first().textContent()) ?? '';
+    expect(apiKey).not.toBe('');
+    await shows(page.getByLabel('Status: connecting'));
     await screenshot(page, 'qr-code');
 
+    // The key and secret were in the history entry only until shown: a reload does not show them again.
+    await page.waitForFunction(
+      (key) => !JSON.stringify((globalThis as unknown as PageGlobals).history.state ?? {}).includes(key),
+      apiKey,
+    );
+    await page.reload();
+    await shows(page.getByRole('button', { name: 'Show QR code' }));
+    expect(await page.content()).not.toContain(apiKey);
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    let loads = 0;
+    page.on('load', () => (loads += 1));
+    await page.getByRole('button', { name: 'Show QR code' }).click();
+    await shows(qr);
+    const dialog = page.getByRole('dialog', { name: 'Link dash-shop' });
+
+    // WhatsApp issues a new QR while the dialog is open: the image changes to it, live.
+    const shown = await qr.getAttribute('src');
+    expect(shown).toBe(t.sim.instance('dash-shop')!.qr!.base64);
+    t.sim.setState('dash-shop', 'connecting');
+    const next = t.sim.instance('dash-shop')!.qr!.base64;
+    expect(next).not.toBe(shown);
+    await page.waitForFunction(
+      (src) =>
+        (globalThis as unknown as PageGlobals).document
+          .querySelector('img[alt="QR code for dash-shop"]')
+          ?.getAttribute('src') === src,
+      next,
+    );
+
+    // The phone links: `Connected`, then the dialog closes by itself and the badge reads open.
     t.sim.scan('dash-shop');
-    await shows(page.getByRole('status').filter({ hasText: 'Connected' }));
-    await page.getByRole('button', { name: 'Close' }).click();
+    await shows(dialog.getByRole('status').filter({ hasText: 'Connected' }));
+    await dialog.waitFor({ state: 'detached' });
     await shows(page.getByLabel('Status: open'));
 
     await page.getByLabel('Number').fill('0712345678');
@@ -137,7 +170,7 @@ describe('dashboard in the browser', () => {
     await page.getByRole('link', { name: 'Stats' }).click();
     await shows(page.getByRole('img', { name: /Messages per day/ }));
     await screenshot(page, 'stats');
-  });
+  }, 60000);
 
   it('shows a bulk started after the page opened, its progress bar filling live to completed', async () => {
     const client = await createClient(http, admin, { send_interval_ms: 300, jitter_min_ms: 0, jitter_max_ms: 0 });

@@ -291,6 +291,7 @@ describe('dashboard in the browser', () => {
     const other = await createClient(http, admin);
     const page = await newPage(390);
     await signInWithKey(page, other);
+    await shows(page.getByText('No instances yet'));
     await screenshot(page, 'phone-instances');
     const sockets: string[] = [];
     const reads: string[] = [];

@@ -187,7 +187,10 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Exchange a client API key for a 30-day reseller JWT */
+    /**
+     * Exchange a client API key for a reseller JWT (30 days by default)
+     * @description No body, or `{"expires_in": <seconds>}` (300 to 2592000) for a shorter-lived token; `expires_in` in the answer is the lifetime the token got.
+     */
     post: operations['AuthController_token'];
     delete?: never;
     options?: never;
@@ -2252,12 +2255,23 @@ export type components = {
       /** @example "0712" is too short to be a phone number */
       reason: string;
     };
+    ResellerTokenRequestDto: {
+      /**
+       * @description Lifetime of the token in seconds, from 300 (5 minutes) to 2592000 (30 days, the default); a dashboard asks for a few hours so a token left in a browser stops working soon
+       * @default 2592000
+       * @example 28800
+       */
+      expires_in?: number;
+    };
     ResellerTokenResponseDto: {
       /** @example 1 */
       client_id: number;
-      /** @example 2592000 */
+      /**
+       * @description Seconds until the token expires (its exp claim minus its iat)
+       * @example 2592000
+       */
       expires_in: number;
-      /** @description Reseller JWT (HS256, 30 days); send as Authorization: Bearer */
+      /** @description Reseller JWT (HS256, 30 days unless the request asked for less); send as Authorization: Bearer */
       token: string;
     };
     RestrictionDto: {
@@ -3666,7 +3680,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ResellerTokenRequestDto'];
+      };
+    };
     responses: {
       200: {
         headers: {
@@ -3674,6 +3692,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ResellerTokenResponseDto'];
+        };
+      };
+      /** @description `expires_in` is not a whole number from 300 to 2592000 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
       /** @description No credentials, or an invalid or expired token */

@@ -16,9 +16,9 @@ import { SessionProvider } from './session';
 function App() {
   return (
     <SessionProvider>
-      {(session) =>
+      {(session, notice) =>
         !session ? (
-          <SignInPage />
+          <SignInPage notice={notice} />
         ) : (
           <Layout>
             <Routes>

@@ -42,7 +42,7 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
   });
   afterAll(() => t.close());
 
-  it('exchanges a client API key for a 30-day HS256 reseller token', async () => {
+  it('exchanges a client API key for a 30-day HS256 reseller token by default', async () => {
     const res = await http.post('/api/v1/auth/token', null, { headers: { apikey: client.apiKey } });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ token: expect.any(String), expires_in: 2592000, client_id: client.id });
@@ -53,6 +53,44 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
     expect(header.alg).toBe('HS256');
     expect(payload.exp - payload.iat).toBe(2592000);
     expect(payload.client_id).toBe(client.id);
+  });
+
+  it('issues a shorter-lived token when the body asks for one, its exp claim matching expires_in', async () => {
+    const before = now();
+    const res = await http.post('/api/v1/auth/token', { expires_in: 300 }, { headers: { apikey: client.apiKey } });
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ token: expect.any(String), expires_in: 300, client_id: client.id });
+    const payload = JSON.parse(Buffer.from(res.data.token.split('.')[1], 'base64url').toString());
+    expect(payload.exp - payload.iat).toBe(300);
+    expect(payload.exp).toBeGreaterThanOrEqual(before + 300);
+    expect(payload.exp).toBeLessThanOrEqual(now() + 300);
+    // The short token works like a 30-day one.
+    const list = await http.get('/api/v1/whatsapp/reseller/sub-instances', {
+      headers: { authorization: `Bearer ${res.data.token}` },
+    });
+    expect(list.status).toBe(200);
+
+    const longest = await http.post(
+      '/api/v1/auth/token',
+      { expires_in: 2592000 },
+      { headers: { apikey: client.apiKey } },
+    );
+    expect(longest.data.expires_in).toBe(2592000);
+  });
+
+  it.each([
+    ['too short', 10, 'expires_in: must not be less than 300'],
+    ['too long', 1e9, 'expires_in: must not be greater than 2592000'],
+    ['not a number', 'abc', 'expires_in: must be an integer number'],
+    ['a fraction', 300.5, 'expires_in: must be an integer number'],
+  ])('refuses an expires_in that is %s with 400 naming the field', async (_, expiresIn, message) => {
+    const res = await http.post(
+      '/api/v1/auth/token',
+      { expires_in: expiresIn },
+      { headers: { apikey: client.apiKey } },
+    );
+    expect(res.status).toBe(400);
+    expect(res.data).toEqual({ statusCode: 400, error: 'Bad Request', code: 'VALIDATION_FAILED', message });
   });
 
   it('answers 401 without credentials and 403 for an unknown key', async () => {

@@ -18,7 +18,9 @@ export function buildDashboard(): { dir: string; remove: () => void } {
   const build = spawnSync(
     vite,
     ['build', '--config', 'dashboard/vite.config.mts', '--outDir', dir, '--emptyOutDir', '--logLevel', 'error'],
-    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    // Jest sets NODE_ENV=test, which Vite would take for a development build of React: the tests drive the
+    // production bundle that the gateway serves.
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (build.status !== 0) throw new Error(`dashboard build failed: ${build.stderr || build.stdout}`);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,6 +1,8 @@
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
+import jsQR from 'jsqr';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
+import { PNG } from 'pngjs';
 import { EvolutionSimulator, startEvolutionSimulator } from './evolution-simulator';
 import { ReceivedWebhook, startWebhookReceiver, waitFor, WebhookReceiver } from './webhook-receiver';
 
@@ -354,6 +356,17 @@ describe('instance connection routes', () => {
     expect(dataOf(events[1])).toEqual({
       qrcode: { instance: inst.name, pairingCode: null, code: res.data['code'], base64: res.data['base64'] },
     });
+  });
+
+  it('serves the QR as a PNG data URL that scans as the answer’s code', async () => {
+    const inst = await newInstance();
+    const res = await api.get(`/instance/connect/${inst.name}`, key(inst.token));
+    const [prefix, base64] = String(res.data['base64']).split(',');
+    expect(prefix).toBe('data:image/png;base64');
+    const image = PNG.sync.read(Buffer.from(base64!, 'base64'));
+    expect(image.width).toBeGreaterThan(100);
+    const decoded = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+    expect(decoded?.data).toBe(res.data['code']);
   });
 
   it('connect on an open instance returns its state', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { qrDataUrl } from './simulator-qr';
 
 /** contract §2.1 + product reference 1.3: `refused` follows a QR limit. */
 export type ConnectionState = 'open' | 'connecting' | 'close' | 'refused';
@@ -151,9 +152,6 @@ export const DEFAULT_SETTINGS: Readonly<InstanceSettings> = {
   wavoipToken: '',
 };
 
-// A 1×1 PNG: enough for a client to render "an image" without a QR library.
-const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
-
 export const ids = {
   uuid: (): string => randomUUID(),
   /** contract §1: generated tokens are `uuidv4().toUpperCase()`. */
@@ -174,12 +172,8 @@ function digits(count: number): string {
 export function newQrCode(count: number, number: string | null): QrCode {
   const ref = randomBytes(24).toString('base64');
   const keys = [16, 32, 32].map((size) => randomBytes(size).toString('base64'));
-  return {
-    pairingCode: number ? ids.pairingCode() : null,
-    code: `2@${ref},${keys.join(',')},1`,
-    base64: `data:image/png;base64,${PNG_1X1}`,
-    count,
-  };
+  const code = `2@${ref},${keys.join(',')},1`;
+  return { pairingCode: number ? ids.pairingCode() : null, code, base64: qrDataUrl(code), count };
 }
 
 /**

@@ -62,6 +62,20 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
+/** Shown while a page's first load runs (later loads keep the rows on screen until the new ones arrive). */
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+/** The first load of `load` is still running: nothing to show yet, and nothing went wrong. */
+export function firstLoad(load: { loading: boolean; data?: unknown; error?: unknown }): boolean {
+  return load.loading && load.data === undefined && !load.error;
+}
+
 /**
  * Keyset paging: `pages` holds the cursor of every page before the one shown (the last one is the current page's),
  * `next` is the answer's cursor of the following page (null on the last page).
@@ -94,6 +108,45 @@ export function Pager<C>({
         onClick={() => next !== null && next !== undefined && setPages((current) => [...current, next])}
       >
         {labels[1]}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * Offset paging, for the routes that page with `limit` and `offset` and answer the `total`: where the page starts and
+ * ends among all rows, and Previous / Next.
+ */
+export function OffsetPager({
+  offset,
+  limit,
+  total,
+  setOffset,
+  noun,
+}: {
+  offset: number;
+  limit: number;
+  total: number | undefined;
+  setOffset: (offset: number) => void;
+  noun: string;
+}) {
+  if (total === undefined || total === 0) return null;
+  const last = Math.min(offset + limit, total);
+  return (
+    <div className="pager">
+      <span className="count" aria-live="polite">
+        {offset < total ? `${offset + 1}–${last} of ${total} ${noun}` : `No more ${noun}: there are ${total}`}
+      </span>
+      <button
+        type="button"
+        className="secondary"
+        disabled={offset === 0}
+        onClick={() => setOffset(Math.max(0, offset - limit))}
+      >
+        Previous
+      </button>
+      <button type="button" className="secondary" disabled={last >= total} onClick={() => setOffset(offset + limit)}>
+        Next
       </button>
     </div>
   );

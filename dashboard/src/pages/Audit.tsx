@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Empty, ErrorNote, Pager } from '../components/common';
+import { Empty, ErrorNote, firstLoad, Loading, Pager } from '../components/common';
 import { unwrap, useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -27,9 +27,10 @@ export function AuditPage() {
     <section>
       <h1>Audit</h1>
       <ErrorNote error={page.error} />
+      {firstLoad(page) && <Loading what="the audit log" />}
       {page.data?.events.length === 0 && <Empty>Nothing recorded yet.</Empty>}
       {page.data && page.data.events.length > 0 && (
-        <table>
+        <table aria-label="Audit log">
           <thead>
             <tr>
               <th>When</th>

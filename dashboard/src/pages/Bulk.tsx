@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { components, LiveEvent } from '../../../client/src';
-import { Badge, Empty, ErrorNote, Pager } from '../components/common';
+import { Badge, Empty, ErrorNote, firstLoad, Loading, Pager } from '../components/common';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -72,25 +72,36 @@ function BulkActions<T extends BulkState>({ row, onChange }: { row: T; onChange:
 
 export function BulkPage() {
   const { api } = useSession();
-  const list = useLoad(async () => {
-    const answer = await unwrap(api.GET('/api/v1/whatsapp/send-bulk', { params: { query: { limit: 50 } } }));
-    return answer.bulks;
-  }, [api]);
-  const replace = (next: BulkRow) =>
-    list.setData((rows) => rows?.map((row) => (row.bulk_id === next.bulk_id ? next : row)));
-  useLiveEvents((event: LiveEvent) => {
-    if (event.event !== 'bulk.progress') return;
-    const progress = event.data as unknown as BulkProgress;
-    // A bulk started since the list was read: read the list again to show it.
-    if (!list.data?.some((row) => row.bulk_id === progress.bulk_id)) return list.reload();
-    list.setData((rows) => rows?.map((row) => (row.bulk_id === progress.bulk_id ? applyProgress(row, progress) : row)));
-  });
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const list = useLoad(
+    () => unwrap(api.GET('/api/v1/whatsapp/send-bulk', { params: { query: { limit: 50, cursor } } })),
+    [api, cursor],
+  );
+  const rows = list.data?.bulks;
+  const setRows = (update: (rows: BulkRow[]) => BulkRow[]) =>
+    list.setData((current) => current && { ...current, bulks: update(current.bulks) });
+  const replace = (next: BulkRow) => setRows((all) => all.map((row) => (row.bulk_id === next.bulk_id ? next : row)));
+  useLiveEvents(
+    (event: LiveEvent) => {
+      if (event.event !== 'bulk.progress') return;
+      const progress = event.data as unknown as BulkProgress;
+      if (rows?.some((row) => row.bulk_id === progress.bulk_id)) {
+        setRows((all) => all.map((row) => (row.bulk_id === progress.bulk_id ? applyProgress(row, progress) : row)));
+        return;
+      }
+      // A bulk started since the list was read belongs on the first page (newest first): read it again to show it.
+      if (cursor === undefined) list.reload();
+    },
+    { onOpen: list.reload },
+  );
   return (
     <section>
       <h1>Bulk</h1>
       <ErrorNote error={list.error} />
-      {list.data?.length === 0 && <Empty>No bulk sends yet. Start one with POST /api/v1/whatsapp/send-bulk.</Empty>}
-      {list.data && list.data.length > 0 && (
+      {firstLoad(list) && <Loading what="bulk sends" />}
+      {rows?.length === 0 && <Empty>No bulk sends yet. Start one with POST /api/v1/whatsapp/send-bulk.</Empty>}
+      {rows && rows.length > 0 && (
         <table>
           <thead>
             <tr>
@@ -105,7 +116,7 @@ export function BulkPage() {
             </tr>
           </thead>
           <tbody>
-            {list.data.map((row) => (
+            {rows.map((row) => (
               <tr key={row.bulk_id}>
                 <td>
                   <Link to={`/bulk/${row.bulk_id}`}>{new Date(row.created_at).toLocaleString()}</Link>
@@ -129,6 +140,7 @@ export function BulkPage() {
           </tbody>
         </table>
       )}
+      <Pager pages={cursors} setPages={setCursors} next={list.data?.next_cursor} />
     </section>
   );
 }
@@ -145,19 +157,26 @@ export function BulkDetailPage() {
     );
     return answer;
   }, [api, id, after]);
-  useLiveEvents((event: LiveEvent) => {
-    if (event.event === 'bulk.progress' && (event.data as unknown as BulkProgress).bulk_id === id) detail.reload();
-  });
+  useLiveEvents(
+    (event: LiveEvent) => {
+      if (event.event === 'bulk.progress' && (event.data as unknown as BulkProgress).bulk_id === id) detail.reload();
+    },
+    { onOpen: detail.reload },
+  );
   const data = detail.data;
   return (
     <section>
       <h1>Bulk {id.slice(0, 8)}</h1>
       <ErrorNote error={detail.error} />
+      {firstLoad(detail) && <Loading what="the bulk" />}
       {data && (
         <>
           <p>
             <Badge value={data.status} /> {data.instance} · <ProgressBar row={data} />{' '}
             <BulkActions row={data} onChange={() => detail.reload()} />
+          </p>
+          <p>
+            <Link to={`/messages?bulk_id=${encodeURIComponent(id)}`}>Its messages in the message log</Link>
           </p>
           <table aria-label="Recipients">
             <thead>

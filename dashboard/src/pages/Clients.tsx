@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { Badge, Dialog, Empty, ErrorNote } from '../components/common';
+import { Badge, Dialog, Empty, ErrorNote, firstLoad, Loading, OffsetPager } from '../components/common';
 import { field } from '../form-field';
 import { unwrap, useSession } from '../session';
 import { useLoad } from '../use-load';
+import { useOffsetParam } from '../use-offset-param';
 
 interface ClientRow {
   id: number;
@@ -22,16 +23,21 @@ const LIMITS = [
   ['max_instances', 'Max instances'],
 ] as const;
 
+/** Rows per page (the admin route pages by offset, at most 200 a page, and answers the total). */
+const PAGE_SIZE = 50;
+
 export function ClientsPage() {
   const { api } = useSession();
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<ClientRow>();
   const [shownKey, setShownKey] = useState<{ name: string; key: string }>();
   const [error, setError] = useState<unknown>();
-  const list = useLoad(async () => {
-    const answer = await unwrap(api.GET('/api/admin/clients', { params: { query: { limit: 100 } } }));
-    return answer.clients;
-  }, [api]);
+  const [offset, setOffset] = useOffsetParam();
+  const list = useLoad(
+    () => unwrap(api.GET('/api/admin/clients', { params: { query: { limit: PAGE_SIZE, offset } } })),
+    [api, offset],
+  );
+  const rows = list.data?.clients;
 
   const rotate = (row: ClientRow) =>
     unwrap(api.POST('/api/admin/clients/{id}/rotate-key', { params: { path: { id: row.id } }, body: {} }))
@@ -57,8 +63,9 @@ export function ClientsPage() {
           API key of {shownKey.name} (shown once, store it now): <code>{shownKey.key}</code>
         </div>
       )}
-      {list.data?.length === 0 && <Empty>No clients yet.</Empty>}
-      {list.data && list.data.length > 0 && (
+      {firstLoad(list) && <Loading what="clients" />}
+      {list.data?.total === 0 && <Empty>No clients yet.</Empty>}
+      {rows && rows.length > 0 && (
         <table>
           <thead>
             <tr>
@@ -74,7 +81,7 @@ export function ClientsPage() {
             </tr>
           </thead>
           <tbody>
-            {list.data.map((row) => (
+            {rows.map((row) => (
               <tr key={row.id}>
                 <td>{row.name}</td>
                 <td>
@@ -86,22 +93,25 @@ export function ClientsPage() {
                 {LIMITS.map(([field]) => (
                   <td key={field}>{row[field]}</td>
                 ))}
-                <td className="row-actions">
-                  <button type="button" className="secondary" onClick={() => setEditing(row)}>
-                    Edit limits
-                  </button>
-                  <button type="button" className="secondary" onClick={() => void rotate(row)}>
-                    Rotate key
-                  </button>
-                  <button type="button" className="danger" onClick={() => void setActive(row, !row.active)}>
-                    {row.active ? 'Deactivate' : 'Activate'}
-                  </button>
+                <td>
+                  <span className="row-actions">
+                    <button type="button" className="secondary" onClick={() => setEditing(row)}>
+                      Edit limits
+                    </button>
+                    <button type="button" className="secondary" onClick={() => void rotate(row)}>
+                      Rotate key
+                    </button>
+                    <button type="button" className="danger" onClick={() => void setActive(row, !row.active)}>
+                      {row.active ? 'Deactivate' : 'Activate'}
+                    </button>
+                  </span>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      <OffsetPager offset={offset} limit={PAGE_SIZE} total={list.data?.total} setOffset={setOffset} noun="clients" />
       {creating && (
         <CreateClientDialog
           onClose={() => setCreating(false)}

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Dialog, ErrorNote } from '../components/common';
+import { Badge, Dialog, ErrorNote, firstLoad, Loading } from '../components/common';
 import { field } from '../form-field';
 import { GatewayError, unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
@@ -19,11 +19,25 @@ interface Qr {
   state: string;
 }
 
+/** How long `Connected` stays on screen before the QR dialog closes by itself. */
+const CONNECTED_CLOSE_MS = 2000;
+
+/** One page per instance: a new name starts with fresh state (no QR, key or error of the last instance). */
 export function InstanceDetailPage() {
   const name = useParams().name ?? '';
+  return <InstanceDetail key={name} name={name} />;
+}
+
+function InstanceDetail({ name }: { name: string }) {
   const { api } = useSession();
   const navigate = useNavigate();
-  const created = (useLocation().state ?? {}) as CreatedState;
+  const location = useLocation();
+  // A new instance's key and secret arrive once, in the router's history state. They are kept here and the history
+  // entry replaced without them, so a reload or coming Back to this page does not show them again.
+  const [created] = useState(() => (location.state ?? {}) as CreatedState);
+  useEffect(() => {
+    if (location.state) void navigate({ pathname: location.pathname, search: location.search }, { replace: true });
+  }, []);
   const [state, setState] = useState<string>();
   const [qrOpen, setQrOpen] = useState(Boolean(created.showQr));
   const [qr, setQr] = useState<Qr>();
@@ -32,52 +46,79 @@ export function InstanceDetailPage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   const [pairing, setPairing] = useState<string>();
+  // Live events seen so far: an HTTP answer read before the latest one is older than what the page shows.
+  const events = useRef(0);
 
   const details = useLoad(async () => {
+    const seen = events.current;
     const instance = await unwrap(
       api.GET('/api/v1/whatsapp/reseller/sub-instances/{id}', { params: { path: { id: name } } }),
     );
-    setState(instance.state);
+    if (seen === events.current) setState(instance.state);
     return instance;
   }, [api, name]);
 
   const loadQr = () => {
-    setConnected(false);
+    const seen = events.current;
     unwrap(api.GET('/api/v1/whatsapp/qrcode/{instanceName}', { params: { path: { instanceName: name } } }))
       .then((answer) => {
-        setQr(answer);
         if (answer.state === 'open') setConnected(true);
+        // The QR answer carries the live state too (the instance's own record may still say close).
+        if (seen !== events.current) return;
+        setQr(answer);
+        setState(answer.state);
       })
       .catch(setActionError);
   };
   useEffect(() => {
-    if (qrOpen) loadQr();
+    if (!qrOpen) return;
+    setConnected(false);
+    loadQr();
   }, [qrOpen]);
+  // Once linked, the dialog shows `Connected` for a moment and closes by itself; the badge then reads `open`.
+  useEffect(() => {
+    if (!qrOpen || !connected) return;
+    const timer = setTimeout(() => setQrOpen(false), CONNECTED_CLOSE_MS);
+    return () => clearTimeout(timer);
+  }, [qrOpen, connected]);
 
   const onEvent = (event: LiveEvent) => {
     if (event.event === 'connection.update' && typeof event.data.state === 'string') {
+      events.current += 1;
       setState(event.data.state);
       if (event.data.state === 'open') setConnected(true);
     }
     if (event.event === 'qrcode.updated') {
       const code = event.data.qrcode as { base64?: string; pairingCode?: string | null } | undefined;
-      if (code?.base64)
+      if (code?.base64) {
+        events.current += 1;
         setQr((current) => ({
           state: current?.state ?? 'connecting',
           pairingCode: null,
           ...current,
           base64: code.base64!,
         }));
+      }
     }
   };
-  useLiveEvents(onEvent, name);
+  const notFound = details.error instanceof GatewayError && details.error.statusCode === 404;
+  // No socket for an instance that is not there (every retry would be refused); after each (re)connect, what the
+  // events missed while it was closed is read again.
+  useLiveEvents(onEvent, {
+    instance: name,
+    enabled: details.data !== undefined && !notFound,
+    onOpen: () => {
+      details.reload();
+      if (qrOpen) loadQr();
+    },
+  });
 
   const act = (action: () => Promise<unknown>) => {
     setActionError(undefined);
     action().catch(setActionError);
   };
 
-  if (details.error instanceof GatewayError && details.error.statusCode === 404) {
+  if (notFound) {
     return (
       <section>
         <h1>Instance not found</h1>
@@ -85,7 +126,7 @@ export function InstanceDetailPage() {
       </section>
     );
   }
-  if (!details.data) return <ErrorNote error={details.error} />;
+  if (!details.data) return firstLoad(details) ? <Loading what="the instance" /> : <ErrorNote error={details.error} />;
 
   return (
     <section>

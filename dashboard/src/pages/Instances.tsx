@@ -1,10 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Dialog, Empty, ErrorNote } from '../components/common';
+import { Badge, Dialog, Empty, ErrorNote, firstLoad, Loading, OffsetPager } from '../components/common';
 import { field } from '../form-field';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
+import { useOffsetParam } from '../use-offset-param';
 
 interface InstanceRow {
   instance_id: string;
@@ -17,16 +18,21 @@ interface InstanceRow {
   upstream_name?: string | null;
 }
 
+/** Rows per page: both instance lists page by offset and answer the total. */
+const PAGE_SIZE = 100;
+
 export function InstancesPage() {
   const { api, role } = useSession();
   const [creating, setCreating] = useState(false);
+  const [offset, setOffset] = useOffsetParam();
   const list = useLoad<{ instances: InstanceRow[]; total: number }>(async () => {
+    const query = { limit: PAGE_SIZE, offset };
     const answer =
       role === 'operator'
-        ? await unwrap(api.GET('/api/admin/instances', { params: { query: { limit: 100 } } }))
-        : await unwrap(api.GET('/api/v1/whatsapp/reseller/sub-instances', { params: { query: { limit: 100 } } }));
+        ? await unwrap(api.GET('/api/admin/instances', { params: { query } }))
+        : await unwrap(api.GET('/api/v1/whatsapp/reseller/sub-instances', { params: { query } }));
     return answer;
-  }, [api, role]);
+  }, [api, role, offset]);
 
   const onEvent = (event: LiveEvent) => {
     if (event.event !== 'connection.update' || typeof event.data.state !== 'string') return;
@@ -41,7 +47,7 @@ export function InstancesPage() {
         },
     );
   };
-  const live = useLiveEvents(onEvent);
+  const live = useLiveEvents(onEvent, { onOpen: list.reload });
 
   return (
     <section>
@@ -57,7 +63,12 @@ export function InstancesPage() {
         )}
       </div>
       <ErrorNote error={list.error} />
-      {list.data && list.data.instances.length === 0 && <Empty>No instances yet. Create one to link a phone.</Empty>}
+      {firstLoad(list) && <Loading what="instances" />}
+      {list.data && list.data.total === 0 && (
+        <Empty>
+          {role === 'client' ? 'No instances yet. Create one to link a phone.' : 'No client has an instance yet.'}
+        </Empty>
+      )}
       {list.data && list.data.instances.length > 0 && (
         <table>
           <thead>
@@ -92,6 +103,7 @@ export function InstancesPage() {
           </tbody>
         </table>
       )}
+      <OffsetPager offset={offset} limit={PAGE_SIZE} total={list.data?.total} setOffset={setOffset} noun="instances" />
       {creating && <CreateInstanceDialog onClose={() => setCreating(false)} />}
     </section>
   );

@@ -1,6 +1,7 @@
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { LiveEvent } from '../../../client/src';
-import { Badge, Empty, ErrorNote, Pager } from '../components/common';
+import { Badge, Empty, ErrorNote, firstLoad, Loading, Pager } from '../components/common';
 import { field } from '../form-field';
 import { unwrap, useLiveEvents, useSession } from '../session';
 import { useLoad } from '../use-load';
@@ -17,12 +18,25 @@ interface MessageRow {
 
 const STATUSES = ['scheduled', 'queued', 'sent', 'delivered', 'read', 'failed', 'cancelled', 'expired'] as const;
 
+/** The filters of GET /messages (MessageFiltersDto), each with a labelled control below. */
 interface Filters {
   instance?: string;
   status?: (typeof STATUSES)[number];
   number?: string;
+  bulk_id?: string;
   from?: string;
   to?: string;
+}
+
+/** Filters a link can set (`/messages?bulk_id=…` from a bulk's page); the dates are picked on the page. */
+function filtersOf(params: URLSearchParams): Filters {
+  const value = (name: string) => params.get(name)?.trim() || undefined;
+  return {
+    instance: value('instance'),
+    status: STATUSES.find((status) => status === value('status')),
+    number: value('number'),
+    bulk_id: value('bulk_id'),
+  };
 }
 
 /** Events after which a row's status may have changed: the page is read again, at most this often. */
@@ -31,7 +45,8 @@ const LIVE_REFRESH_MS = 500;
 
 export function MessagesPage() {
   const { api, token } = useSession();
-  const [filters, setFilters] = useState<Filters>({});
+  const [params] = useSearchParams();
+  const [filters, setFilters] = useState<Filters>(() => filtersOf(params));
   const [cursors, setCursors] = useState<string[]>([]);
   const [downloadError, setDownloadError] = useState<unknown>();
   const cursor = cursors.at(-1);
@@ -43,13 +58,18 @@ export function MessagesPage() {
   }, [api, filters, cursor]);
 
   const pending = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useLiveEvents((event: LiveEvent) => {
-    if (!LIVE_EVENTS.has(event.event) || pending.current) return;
-    pending.current = setTimeout(() => {
-      pending.current = undefined;
-      page.reload();
-    }, LIVE_REFRESH_MS);
-  });
+  useLiveEvents(
+    (event: LiveEvent) => {
+      if (!LIVE_EVENTS.has(event.event) || pending.current) return;
+      pending.current = setTimeout(() => {
+        pending.current = undefined;
+        page.reload();
+      }, LIVE_REFRESH_MS);
+    },
+    { onOpen: page.reload },
+  );
+  // No reading again for a page that is gone.
+  useEffect(() => () => clearTimeout(pending.current), []);
 
   const applyFilters = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -64,6 +84,7 @@ export function MessagesPage() {
       instance: value('instance'),
       status: STATUSES.find((status) => status === value('status')),
       number: value('number'),
+      bulk_id: value('bulk_id'),
       from: date('from'),
       to: date('to'),
     });
@@ -96,11 +117,11 @@ export function MessagesPage() {
       <form className="filters" onSubmit={applyFilters} aria-label="Filters">
         <label>
           Instance
-          <input name="instance" />
+          <input name="instance" defaultValue={filters.instance} />
         </label>
         <label>
           Status
-          <select name="status" defaultValue="">
+          <select name="status" defaultValue={filters.status ?? ''}>
             <option value="">Any</option>
             {STATUSES.map((status) => (
               <option key={status}>{status}</option>
@@ -109,7 +130,11 @@ export function MessagesPage() {
         </label>
         <label>
           Number
-          <input name="number" inputMode="tel" />
+          <input name="number" inputMode="tel" defaultValue={filters.number} />
+        </label>
+        <label>
+          Bulk id
+          <input name="bulk_id" defaultValue={filters.bulk_id} placeholder="from the Bulk page" />
         </label>
         <label>
           From
@@ -122,6 +147,7 @@ export function MessagesPage() {
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={page.error ?? downloadError} />
+      {firstLoad(page) && <Loading what="messages" />}
       {page.data?.messages.length === 0 && <Empty>No messages match.</Empty>}
       {page.data && page.data.messages.length > 0 && (
         <>

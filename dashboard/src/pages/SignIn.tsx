@@ -3,14 +3,17 @@ import { ErrorNote } from '../components/common';
 import { field } from '../form-field';
 import { signInOperator, signInWithApiKey } from '../session';
 
-export function SignInPage() {
+/** `notice` says why a session ended (expired, or the key behind it revoked); it goes away at the next attempt. */
+export function SignInPage({ notice }: { notice?: string }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [attempted, setAttempted] = useState(false);
 
   const attempt = (event: FormEvent<HTMLFormElement>, signIn: (form: FormData) => Promise<void>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setBusy(true);
+    setAttempted(true);
     setError(undefined);
     signIn(form)
       .catch(setError)
@@ -20,6 +23,11 @@ export function SignInPage() {
   return (
     <main className="signin">
       <h1>NextMavens WhatsApp Gateway</h1>
+      {notice && !attempted && (
+        <p role="alert" className="notice">
+          {notice}
+        </p>
+      )}
       <ErrorNote error={error} />
       <div className="signin-forms">
         <form

@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { ErrorNote } from '../components/common';
+import { Empty, ErrorNote, firstLoad, Loading } from '../components/common';
 import { unwrap, useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -11,6 +11,7 @@ export function StatsPage() {
     <section>
       <h1>Stats</h1>
       <ErrorNote error={stats.error} />
+      {firstLoad(stats) && <Loading what="stats" />}
       {data && (
         <>
           <dl className="tiles">
@@ -34,28 +35,36 @@ export function StatsPage() {
             </div>
           </dl>
           <h2>By type</h2>
-          <table>
-            <tbody>
-              {data.by_type.map((row) => (
-                <tr key={row.message_type}>
-                  <th scope="row">{row.message_type}</th>
-                  <td>{row.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {data.by_type.length === 0 ? (
+            <Empty>No messages sent yet, so nothing to count by type.</Empty>
+          ) : (
+            <table aria-label="Messages by type">
+              <tbody>
+                {data.by_type.map((row) => (
+                  <tr key={row.message_type}>
+                    <th scope="row">{row.message_type}</th>
+                    <td>{row.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <h2>Last 30 days</h2>
-          <div className="chart" role="img" aria-label="Messages per day over the last 30 days">
-            <ResponsiveContainer width="100%" height={260}>
-              <BarChart data={data.daily_last_30}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="date" tickFormatter={(date: string) => date.slice(5)} />
-                <YAxis allowDecimals={false} />
-                <Tooltip />
-                <Bar dataKey="count" name="Messages" fill="#128c7e" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
+          {data.daily_last_30.every((day) => day.count === 0) ? (
+            <Empty>No messages in the last 30 days.</Empty>
+          ) : (
+            <div className="chart" role="img" aria-label="Messages per day over the last 30 days">
+              <ResponsiveContainer width="100%" height={260}>
+                <BarChart data={data.daily_last_30}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="date" tickFormatter={(date: string) => date.slice(5)} />
+                  <YAxis allowDecimals={false} />
+                  <Tooltip />
+                  <Bar dataKey="count" name="Messages" fill="#128c7e" isAnimationActive={false} />
+                </BarChart>
+              </ResponsiveContainer>
+            </div>
+          )}
         </>
       )}
     </section>

@@ -33,7 +33,10 @@ export interface AdminAuth {
   username: string;
 }
 
+/** The reference's lifetime of a reseller JWT, and the longest a caller may ask for. */
 export const RESELLER_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+/** The shortest reseller JWT a caller may ask for: shorter ones would expire between a page's first calls. */
+export const MIN_RESELLER_TOKEN_TTL_SECONDS = 300;
 export const ADMIN_TOKEN_TTL_SECONDS = 12 * 3600;
 
 /** JWT claims. `typ` keeps an admin token from passing as a reseller token and back. */

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiOkResponse,
   ApiOperation,
   ApiSecurity,
@@ -12,7 +13,7 @@ import { ApiOtherErrors, ErrorResponseDto } from '@/common/errors/error-response
 import { ClientAuthenticated, CurrentClient } from './auth.guards';
 import { AuthService } from './auth.service';
 import { ClientAuth } from './auth-context';
-import { LoginDto, LoginResponseDto, ResellerTokenResponseDto } from './dto/login.dto';
+import { LoginDto, LoginResponseDto, ResellerTokenRequestDto, ResellerTokenResponseDto } from './dto/login.dto';
 
 @Controller('api')
 export class AuthController {
@@ -39,9 +40,19 @@ export class AuthController {
   @HttpCode(200)
   @ApiTags('Auth')
   @ClientAuthenticated()
-  @ApiOperation({ summary: 'Exchange a client API key for a 30-day reseller JWT' })
+  @ApiOperation({
+    summary: 'Exchange a client API key for a reseller JWT (30 days by default)',
+    description:
+      'No body, or `{"expires_in": <seconds>}` (300 to 2592000) for a shorter-lived token; `expires_in` in the ' +
+      'answer is the lifetime the token got.',
+  })
+  @ApiBody({ type: ResellerTokenRequestDto, required: false })
   @ApiOkResponse({ type: ResellerTokenResponseDto })
-  token(@CurrentClient() client: ClientAuth): Promise<ResellerTokenResponseDto> {
-    return this.auth.issueResellerToken(client);
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: '`expires_in` is not a whole number from 300 to 2592000',
+  })
+  token(@CurrentClient() client: ClientAuth, @Body() body: ResellerTokenRequestDto): Promise<ResellerTokenResponseDto> {
+    return this.auth.issueResellerToken(client, body.expires_in);
   }
 }

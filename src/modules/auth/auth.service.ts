@@ -62,8 +62,11 @@ export class AuthService implements OnApplicationBootstrap {
     return { token };
   }
 
-  /** Exchanges a client API key for a 30-day reseller JWT. Instance keys cannot mint tokens. */
-  async issueResellerToken(auth: ClientAuth): Promise<{ token: string; expires_in: number; client_id: number }> {
+  /** Exchanges a client API key for a reseller JWT (30 days unless asked for less). Instance keys cannot mint tokens. */
+  async issueResellerToken(
+    auth: ClientAuth,
+    expiresIn = RESELLER_TOKEN_TTL_SECONDS,
+  ): Promise<{ token: string; expires_in: number; client_id: number }> {
     if (auth.via !== 'client-key') {
       throw new ForbiddenError('Only a client API key can be exchanged for a reseller token', 'CLIENT_KEY_REQUIRED');
     }
@@ -73,8 +76,8 @@ export class AuthService implements OnApplicationBootstrap {
       client_id: auth.clientId,
       kid: auth.keyId,
     };
-    const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: RESELLER_TOKEN_TTL_SECONDS });
-    return { token, expires_in: RESELLER_TOKEN_TTL_SECONDS, client_id: auth.clientId };
+    const token = await this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn });
+    return { token, expires_in: expiresIn, client_id: auth.clientId };
   }
 
   /** Resolves an `apikey` header: unknown, revoked, expired or deactivated → 403 (the reference's error table). */

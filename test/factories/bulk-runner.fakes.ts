@@ -1,9 +1,10 @@
 import { AppConfig } from '@/config/app-config';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
-import { BulkForRun, BulkRepository, ClaimedRecipient } from '@/modules/bulk/bulk.repository';
+import { BulkForRun, BulkRepository } from '@/modules/bulk/bulk.repository';
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { BulkProgressService } from '@/modules/bulk/bulk-progress.service';
 import { BulkQueueService } from '@/modules/bulk/bulk-queue.service';
+import { BulkRecipientRepository, ClaimedRecipient } from '@/modules/bulk/bulk-recipient.repository';
 import { BulkRunnerService } from '@/modules/bulk/bulk-runner.service';
 import { BulkScheduleRepository } from '@/modules/bulk/bulk-schedule.repository';
 import { Delivery, SendService } from '@/modules/messages/send.service';
@@ -63,7 +64,7 @@ export function recipient(id: number, overrides: Partial<ClaimedRecipient> = {})
   } as ClaimedRecipient;
 }
 
-/** The bulk repository as the driver sees it: claims come from a list, every write is recorded. */
+/** The bulk repositories as the driver sees them: claims come from a list, every write is recorded. */
 export class FakeBulks {
   found: BulkForRun | null = bulk();
   leased = true;
@@ -192,6 +193,7 @@ export function runnerWithFakes() {
   const config = { get: (name: string) => (name === 'BULK_LEASE_MS' ? 60000 : undefined) };
   const sut = new BulkRunnerService(
     bulks as unknown as BulkRepository,
+    bulks as unknown as BulkRecipientRepository,
     sender as unknown as SendService,
     evolution as unknown as EvolutionClient,
     queueService as unknown as BulkQueueService,

@@ -1,6 +1,7 @@
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { BulkRepository } from './bulk.repository';
 import { BulkProgressService } from './bulk-progress.service';
+import { BulkRecipientRepository } from './bulk-recipient.repository';
 
 describe(BulkProgressService.name, () => {
   const counts = { pending: 3, sending: 1, sent: 2, delivered: 1, read: 1, failed: 1, cancelled: 0, skipped: 0 };
@@ -15,15 +16,19 @@ describe(BulkProgressService.name, () => {
     const bulks = {
       findForClient: () =>
         ++reads && Promise.resolve({ id: 'b-1', instanceId: 'i-1', status: 'running', instance: { name: 'shop' } }),
-      countsForClient: () => Promise.resolve(counts),
     };
+    const recipients = { countsForClient: () => Promise.resolve(counts) };
     const live = {
       watching: true,
       watched: () => Promise.resolve(live.watching),
       publish: (_owner: unknown, event: unknown) => (published.push(event), Promise.resolve()),
     };
     watch = (on) => (live.watching = on);
-    sut = new BulkProgressService(bulks as unknown as BulkRepository, live as unknown as LiveEventPublisher);
+    sut = new BulkProgressService(
+      bulks as unknown as BulkRepository,
+      recipients as unknown as BulkRecipientRepository,
+      live as unknown as LiveEventPublisher,
+    );
   });
 
   it('announces where the bulk stands, from its counts', async () => {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
 import { BulkRepository } from './bulk.repository';
+import { BulkRecipientRepository } from './bulk-recipient.repository';
 
 /** The gateway's own live event: where a bulk stands, after each change of status and as recipients are sent. */
 export const BULK_PROGRESS_EVENT = 'bulk.progress';
@@ -24,6 +25,7 @@ export class BulkProgressService {
 
   constructor(
     private readonly bulks: BulkRepository,
+    private readonly recipients: BulkRecipientRepository,
     private readonly live: LiveEventPublisher,
   ) {}
 
@@ -42,7 +44,7 @@ export class BulkProgressService {
     try {
       const bulk = await this.bulks.findForClient(clientId, bulkId);
       if (!bulk) return;
-      const counts = await this.bulks.countsForClient(clientId, bulkId);
+      const counts = await this.recipients.countsForClient(clientId, bulkId);
       await this.live.publish(
         { clientId, instanceId: bulk.instanceId },
         {

@@ -15,7 +15,7 @@ import { MessageExpiredError } from '@/modules/messages/send-timing';
 import { NumberCheckService } from '@/modules/numbers/number-check.service';
 import { OptedOutError, OptOutsService } from '@/modules/opt-outs/opt-outs.service';
 import { UpstreamPool } from '@/modules/upstreams/upstream-pool.service';
-import { BulkForRun, BulkRepository, ClaimedRecipient } from './bulk.repository';
+import { BulkForRun, BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
@@ -27,6 +27,7 @@ import {
   restrictedPauseReason,
   UPSTREAM_DOWN_PAUSE_REASON,
 } from './bulk-reasons';
+import { BulkRecipientRepository, ClaimedRecipient } from './bulk-recipient.repository';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 import { BulkTemplate, Variables } from './content-guard';
 
@@ -47,6 +48,7 @@ export class BulkRunnerService {
 
   constructor(
     private readonly bulks: BulkRepository,
+    private readonly recipients: BulkRecipientRepository,
     private readonly sender: SendService,
     private readonly evolution: EvolutionClient,
     private readonly queue: BulkQueueService,
@@ -84,7 +86,7 @@ export class BulkRunnerService {
       // Stopping leaves the bulk running in Postgres with its lease released: the re-drive of a live worker (or of
       // this one when it starts again) continues it from the next unsent recipient.
       while (!this.stopping) {
-        const recipient = await this.bulks.claimNextForClient(clientId, bulkId, owner, this.leaseMs);
+        const recipient = await this.recipients.claimNextForClient(clientId, bulkId, owner, this.leaseMs);
         if (recipient === 'stop') return;
         if (!recipient) {
           if (await this.bulks.completeIfDoneForClient(clientId, bulkId))
@@ -153,7 +155,7 @@ export class BulkRunnerService {
     const { id, number, attempts, logged } = recipient;
     if (logged?.upstreamMessageId) {
       // The worker that sent it stopped after the upstream accepted it and before the recipient was settled.
-      await this.bulks.finishRecipientForClient(clientId, id, 'sent', null, null);
+      await this.recipients.finishRecipientForClient(clientId, id, 'sent', null, null);
       return 'next';
     }
     // Checked right before the send; a recipient with an interrupted attempt is expired by deliver, which closes its row.
@@ -161,7 +163,7 @@ export class BulkRunnerService {
     // Rendered only now: the bulk keeps the template once and each recipient's variables, never the filled-in texts.
     const rendered = template.render((recipient.variables ?? undefined) as Variables | undefined);
     if (!rendered.ok) {
-      await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, rendered.reason);
+      await this.recipients.finishRecipientForClient(clientId, id, 'failed', null, rendered.reason);
       return 'next';
     }
     const limits = limitsOf(instance.client);
@@ -173,7 +175,7 @@ export class BulkRunnerService {
       if (bulk.checkNumbers) {
         await this.optOuts.assertReachable(clientId, to);
         if (!(await this.numbers.hasWhatsApp(instance, number))) {
-          await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, NOT_ON_WHATSAPP);
+          await this.recipients.finishRecipientForClient(clientId, id, 'skipped', null, NOT_ON_WHATSAPP);
           return 'next';
         }
       }
@@ -194,7 +196,7 @@ export class BulkRunnerService {
       });
       // Sent: recorded even across a database outage, or the recipient would be claimed and sent again.
       await storeDespiteOutage(
-        () => this.bulks.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null),
+        () => this.recipients.finishRecipientForClient(clientId, id, 'sent', BigInt(message.id), null),
         () =>
           this.logger.warn(
             { bulkId: bulk.id, clientId },
@@ -212,7 +214,7 @@ export class BulkRunnerService {
     if (err instanceof MessageExpiredError) return this.expire(bulk, id);
     if (err instanceof OptedOutError) {
       // Refused before any cap unit, pacing slot or log row was taken: the recipient is skipped, not failed.
-      await this.bulks.finishRecipientForClient(clientId, id, 'skipped', null, OPTED_OUT);
+      await this.recipients.finishRecipientForClient(clientId, id, 'skipped', null, OPTED_OUT);
       return 'next';
     }
     if (err instanceof RateLimitedError && err.code === 'DAILY_CAP_REACHED') {
@@ -226,7 +228,7 @@ export class BulkRunnerService {
       // The instance's next slot is further out than one slot wait (a long `delay`, or other bulks on the instance):
       // nothing was sent, so the claim does not count as an attempt; wait for the slot to come nearer, then claim
       // again (which also re-checks the bulk's status and renews the lease).
-      await this.bulks.releaseRecipientForClient(clientId, id, null, { uncountAttempt: true });
+      await this.recipients.releaseRecipientForClient(clientId, id, null, { uncountAttempt: true });
       await sleep(Math.min(Math.max(err.retryAfterSeconds * 1000 - SLOT_WAIT_MS / 2, 100), SLOT_WAIT_MS));
       return 'next';
     }
@@ -250,20 +252,20 @@ export class BulkRunnerService {
     }
     const reason = err instanceof Error ? err.message : String(err);
     if (err instanceof EvolutionError && err.retryable && attempts < MAX_ATTEMPTS) {
-      await this.bulks.releaseRecipientForClient(clientId, id, reason);
+      await this.recipients.releaseRecipientForClient(clientId, id, reason);
       await sleep(1000 * 2 ** (attempts - 1));
       return 'next';
     }
     if (!(err instanceof EvolutionError) && !(err instanceof Error && 'status' in err)) {
       // Not an answer about this recipient (database or Redis trouble): let the job fail and BullMQ retry it.
-      await this.bulks.releaseRecipientForClient(clientId, id, reason).catch(() => undefined);
+      await this.recipients.releaseRecipientForClient(clientId, id, reason).catch(() => undefined);
       this.logger.warn(
         { bulkId: bulk.id, clientId, err: reason },
         'Bulk driver stopped by an internal error; it will be retried',
       );
       throw err;
     }
-    await this.bulks.finishRecipientForClient(clientId, id, 'failed', null, reason);
+    await this.recipients.finishRecipientForClient(clientId, id, 'failed', null, reason);
     return 'next';
   }
 
@@ -273,14 +275,14 @@ export class BulkRunnerService {
    */
   private async expire(bulk: BulkForRun, id: bigint): Promise<'next'> {
     const reason = `expired: the bulk expired at ${bulk.expiresAt!.toISOString()} before this recipient's turn`;
-    await this.bulks.finishRecipientForClient(bulk.clientId, id, 'expired', null, reason);
+    await this.recipients.finishRecipientForClient(bulk.clientId, id, 'expired', null, reason);
     await this.schedule.expirePendingForClient(bulk.clientId, bulk.id, reason);
     return 'next';
   }
 
   /** Gives the recipient in hand back and pauses the running bulk, saying why. */
   private async pause(bulk: BulkForRun, recipientId: bigint, reason: string): Promise<void> {
-    await this.bulks.releaseRecipientForClient(bulk.clientId, recipientId);
+    await this.recipients.releaseRecipientForClient(bulk.clientId, recipientId);
     await this.bulks.transitionForClient(bulk.clientId, bulk.id, ['running'], 'paused', reason);
   }
 }

@@ -10,6 +10,7 @@ import { BulkRepository } from './bulk.repository';
 import { BulkService } from './bulk.service';
 import { BulkProgressService } from './bulk-progress.service';
 import { BulkQueueService } from './bulk-queue.service';
+import { BulkRecipientRepository } from './bulk-recipient.repository';
 import { BulkRunnerService } from './bulk-runner.service';
 import { BulkScheduleRepository } from './bulk-schedule.repository';
 
@@ -17,6 +18,7 @@ import { BulkScheduleRepository } from './bulk-schedule.repository';
   imports: [EventsModule, EvolutionModule, InstancesModule, MessagesModule, NumbersModule, OptOutsModule],
   providers: [
     BulkRepository,
+    BulkRecipientRepository,
     BulkScheduleRepository,
     BulkProgressService,
     BulkQueueService,

@@ -18,6 +18,7 @@ import {
   restrictedPauseReason,
   UPSTREAM_DOWN_REASON,
 } from './bulk-reasons';
+import { BulkRecipientRepository } from './bulk-recipient.repository';
 import { BulkTemplate, ContentScan } from './content-guard';
 import { BulkListResponseDto, bulkProgress } from './dto/bulk-response.dto';
 import { decodeBulkCursor, encodeBulkCursor, ListBulksQueryDto } from './dto/list-bulks.dto';
@@ -30,6 +31,7 @@ const AVERAGE_SEND_MS = 300;
 export class BulkService {
   constructor(
     private readonly bulks: BulkRepository,
+    private readonly recipients: BulkRecipientRepository,
     private readonly instances: InstancesService,
     private readonly queue: BulkQueueService,
     private readonly sender: SendService,
@@ -96,8 +98,8 @@ export class BulkService {
   async get(auth: ClientAuth, id: string, after: number, limit: number) {
     const bulk = await this.find(auth, id);
     const [counts, recipients] = await Promise.all([
-      this.bulks.countsForClient(auth.clientId, id),
-      this.bulks.recipientsForClient(auth.clientId, id, after, limit),
+      this.recipients.countsForClient(auth.clientId, id),
+      this.recipients.recipientsForClient(auth.clientId, id, after, limit),
     ]);
     const remaining = counts.pending + counts.sending;
     const gap =
@@ -147,7 +149,7 @@ export class BulkService {
     const instanceIds = own ? (named ?? [own]).filter((id) => id === own) : named;
     const before = q.cursor === undefined ? undefined : decodeBulkCursor(q.cursor);
     const rows = await this.bulks.listForClient(auth.clientId, { instanceIds, status: q.status, before }, q.limit);
-    const counts = await this.bulks.countsOfBulksForClient(
+    const counts = await this.recipients.countsOfBulksForClient(
       auth.clientId,
       rows.map((row) => row.id),
     );
@@ -217,7 +219,7 @@ export class BulkService {
     bulk: { id: string; instanceId: string },
     reason: string | null,
   ): Promise<void> {
-    const interrupted = await this.bulks.cancelPendingForClient(clientId, bulk.id, reason);
+    const interrupted = await this.recipients.cancelPendingForClient(clientId, bulk.id, reason);
     for (const messageId of interrupted)
       await this.sender.abandon({ id: bulk.instanceId, clientId }, messageId, reason ?? 'bulk cancelled');
   }

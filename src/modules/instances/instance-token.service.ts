@@ -8,7 +8,7 @@ import { AppConfig } from '@/config/app-config';
 import { InstanceCredentials, InstanceTokenStore } from '@/integrations/evolution/instance-token.store';
 import { RefreshTokenPayload } from '@/queue/job-payloads';
 import { JobName, QueueName } from '@/queue/queue-names';
-import { InstanceRepository } from './instance.repository';
+import { InstanceSystemRepository } from './instance-system.repository';
 
 /** How long a call waits for the refresh job before giving up with the upstream's 401 mapped to 502. */
 const REFRESH_WAIT_MS = 10000;
@@ -28,7 +28,7 @@ export class InstanceTokenService implements InstanceTokenStore, OnModuleInit, O
   private events?: QueueEvents;
 
   constructor(
-    private readonly instances: InstanceRepository,
+    private readonly instances: InstanceSystemRepository,
     private readonly config: AppConfig,
     @InjectQueue(QueueName.InstanceTokens) private readonly queue: Queue<RefreshTokenPayload>,
   ) {}

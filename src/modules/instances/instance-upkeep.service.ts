@@ -6,7 +6,7 @@ import { Prisma } from '@/generated/prisma/client';
 import { EvolutionClient } from '@/integrations/evolution/evolution.client';
 import { FetchedInstance } from '@/integrations/evolution/evolution.types';
 import { AuditService } from '@/modules/audit/audit.service';
-import { InstanceRepository } from './instance.repository';
+import { InstanceSystemRepository } from './instance-system.repository';
 import { InstanceTokenService } from './instance-token.service';
 
 /** Worker-side care of instances: refreshing rejected tokens and noticing when the upstream drifted from our rows. */
@@ -15,7 +15,7 @@ export class InstanceUpkeepService {
   private readonly logger = new Logger(InstanceUpkeepService.name);
 
   constructor(
-    private readonly instances: InstanceRepository,
+    private readonly instances: InstanceSystemRepository,
     private readonly evolution: EvolutionClient,
     private readonly tokens: InstanceTokenService,
     private readonly config: AppConfig,

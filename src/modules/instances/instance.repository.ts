@@ -15,19 +15,16 @@ export interface NewInstance {
   webhookUrl: string | null;
 }
 
-export type InstanceWithClient = Instance & {
-  client: { id: number; name: string };
-  upstream: { id: number; name: string } | null;
-};
-
-const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
+/** A live instance: not deleted. Shared with InstanceSystemRepository. */
+export const LIVE = { deletedAt: null } satisfies Prisma.InstanceWhereInput;
 
 /** First key of the two-key advisory lock that serialises one client's instance creates. */
 const INSTANCE_LIMIT_LOCK = 4201;
 /** First key of the two-key advisory lock that serialises placing instances on upstreams (every client's). */
 const PLACEMENT_LOCK = 4202;
 
-const INSTANCE_COLUMNS: RowShape<Instance> = {
+/** The instance row of hand-written SQL, here and in InstanceSystemRepository (see rowMapper). */
+export const INSTANCE_COLUMNS: RowShape<Instance> = {
   id: 'string',
   clientId: 'number',
   name: 'string',
@@ -56,23 +53,12 @@ const INSTANCE_COLUMNS: RowShape<Instance> = {
   restrictionStatus: 'number?',
   restrictedAt: 'date?',
 };
-const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
-/** An instance with what the webhook receiver needs of its client: the default webhook URL and the keyword lists. */
-export type ReceivingInstance = Instance & {
-  clientWebhookUrl: string | null;
-  clientOptOutKeywords: string[];
-  clientOptInKeywords: string[];
-};
-const receivingInstanceRow = rowMapper<ReceivingInstance>('instances', {
-  ...INSTANCE_COLUMNS,
-  clientWebhookUrl: 'string?',
-  clientOptOutKeywords: 'strings',
-  clientOptInKeywords: 'strings',
-});
+export const instanceRow = rowMapper<Instance>('instances', INSTANCE_COLUMNS);
 
 /**
- * Instances. Tenant-facing methods take `clientId` first and put it in the `where`; the few methods without it
- * serve the operator and the system (webhook receiver, token refresh, drift checks) and say so in their names.
+ * A client's instances. Every method takes `clientId` first (a create, in its data) and puts it in the `where`; the
+ * reads and writes without it (webhook receiver, token refresh, drift checks, the operator's views) live in
+ * InstanceSystemRepository.
  */
 @Injectable()
 export class InstanceRepository {
@@ -84,8 +70,7 @@ export class InstanceRepository {
   /**
    * Inserts the instance unless the client already owns `maxInstances` live ones. A per-client advisory lock makes
    * the count and the insert one step, so concurrent creates cannot pass the limit together.
-   */
-  /**
+   *
    * Reserves the instance's row within its client's limit, placed on the upstream with the most free capacity
    * (`capacity` minus its live instances) among `upstreamIds` (those answering) that are not draining. Placements
    * are serialised, so two creates at once cannot both take an upstream's last place.
@@ -159,15 +144,6 @@ export class InstanceRepository {
       select: { id: true, name: true },
     });
     return new Map(rows.map((r) => [r.id, r.name]));
-  }
-
-  /** The upstream of each of these instances (ids the caller already listed within its scope). */
-  async upstreamsOfIdsForSystem(ids: string[]): Promise<Map<string, number | null>> {
-    const rows = await this.prisma.instance.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, upstreamId: true },
-    });
-    return new Map(rows.map((r) => [r.id, r.upstreamId]));
   }
 
   /** Ids of every instance with this name the client ever had, so logs of deleted instances stay findable. */
@@ -321,122 +297,5 @@ export class InstanceRepository {
   /** Undoes a create that failed midway: nothing may refer to the row yet. */
   async removeUnfinishedForClient(clientId: number, id: string): Promise<void> {
     await this.cache.written(this.prisma.instance.deleteMany({ where: { clientId, id } }));
-  }
-
-  // ---- system and operator access (not tenant-scoped by design) ----
-
-  /**
-   * The webhook receiver knows only the instance name in its URL; the header token then proves the sender. Runs for
-   * every upstream event: hand-written SQL (see rowMapper).
-   */
-  async findLiveByNameForSystem(name: string): Promise<Instance | null> {
-    const [row] = await this.prisma.rows<Record<string, unknown>>(
-      'SELECT * FROM instances WHERE name = $1 AND deleted_at IS NULL LIMIT 1',
-      [name],
-    );
-    return row ? instanceRow(row) : null;
-  }
-
-  /**
-   * The webhook receiver's lookup, run for every upstream event (four per send): the instance with its client's
-   * webhook URL and opt-out keywords at once, cached like the send path's lookups (see TenantReadCache).
-   */
-  findLiveByNameWithClientUrlForSystem(name: string): Promise<ReceivingInstance | null> {
-    return this.cache.read(`receiver:${name}`, async () => {
-      const [row] = await this.prisma.rows<Record<string, unknown>>(
-        `SELECT i.*, c.webhook_url AS client_webhook_url, c.opt_out_keywords AS client_opt_out_keywords,
-           c.opt_in_keywords AS client_opt_in_keywords FROM instances i JOIN clients c ON c.id = i.client_id
-         WHERE i.name = $1 AND i.deleted_at IS NULL LIMIT 1`,
-        [name],
-      );
-      return row ? receivingInstanceRow(row) : null;
-    });
-  }
-
-  /**
-   * Ids of the latest deleted instances with this name, newest first: the upstream keeps posting a deleted
-   * instance's events for a while (its delete trail, its retries), and the receiver recognises them by their id.
-   */
-  async deletedByNameForSystem(name: string, limit: number): Promise<{ id: string; upstreamId: number | null }[]> {
-    const rows = await this.prisma.rows<{ id: string; upstream_id: number | null }>(
-      'SELECT id, upstream_id FROM instances WHERE name = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT $2',
-      [name, limit],
-    );
-    return rows.map((r) => ({ id: r.id, upstreamId: r.upstream_id }));
-  }
-
-  /** Whether the gateway deleted an instance with this name (for any client: names are global) since then. */
-  async deletedSinceForSystem(name: string, since: Date): Promise<boolean> {
-    const found = await this.prisma.instance.findFirst({
-      where: { name, deletedAt: { gte: since } },
-      select: { id: true },
-    });
-    return found !== null;
-  }
-
-  /** Token lookup for upstream calls: the instance id was resolved through a tenant-scoped query before. */
-  findTokenForSystem(
-    id: string,
-  ): Promise<Pick<
-    Instance,
-    'id' | 'clientId' | 'name' | 'upstreamInstanceId' | 'upstreamId' | 'tokenEncrypted'
-  > | null> {
-    return this.prisma.instance.findUnique({
-      where: { id },
-      select: {
-        id: true,
-        clientId: true,
-        name: true,
-        upstreamInstanceId: true,
-        upstreamId: true,
-        tokenEncrypted: true,
-      },
-    });
-  }
-
-  async storeTokenForSystem(id: string, tokenEncrypted: string, now: Date): Promise<void> {
-    await this.cache.written(
-      this.prisma.instance.update({ where: { id }, data: { tokenEncrypted, tokenCheckedAt: now } }),
-    );
-  }
-
-  listLiveForSystem(): Promise<Instance[]> {
-    return this.prisma.instance.findMany({ where: LIVE, orderBy: { createdAt: 'asc' } });
-  }
-
-  async recordDriftForSystem(id: string, note: string, changes: Prisma.InstanceUpdateInput, now: Date): Promise<void> {
-    await this.cache.written(
-      this.prisma.instance.update({
-        where: { id },
-        data: { ...changes, driftNote: note, driftAt: now, tokenCheckedAt: now },
-      }),
-    );
-  }
-
-  async markCheckedForSystem(ids: string[], now: Date): Promise<void> {
-    await this.prisma.instance.updateMany({ where: { id: { in: ids } }, data: { tokenCheckedAt: now } });
-  }
-
-  /** The operator's routes name an instance by id only; the tenant it belongs to comes from the row. */
-  findLiveByIdForOperator(id: string): Promise<Instance | null> {
-    return this.prisma.instance.findFirst({ where: { id, ...LIVE } });
-  }
-
-  listAllForOperator(
-    filter: { clientId?: number; upstreamId?: number },
-    limit: number,
-    offset: number,
-  ): Promise<[InstanceWithClient[], number]> {
-    const where = { ...LIVE, clientId: filter.clientId, upstreamId: filter.upstreamId };
-    return this.prisma.$transaction([
-      this.prisma.instance.findMany({
-        where,
-        include: { client: { select: { id: true, name: true } }, upstream: { select: { id: true, name: true } } },
-        orderBy: { createdAt: 'asc' },
-        take: limit,
-        skip: offset,
-      }),
-      this.prisma.instance.count({ where }),
-    ]);
   }
 }

@@ -9,6 +9,7 @@ import { InstanceRepository } from './instance.repository';
 import { InstanceConnectionService } from './instance-connection.service';
 import { InstanceCredentialsService } from './instance-credentials.service';
 import { InstanceRestrictionRepository } from './instance-restriction.repository';
+import { InstanceSystemRepository } from './instance-system.repository';
 import { InstanceTokenService } from './instance-token.service';
 import { InstanceUpkeepService } from './instance-upkeep.service';
 import { InstancesService } from './instances.service';
@@ -22,6 +23,7 @@ import { InstancesService } from './instances.service';
     InstanceCredentialsService,
     InstanceRepository,
     InstanceRestrictionRepository,
+    InstanceSystemRepository,
     InstanceTokenService,
     InstancesService,
     InstanceUpkeepService,

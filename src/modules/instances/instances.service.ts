@@ -26,9 +26,10 @@ import {
   OperatorInstanceListResponseDto,
   toInstanceResponse,
 } from './dto/instance.dto';
-import { InstanceRepository, ReceivingInstance } from './instance.repository';
+import { InstanceRepository } from './instance.repository';
 import { instanceNotFound, UUID, visibleTo } from './instance-access';
 import { hasQr, InstanceConnectionService } from './instance-connection.service';
+import { InstanceSystemRepository, ReceivingInstance } from './instance-system.repository';
 
 /**
  * Waits between the attempts of a create whose name the upstream still holds after the gateway deleted it (contract
@@ -59,6 +60,7 @@ export class InstancesService {
 
   constructor(
     private readonly instances: InstanceRepository,
+    private readonly systemInstances: InstanceSystemRepository,
     private readonly evolution: EvolutionClient,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
@@ -158,7 +160,7 @@ export class InstancesService {
         return await this.evolution.createInstance(upstreamId, req);
       } catch (err) {
         if (wait === undefined || !(err instanceof EvolutionError && err.kind === 'name_taken')) throw err;
-        justDeleted ??= await this.instances.deletedSinceForSystem(
+        justDeleted ??= await this.systemInstances.deletedSinceForSystem(
           req.instanceName,
           new Date(Date.now() - JUST_DELETED_MS),
         );
@@ -180,7 +182,7 @@ export class InstancesService {
     limit: number,
     offset: number,
   ): Promise<OperatorInstanceListResponseDto> {
-    const [rows, total] = await this.instances.listAllForOperator(filter, limit, offset);
+    const [rows, total] = await this.systemInstances.listAllForOperator(filter, limit, offset);
     return {
       instances: rows.map((row) => ({
         ...toInstanceResponse(row),
@@ -253,16 +255,16 @@ export class InstancesService {
 
   /** For the upstream webhook receiver, which authenticates the upstream itself. */
   findLiveByNameForSystem(name: string): Promise<Instance | null> {
-    return this.instances.findLiveByNameForSystem(name);
+    return this.systemInstances.findLiveByNameForSystem(name);
   }
 
   findLiveByNameWithClientUrlForSystem(name: string): Promise<ReceivingInstance | null> {
-    return this.instances.findLiveByNameWithClientUrlForSystem(name);
+    return this.systemInstances.findLiveByNameWithClientUrlForSystem(name);
   }
 
   /** The latest deleted instances of this name (id and upstream), whose events the webhook receiver absorbs. */
   deletedByNameForSystem(name: string): Promise<{ id: string; upstreamId: number | null }[]> {
-    return this.instances.deletedByNameForSystem(name, DELETED_TOKENS_CHECKED);
+    return this.systemInstances.deletedByNameForSystem(name, DELETED_TOKENS_CHECKED);
   }
 
   setWebhook(
@@ -282,7 +284,7 @@ export class InstancesService {
   }
 
   upstreamsOf(ids: string[]): Promise<Map<string, number | null>> {
-    return this.instances.upstreamsOfIdsForSystem(ids);
+    return this.systemInstances.upstreamsOfIdsForSystem(ids);
   }
 
   idsByNameIncludingDeleted(clientId: number, name: string): Promise<string[]> {
@@ -309,7 +311,7 @@ export class InstancesService {
 
   /** Any live instance by id, for the operator's routes, or 404. */
   async findForOperator(id: string): Promise<Instance> {
-    const instance = UUID.test(id) ? await this.instances.findLiveByIdForOperator(id) : null;
+    const instance = UUID.test(id) ? await this.systemInstances.findLiveByIdForOperator(id) : null;
     if (!instance) throw instanceNotFound(id);
     return instance;
   }

@@ -8,7 +8,6 @@ import { Instance } from '@/generated/prisma/client';
 import { isUpstreamWebhookToken } from '@/integrations/evolution/upstream-webhook';
 import { BulkService } from '@/modules/bulk/bulk.service';
 import { LiveEventPublisher } from '@/modules/events/live-event-publisher.service';
-import { ReceivingInstance } from '@/modules/instances/instance.repository';
 import { InstanceConnectionService } from '@/modules/instances/instance-connection.service';
 import {
   describeRestriction,
@@ -16,6 +15,7 @@ import {
   restrictionFrom,
   restrictionOf,
 } from '@/modules/instances/instance-restriction';
+import { ReceivingInstance } from '@/modules/instances/instance-system.repository';
 import { InstancesService } from '@/modules/instances/instances.service';
 import { AcceptanceTracker } from '@/modules/messages/acceptance-tracker.service';
 import { UPSTREAM_STATUS } from '@/modules/messages/message-status';

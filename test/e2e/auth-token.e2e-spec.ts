@@ -76,6 +76,10 @@ describe('POST /api/v1/auth/token and reseller JWTs', () => {
       { headers: { apikey: client.apiKey } },
     );
     expect(longest.data.expires_in).toBe(2592000);
+
+    const unset = await http.post('/api/v1/auth/token', { expires_in: null }, { headers: { apikey: client.apiKey } });
+    expect(unset.status).toBe(200);
+    expect(unset.data.expires_in).toBe(2592000);
   });
 
   it.each([

@@ -53,6 +53,7 @@ export class AuthController {
     description: '`expires_in` is not a whole number from 300 to 2592000',
   })
   token(@CurrentClient() client: ClientAuth, @Body() body: ResellerTokenRequestDto): Promise<ResellerTokenResponseDto> {
-    return this.auth.issueResellerToken(client, body.expires_in);
+    // null, as an absent field, asks for the default.
+    return this.auth.issueResellerToken(client, body.expires_in ?? undefined);
   }
 }

@@ -22,7 +22,8 @@ type VerifyDone = (verified: boolean, code?: number, message?: string, headers?:
 /**
  * `GET /ws`: live events for the caller's instances. The upgrade is authenticated before any WebSocket exists, so a
  * refused one is a plain HTTP answer in the API's error shape; an open socket's credential is re-checked every
- * RECHECK_INTERVAL_MS, and a socket that stops answering pings (every WS_PING_INTERVAL_MS) is cut. Events arrive from Redis (EventsSubscriber).
+ * RECHECK_INTERVAL_MS, and a socket that stops answering pings (every WS_PING_INTERVAL_MS) is cut. Events arrive
+ * from Redis (EventsSubscriber).
  */
 @WebSocketGateway({ path: '/ws', maxPayload: MAX_CLIENT_FRAME_BYTES })
 export class EventsGateway
